@@ -1,0 +1,74 @@
+"""Errors for user mistakes: each says what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable
+
+from .messages import Message
+
+
+class CnntuiError(Exception):
+    """A mistake in what the user gave us, never a bug in cnntui."""
+
+    def __init__(self, code: str, **args):
+        self.message = Message(code, args)
+        super().__init__(str(self.message))
+
+
+class SpecError(CnntuiError, ValueError):
+    """A network description that cannot work.
+
+    ``index`` and ``layer_type`` name the layer (None for the network itself);
+    ``problems`` lists every problem found, so a builder can show them at once.
+    """
+
+    def __init__(self, code: str, *, index: int | None = None, layer_type: str | None = None,
+                 field: str | None = None, **args):
+        self.index = index
+        self.layer_type = layer_type
+        self.field = field
+        self.problems: list[SpecError] = [self]
+        super().__init__(code, **args)
+
+    @property
+    def where(self) -> str:
+        if self.index is None:
+            return ""
+        return f"layer {self.index} {self.layer_type or '?'}: "
+
+    def __str__(self) -> str:
+        return "; ".join(p.where + str(p.message) for p in self.problems)
+
+    @classmethod
+    def gather(cls, problems: list[SpecError]) -> SpecError:
+        """One error that carries all ``problems``, the first one leading."""
+        first = problems[0]
+        first.problems = list(problems)
+        return first
+
+
+class WeightsError(CnntuiError, ValueError):
+    """Weights that do not fit the network, or cannot be made or read."""
+
+
+class BudgetError(CnntuiError, MemoryError):
+    """Work that would need more memory than the budget allows."""
+
+
+def closest(word: object, choices: Iterable[str]) -> str:
+    """A " (did you mean 'x'?)" hint for a mistyped name, or ''."""
+    if not isinstance(word, str):
+        return ""
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def shown(value: object) -> str:
+    """A value as the user wrote it, in JSON-ish form, kept short."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

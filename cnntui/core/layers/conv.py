@@ -1,0 +1,88 @@
+"""conv2d: a small kernel of shared weights slid over every input position."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import SpecError
+from ..fields import Field
+from .base import Shape
+from .windowed import WindowLayer
+
+
+class Conv2d(WindowLayer):
+    type = "conv2d"
+    fields = {
+        "out_channels": Field("count", example=16),
+        "kernel_size": Field("pair", example=3),
+        "stride": Field("pair", 1),
+        "padding": Field("conv_padding", 0),
+        "dilation": Field("pair", 1),
+        "bias": Field("bool", True),
+    }
+
+    @classmethod
+    def check_settings(cls, settings) -> None:
+        if settings["padding"] == "same" and settings["stride"] != (1, 1):
+            stride = settings["stride"]
+            raise SpecError("same_needs_stride_1", field="padding",
+                            stride=stride[0] if stride[0] == stride[1] else list(stride))
+
+    def pads(self) -> tuple[int, int, int, int]:
+        if self.padding == "valid":
+            return 0, 0, 0, 0
+        if self.padding == "same":
+            # PyTorch puts the odd pixel of an even kernel's padding at the end.
+            total_h, total_w = (d * (k - 1) for k, d in zip(self.kernel_size, self.dilation))
+            return total_h // 2, total_h - total_h // 2, total_w // 2, total_w - total_w // 2
+        return super().pads()
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return (self.out_channels, *self.output_hw(shape))
+
+    def param_shapes(self, shape: Shape) -> dict[str, Shape]:
+        shapes = {"weight": (self.out_channels, shape[0], *self.kernel_size)}
+        if self.bias:
+            shapes["bias"] = (self.out_channels,)
+        return shapes
+
+    def macs(self, shape: Shape, out: Shape) -> int:
+        kh, kw = self.kernel_size
+        return out[0] * out[1] * out[2] * shape[0] * kh * kw
+
+    def fc_equivalent_params(self, shape: Shape, out: Shape) -> int:
+        inputs, outputs = shape[0] * shape[1] * shape[2], out[0] * out[1] * out[2]
+        return (inputs + int(self.bias)) * outputs
+
+    def derivation(self, shape: Shape, out: Shape) -> list[str]:
+        (kh, kw), c_in, c_out = self.kernel_size, shape[0], self.out_channels
+        per_filter = f"{kh}*{kw}*{c_in}"
+        params = (f"params = ({per_filter} + 1)*{c_out}" if self.bias else f"params = {per_filter}*{c_out}")
+        n_in, n_out = "*".join(map(str, shape)), "*".join(map(str, out))
+        fc = f"({n_in} + 1)*({n_out})" if self.bias else f"({n_in})*({n_out})"
+        return [
+            *self.size_formulas(shape),
+            f"{params} = {sum(np.prod(s) for s in self.param_shapes(shape).values())}",
+            f"MACs = {out[0]}*{out[1]}*{out[2]}*{c_in}*{kh}*{kw} = {self.macs(shape, out)}",
+            f"FC equivalent = {fc} = {self.fc_equivalent_params(shape, out)}",
+        ]
+
+    def work_elements(self, shape: Shape, out: Shape) -> int:
+        kh, kw = self.kernel_size
+        rows, cols = self.axes(shape)
+        return shape[0] * (kh * kw * out[1] * out[2] + rows.padded * cols.padded)
+
+    def forward(self, x: np.ndarray, params: dict[str, np.ndarray]) -> np.ndarray:
+        weight = params["weight"]
+        n, c_in = x.shape[:2]
+        c_out, _, kh, kw = weight.shape
+        rows, cols = self.geometry(x.shape[1:])[:2]
+        # im2col with channels outermost, so one matrix product per image
+        # gives (c_out, H_out*W_out), which is already the NCHW layout.
+        columns = np.empty((n, c_in, kh, kw, rows.out, cols.out), dtype=x.dtype)
+        for i, j, view in self.windows(x, 0.0):
+            columns[:, :, i, j] = view
+        y = np.matmul(weight.reshape(c_out, -1), columns.reshape(n, c_in * kh * kw, -1))
+        if self.bias:
+            y += params["bias"][:, None]
+        return y.reshape(n, c_out, rows.out, cols.out)

@@ -1,0 +1,84 @@
+"""Layers that leave the grid behind: flatten, global average pooling, linear."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..fields import Field
+from ..messages import Message
+from .base import Layer, Reach, Shape
+
+
+class SeesWholeInput(Layer):
+    """Every output depends on every input pixel."""
+
+    def reach(self, before: Reach) -> Reach:
+        return before.whole_input()
+
+    def reach_text(self, before: Reach, after: Reach) -> list[str]:
+        return [f"RF = whole input, {after.size[0]}x{after.size[1]}"]
+
+
+class Flatten(SeesWholeInput):
+    type = "flatten"
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return (int(np.prod(shape)),)
+
+    def derivation(self, shape: Shape, out: Shape) -> list[str]:
+        return [f"features = {'*'.join(map(str, shape))} = {out[0]}"]
+
+    def notes(self, shape: Shape, out: Shape) -> list[Message]:
+        return [Message("flatten_of_vector")] if len(shape) == 1 else []
+
+    def forward(self, x: np.ndarray, params) -> np.ndarray:
+        # C-order reshape of (N, C, H, W) is PyTorch's flatten order.
+        return x.reshape(x.shape[0], -1)
+
+
+class GlobalAvgPool(SeesWholeInput):
+    type = "global_avg_pool"
+
+    def output_shape(self, shape: Shape) -> Shape:
+        self.require_maps(shape)
+        return (shape[0],)
+
+    def derivation(self, shape: Shape, out: Shape) -> list[str]:
+        _, h, w = shape
+        return [f"y[c] = (sum of {h}*{w} = {h * w} values in map c) / {h * w}", "params = 0"]
+
+    def forward(self, x: np.ndarray, params) -> np.ndarray:
+        return x.mean(axis=(2, 3), dtype=x.dtype)
+
+
+class Linear(SeesWholeInput):
+    type = "linear"
+    fields = {
+        "out_features": Field("count", example=10),
+        "bias": Field("bool", True),
+    }
+
+    def output_shape(self, shape: Shape) -> Shape:
+        self.require_vector(shape)
+        return (self.out_features,)
+
+    def param_shapes(self, shape: Shape) -> dict[str, Shape]:
+        shapes = {"weight": (self.out_features, shape[0])}
+        if self.bias:
+            shapes["bias"] = (self.out_features,)
+        return shapes
+
+    def macs(self, shape: Shape, out: Shape) -> int:
+        return shape[0] * self.out_features
+
+    def derivation(self, shape: Shape, out: Shape) -> list[str]:
+        n_in, n_out = shape[0], self.out_features
+        params = f"({n_in} + 1)*{n_out}" if self.bias else f"{n_in}*{n_out}"
+        return [f"params = {params} = {(n_in + int(self.bias)) * n_out}",
+                f"MACs = {n_in}*{n_out} = {n_in * n_out}"]
+
+    def forward(self, x: np.ndarray, params: dict[str, np.ndarray]) -> np.ndarray:
+        y = x @ params["weight"].T
+        if self.bias:
+            y += params["bias"]
+        return y

@@ -1,0 +1,84 @@
+"""Max and average pooling: a window that summarises, with nothing to learn."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..fields import Field
+from ..messages import Message
+from .base import Shape
+from .windowed import WindowLayer, pair_text
+
+
+class Pool2d(WindowLayer):
+    """Shared by both poolings: stride defaults to the kernel, padding is limited."""
+
+    def __init__(self, index, settings):
+        if settings["stride"] is None:
+            settings = {**settings, "stride": settings["kernel_size"]}
+        super().__init__(index, settings)
+
+    def padding_hint(self, need: int) -> Message:
+        limit = min(k // 2 for k in self.kernel_size)
+        return super().padding_hint(need) if need <= limit else Message("fix_smaller_kernel")
+
+    def output_shape(self, shape: Shape) -> Shape:
+        for pad, kernel in zip(self.padding, self.kernel_size):
+            if pad > kernel // 2:
+                raise self.error("pool_padding_too_big", padding=self.padding_shown(),
+                                 kernel=pair_text(self.kernel_size),
+                                 limit=pair_text(tuple(k // 2 for k in self.kernel_size)))
+        return (shape[0], *self.output_hw(shape))
+
+    def window_size_text(self) -> str:
+        kh, kw = self.kernel_size
+        return f"{kh}*{kw} = {kh * kw}"
+
+    def work_elements(self, shape: Shape, out: Shape) -> int:
+        rows, cols = self.axes(shape)
+        return shape[0] * (rows.padded + rows.overhang) * (cols.padded + cols.overhang)
+
+
+class MaxPool2d(Pool2d):
+    type = "maxpool2d"
+    fields = {
+        "kernel_size": Field("pair", example=2),
+        "stride": Field("optional_pair", None),
+        "padding": Field("padding", 0),
+        "dilation": Field("pair", 1),
+        "ceil_mode": Field("bool", False),
+    }
+
+    def derivation(self, shape: Shape, out: Shape) -> list[str]:
+        return [*self.size_formulas(shape), f"y = max of {self.window_size_text()} values", "params = 0"]
+
+    def forward(self, x: np.ndarray, params) -> np.ndarray:
+        taps = self.windows(x, -np.inf)
+        y = next(taps)[2].copy()
+        for _, _, view in taps:
+            np.maximum(y, view, out=y)
+        return y
+
+
+class AvgPool2d(Pool2d):
+    type = "avgpool2d"
+    fields = {
+        "kernel_size": Field("pair", example=2),
+        "stride": Field("optional_pair", None),
+        "padding": Field("padding", 0),
+        "ceil_mode": Field("bool", False),
+        "count_include_pad": Field("bool", True),
+    }
+
+    def derivation(self, shape: Shape, out: Shape) -> list[str]:
+        return [*self.size_formulas(shape), f"y = mean of {self.window_size_text()} values", "params = 0"]
+
+    def forward(self, x: np.ndarray, params) -> np.ndarray:
+        taps = self.windows(x, 0.0)
+        y = next(taps)[2].copy()
+        for _, _, view in taps:
+            y += view
+        rows, cols = self.geometry(x.shape[1:])[:2]
+        divisor = np.outer(rows.window_sizes(self.count_include_pad), cols.window_sizes(self.count_include_pad))
+        y /= divisor.astype(y.dtype)
+        return y

@@ -1,0 +1,118 @@
+"""What convolution and pooling share: a window sliding over feature maps."""
+
+from __future__ import annotations
+
+
+import numpy as np
+
+from ..messages import Message
+from ..window import Axis, describe_positions
+from .base import Layer, Reach, Shape
+
+
+def pair_text(pair: tuple[int, int]) -> str:
+    return f"{pair[0]}x{pair[1]}"
+
+
+class WindowLayer(Layer):
+    """A layer whose every output looks at one kernel-sized window of its input."""
+
+    stride: tuple[int, int]
+    kernel_size: tuple[int, int]
+    dilation: tuple[int, int] = (1, 1)
+    ceil_mode: bool = False
+
+    def __init__(self, index, settings):
+        super().__init__(index, settings)
+        self._geometry: dict[Shape, tuple] = {}
+
+    def pads(self) -> tuple[int, int, int, int]:
+        """(top, bottom, left, right) padding."""
+        ph, pw = self.padding
+        return ph, ph, pw, pw
+
+    def axes(self, shape: Shape) -> tuple[Axis, Axis]:
+        top, bottom, left, right = self.pads()
+        (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
+        return (Axis(shape[1], kh, sh, top, bottom, dh, self.ceil_mode),
+                Axis(shape[2], kw, sw, left, right, dw, self.ceil_mode))
+
+    def padding_hint(self, need: int) -> Message:
+        return Message("fix_padding", {"need": need})
+
+    def check_fit(self, shape: Shape) -> tuple[Axis, Axis]:
+        self.require_maps(shape)
+        rows, cols = self.axes(shape)
+        if not (rows.fits and cols.fits):
+            need = max(-(-(rows.span - rows.size) // 2), -(-(cols.span - cols.size) // 2))
+            spans = (rows.span, cols.span)
+            raise self.error(
+                "kernel_too_big", kernel=pair_text(self.kernel_size),
+                span="" if spans == self.kernel_size else f" with dilation {pair_text(self.dilation)} spans {pair_text(spans)}, which",
+                size=pair_text(shape[1:]), padding=self.padding_shown(), fix=self.padding_hint(need))
+        return rows, cols
+
+    def padding_shown(self) -> str:
+        top, bottom, left, right = self.pads()
+        if top == bottom == left == right:
+            return str(top)
+        return f"{top}+{bottom}x{left}+{right}"
+
+    def output_hw(self, shape: Shape) -> tuple[int, int]:
+        rows, cols = self.check_fit(shape)
+        return rows.out, cols.out
+
+    def size_formulas(self, shape: Shape) -> list[str]:
+        rows, cols = self.axes(shape)
+        return [rows.formula("H"), cols.formula("W")]
+
+    def notes(self, shape: Shape, out: Shape) -> list[Message]:
+        found = []
+        for axis, name, stride in zip(self.axes(shape), ("rows", "columns"), self.stride):
+            unused = axis.unused()
+            if unused:
+                found.append(Message("unused_inputs", {"stride": stride, "axis": name,
+                                                       "which": describe_positions(unused)}))
+        return found
+
+    def spans(self) -> tuple[int, int]:
+        return tuple(d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation))
+
+    def reach(self, before: Reach) -> Reach:
+        size = tuple(r + (span - 1) * j for r, span, j in zip(before.size, self.spans(), before.jump))
+        jump = tuple(j * s for j, s in zip(before.jump, self.stride))
+        return Reach(size, jump, before.image)
+
+    def reach_text(self, before: Reach, after: Reach) -> list[str]:
+        lines = [f"RF{{0}} = {before.size[a]} + ({span}-1)*{before.jump[a]} = {after.size[a]}, "
+                 f"jump{{0}} = {before.jump[a]}*{stride} = {after.jump[a]}"
+                 for a, (span, stride) in enumerate(zip(self.spans(), self.stride))]
+        if lines[0] == lines[1]:
+            return [lines[0].format("")]
+        return [lines[0].format("_h"), lines[1].format("_w")]
+
+    def geometry(self, shape: Shape) -> tuple[Axis, Axis, tuple[int, int, int, int], list]:
+        """Per input shape, what the forward pass needs: both axes, the padding
+        (ceil_mode overhang included) and each kernel tap's (i, j, row slice, column slice)."""
+        if shape in self._geometry:
+            return self._geometry[shape]
+        rows, cols = self.axes(shape)
+        top, bottom, left, right = self.pads()
+        pads = (top, bottom + rows.overhang, left, right + cols.overhang)
+        taps = [(i, j, rows.tap_slice(i), cols.tap_slice(j)) for i in range(rows.kernel) for j in range(cols.kernel)]
+        self._geometry[shape] = rows, cols, pads, taps
+        return self._geometry[shape]
+
+    def windows(self, x: np.ndarray, fill: float):
+        """Yield (i, j, view): for kernel tap (i, j), the input each output reads there.
+
+        ``x`` is padded with ``fill`` first; the views are strided, never copied.
+        """
+        _, _, (top, bottom, left, right), taps = self.geometry(x.shape[1:])
+        if top or bottom or left or right:
+            n, c, h, w = x.shape
+            padded = np.full((n, c, h + top + bottom, w + left + right), fill, dtype=x.dtype)
+            padded[:, :, top:top + h, left:left + w] = x
+            x = padded
+        for i, j, row_slice, col_slice in taps:
+            yield i, j, x[:, :, row_slice, col_slice]

@@ -1,0 +1,76 @@
+"""Every sentence the engine says, as templates keyed by a stable code.
+
+The engine speaks English; the app translates by looking the code up in its
+catalog and filling in the same arguments, so a message is never parsed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+TEMPLATES: dict[str, str] = {
+    # network-level
+    "not_object": "a network must be a JSON object with \"input\" and \"layers\", got {got}",
+    "unknown_key": "unknown key '{got}'{hint}; a network takes {known}",
+    "missing_key": "the network needs \"{key}\", e.g. {example}",
+    "bad_text": "\"{key}\" must be text, got {got}",
+    "bad_input": "\"input\" must be [channels, height, width], each a whole number >= 1, got {got}",
+    "bad_layers": "\"layers\" must be a list of layer objects, got {got}",
+    "bad_classes": "\"classes\" must be a list of class names (text), got {got}",
+    "classes_mismatch": "the network ends with {n} outputs but \"classes\" names {k}; give one name per output",
+    # layer fields
+    "layer_not_object": "a layer must be an object such as {{\"type\": \"relu\"}}, got {got}",
+    "missing_type": "the layer has no \"type\"; use one of {known}",
+    "unknown_type": "unknown layer type '{got}'{hint}; known types: {known}",
+    "unknown_field": "unknown field '{got}'{hint}; {type} takes {known}",
+    "missing_field": "{type} needs \"{field}\", e.g. \"{field}\": {example}",
+    "not_whole": "{field} must be a whole number, got {got}",
+    "below_one": "{field} must be at least 1, got {got}",
+    "negative": "{field} must be 0 or more, got {got}",
+    "bad_pair": "{field} takes a number or a [height, width] pair, got {got}",
+    "bad_bool": "{field} must be true or false, got {got}",
+    "bad_number": "{field} must be a number, got {got}",
+    "bad_conv_padding": "padding takes a number, a [height, width] pair, \"valid\" or \"same\", got {got}",
+    "same_needs_stride_1": "padding \"same\" needs stride 1 (as in PyTorch) but stride is {stride}; give padding as a number or set stride to 1",
+    # shape checks
+    "kernel_too_big": "the {kernel} kernel{span} does not fit the {size} input (padding {padding}); {fix}",
+    "fix_padding": "use padding >= {need} or a smaller kernel",
+    "fix_smaller_kernel": "use a smaller kernel",
+    "pool_padding_too_big": "padding {padding} is more than half the {kernel} kernel; pooling padding can be at most {limit} (kernel_size // 2, PyTorch's rule)",
+    "needs_vector": "{type} needs a vector but its input is {shape}; add flatten or global_avg_pool before it",
+    "needs_maps": "{type} needs feature maps (channels x height x width) but its input is a vector of {n} values; put conv and pooling layers before flatten",
+    # notes (not errors)
+    "unused_inputs": "stride {stride} leaves input {axis} {which} unused: no window reaches them",
+    "flatten_of_vector": "the input is already a vector, so flatten changes nothing",
+    # weights and memory
+    "no_weights": "the network has no weights yet; call init_weights(seed) or load_weights(path)",
+    "weights_missing_key": "the weights file has no '{key}' for layer {index} {type}; it needs {shape}",
+    "weights_extra_key": "the weights file has '{key}', which no layer uses{hint}; keys are '{{index}}.weight' and '{{index}}.bias'",
+    "weights_bad_shape": "'{key}' has shape {got} but layer {index} {type} needs {want}",
+    "weights_not_numeric": "'{key}' holds {dtype} values; weights must be numbers",
+    "weights_not_finite": "'{key}' contains NaN or infinity",
+    "weights_unreadable": "{path} is not a readable .npz weights file: {reason}",
+    "weights_too_big": "{name} has {params} parameters ({size}), more than the {budget} allowed for weights; it is meant for analysis only (pass a larger weight_budget to allocate anyway)",
+    "memory_budget": "this forward pass would need about {need} ({detail}), more than the {budget} budget; use a smaller batch or input, or raise the budget",
+    "input_shape": "the input has shape {got} but {name} takes {want} (or N x {want}); resize it or change the network's input",
+    "input_not_numeric": "the input holds {dtype} values; it must be numbers",
+    "kernel_shape": "the {name} kernel is {got} but layer {index} has {want} kernels",
+    "not_conv": "layer {index} is {type}, not conv2d; kernels go into conv2d layers",
+    "channel_range": "{what} {got} is out of range: layer {index} has {count} (0 to {last})",
+    "unknown_kernel": "unknown kernel '{got}'{hint}; classic kernels: {known}",
+    "unknown_preset": "unknown network '{got}'{hint}; presets: {known}; or give the path of a .json file",
+    "bad_json": "{path}: line {line} column {column}: {reason}",
+    "unreadable": "cannot read {path}: {reason}",
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence as a code plus the values it mentions."""
+
+    code: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return TEMPLATES[self.code].format(**self.args)

@@ -1,0 +1,204 @@
+"""Network: a checked network description, its weights and its forward pass."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .analysis import BYTES_PER_VALUE, Summary, analyze
+from .assets import find_network, read_json
+from .errors import BudgetError, CnntuiError, SpecError, WeightsError
+from .kernels import classic_kernel
+from .layers import Layer, Shape, shape_text
+from .weights import check_budget, fitted, human_bytes, init_scheme, initial_weights, read_npz, write_npz
+
+MEMORY_BUDGET = 1 << 30  # bytes a forward pass may use
+WEIGHT_BUDGET = 64 << 20  # bytes of weights allocated without asking
+
+
+class Network:
+    """A valid network. Build one with ``from_dict`` or ``load``.
+
+    >>> net = Network.load("lenet5")
+    >>> net.summary().total_params
+    61706
+    """
+
+    def __init__(self, spec: dict[str, Any], summary: Summary, source: Path | None = None):
+        self.spec = spec
+        self._summary = summary
+        self.source = source
+        self.layers: list[Layer] = [record.layer for record in summary]
+        self.weights: dict[str, np.ndarray] = {}
+        self.weights_origin: str | None = None
+
+    # -- building -----------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, spec: dict[str, Any], input_shape: Shape | None = None,
+                  source: Path | None = None) -> Network:
+        """Check ``spec``; a SpecError lists every problem (``.problems``)."""
+        spec = copy.deepcopy(spec)
+        if input_shape is not None and isinstance(spec, dict):
+            spec["input"] = list(input_shape)
+        summary = analyze(spec)
+        if summary.problems:
+            raise SpecError.gather(summary.problems)
+        return cls(spec, summary, source)
+
+    @classmethod
+    def load(cls, name_or_path: str | Path, input_shape: Shape | None = None) -> Network:
+        """A preset by name (see ``preset_names()``) or a network JSON file."""
+        path = find_network(str(name_or_path))
+        return cls.from_dict(read_json(path), input_shape, source=path)
+
+    def to_dict(self) -> dict[str, Any]:
+        return copy.deepcopy(self.spec)
+
+    # -- facts --------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._summary.name
+
+    @property
+    def input_shape(self) -> Shape:
+        return self._summary.input_shape
+
+    @property
+    def classes(self) -> list[str] | None:
+        return self._summary.classes
+
+    def summary(self) -> Summary:
+        return self._summary
+
+    @functools.cache  # noqa: B019  (a Network is immutable once built)
+    def param_shapes(self) -> dict[str, Shape]:
+        """Every weight array's key and shape, in layer order. Do not modify the result."""
+        shapes = {}
+        for record in self._summary:
+            for kind, shape in record.layer.param_shapes(record.input_shape).items():
+                shapes[f"{record.index}.{kind}"] = shape
+        return shapes
+
+    def _owners(self) -> dict[str, tuple[int, str]]:
+        return {key: (int(key.split(".")[0]), self.layers[int(key.split(".")[0])].type)
+                for key in self.param_shapes()}
+
+    @property
+    def shipped_weights(self) -> Path | None:
+        """The weights file a preset ships with, if it names one and it exists."""
+        name = self.spec.get("weights")
+        if not name or self.source is None:
+            return None
+        path = self.source.parent / name
+        return path if path.is_file() else None
+
+    # -- weights ------------------------------------------------------------
+
+    def init_weights(self, seed: int = 0, weight_budget: int = WEIGHT_BUDGET) -> str:
+        """Seeded random weights; returns the scheme used, "he" or "xavier"."""
+        check_budget(self.name, self._summary.total_params, weight_budget)
+        scheme = init_scheme([layer.type for layer in self.layers])
+        self.weights = initial_weights(self.param_shapes(), scheme, seed)
+        self.weights_origin = f"seeded random (seed {seed}, {'He' if scheme == 'he' else 'Xavier'} init)"
+        return scheme
+
+    def load_weights(self, path: str | Path, weight_budget: int = WEIGHT_BUDGET) -> None:
+        check_budget(self.name, self._summary.total_params, weight_budget)
+        self.weights = fitted(read_npz(path), self.param_shapes(), self._owners())
+        self.weights_origin = str(path)
+
+    def set_weights(self, arrays: dict[str, np.ndarray]) -> None:
+        """Use ``arrays`` (e.g. a PyTorch state_dict as NumPy) after checking them."""
+        self.weights = fitted(dict(arrays), self.param_shapes(), self._owners())
+        self.weights_origin = "given"
+
+    def save_weights(self, path: str | Path) -> None:
+        self._require_weights()
+        write_npz(path, self.weights)
+
+    def _require_weights(self) -> None:
+        if self.param_shapes() and not self.weights:
+            raise WeightsError("no_weights")
+
+    def put_kernel(self, layer: int, out_channel: int, kernel: str | np.ndarray,
+                   in_channel: int | None = None) -> None:
+        """Make one filter of a conv layer a given kernel (all input channels unless one is named).
+
+        ``kernel`` is a name from CLASSIC_KERNELS or a 2-D array; the filter's bias becomes 0.
+        """
+        self._require_weights()
+        record = self._summary[layer] if 0 <= layer < len(self.layers) else None
+        if record is None or record.type != "conv2d":
+            raise CnntuiError("not_conv", index=layer, type=record.type if record else "missing")
+        name = kernel if isinstance(kernel, str) else "given"
+        values = classic_kernel(kernel) if isinstance(kernel, str) else np.asarray(kernel, dtype=np.float32)
+        target = self.weights[f"{layer}.weight"]
+        if values.shape != target.shape[2:]:
+            raise CnntuiError("kernel_shape", name=name, got=shape_text(values.shape), index=layer,
+                              want=shape_text(target.shape[2:]))
+        _check_channel("output channel", out_channel, target.shape[0], layer)
+        if in_channel is None:
+            target[out_channel] = values
+        else:
+            _check_channel("input channel", in_channel, target.shape[1], layer)
+            target[out_channel] = 0
+            target[out_channel, in_channel] = values
+        if f"{layer}.bias" in self.weights:
+            self.weights[f"{layer}.bias"][out_channel] = 0
+
+    # -- forward pass -------------------------------------------------------
+
+    @functools.cached_property
+    def _values_per_sample(self) -> int:
+        """Input, every output and the largest scratch buffer, for one sample."""
+        scratch = max((r.layer.work_elements(r.input_shape, r.output_shape) for r in self._summary), default=0)
+        return math.prod(self.input_shape) + sum(r.neurons for r in self._summary) + scratch
+
+    def memory_needed(self, batch: int) -> int:
+        """Bytes a forward pass of ``batch`` samples allocates, weights included."""
+        return batch * self._values_per_sample * BYTES_PER_VALUE + self._summary.weight_bytes
+
+    def forward(self, x: np.ndarray, memory_budget: int = MEMORY_BUDGET) -> list[np.ndarray]:
+        """Every layer's output for ``x``, shaped (C, H, W) or (N, C, H, W).
+
+        Outputs keep the batch axis only if ``x`` had one.
+        """
+        batch = self._check_input(x)
+        self._require_weights()
+        need = self.memory_needed(batch.shape[0])
+        if need > memory_budget:
+            raise BudgetError("memory_budget", need=human_bytes(need), budget=human_bytes(memory_budget),
+                              detail=f"batch {batch.shape[0]}, weights {human_bytes(self._summary.weight_bytes)}")
+        outputs = []
+        value = batch
+        for index, layer in enumerate(self.layers):
+            params = {kind: self.weights[f"{index}.{kind}"] for kind in ("weight", "bias")
+                      if f"{index}.{kind}" in self.weights}
+            value = layer.forward(value, params)
+            outputs.append(value)
+        if np.ndim(x) == 3:
+            outputs = [output[0] for output in outputs]
+        return outputs
+
+    def _check_input(self, x: Any) -> np.ndarray:
+        array = np.asarray(x)
+        if array.dtype.kind not in "biuf":
+            raise CnntuiError("input_not_numeric", dtype=array.dtype)
+        want = tuple(self.input_shape)
+        if array.shape != want and array.shape[1:] != want or array.ndim not in (3, 4):
+            raise CnntuiError("input_shape", got=shape_text(array.shape), name=self.name, want=shape_text(want))
+        if array.ndim == 3:
+            array = array[None]
+        return np.ascontiguousarray(array, dtype=np.float32)
+
+
+def _check_channel(what: str, value: int, count: int, layer: int) -> None:
+    if not 0 <= value < count:
+        raise CnntuiError("channel_range", what=what, got=value, index=layer, count=count, last=count - 1)
