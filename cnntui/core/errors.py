@@ -30,6 +30,8 @@ class SpecError(CnntuiError, ValueError):
         self.layer_type = layer_type
         self.field = field
         self.problems: list[SpecError] = [self]
+        if field is not None:
+            args["field"] = field
         super().__init__(code, **args)
 
     @property

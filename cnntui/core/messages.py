@@ -60,6 +60,11 @@ TEMPLATES: dict[str, str] = {
     "channel_range": "{what} {got} is out of range: layer {index} has {count} (0 to {last})",
     "unknown_kernel": "unknown kernel '{got}'{hint}; classic kernels: {known}",
     "unknown_preset": "unknown network '{got}'{hint}; presets: {known}; or give the path of a .json file",
+    "bad_image": "{path} is not an image Pillow can read ({reason}); use PNG, JPEG, BMP or GIF, or a .npy array",
+    "image_too_big": "{path} is too large to decode safely ({pixels} pixels, limit {limit}); shrink it first",
+    "image_channels": "{name} takes {channels} input channels but an image gives 1 (grey) or 3 (RGB); give a .npy array of shape {shape} instead",
+    "bad_npy": "{path} is not a NumPy .npy array file: {reason}",
+    "unwritable": "cannot write {path}: {reason}",
     "bad_json": "{path}: line {line} column {column}: {reason}",
     "unreadable": "cannot read {path}: {reason}",
 }

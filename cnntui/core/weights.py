@@ -65,40 +65,42 @@ def check_budget(name: str, params: int, budget: int) -> None:
 
 def read_npz(path: str | Path) -> dict[str, np.ndarray]:
     """Every array of an .npz file, refusing pickled objects."""
+    def unreadable(reason: str) -> WeightsError:
+        return WeightsError("weights_unreadable", path=str(path), reason=reason)
+
     try:
+        with open(path, "rb") as handle:
+            if handle.read(2) != b"PK":
+                raise unreadable("it is not an .npz archive (the zip of named arrays that np.savez writes)")
         with np.load(path, allow_pickle=False) as archive:
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise WeightsError("weights_unreadable", path=str(path), reason="it holds one array, not named weights")
             return {key: archive[key] for key in archive.files}
-    except AttributeError:
-        # np.load returns a bare ndarray for .npy files, which has no context manager.
-        raise WeightsError("weights_unreadable", path=str(path), reason="it holds one array, not named weights") from None
+    except WeightsError:
+        raise
     except OSError as error:
-        raise WeightsError("weights_unreadable", path=str(path), reason=error.strerror or str(error)) from None
+        raise unreadable(error.strerror or str(error)) from None
     except (ValueError, zipfile.BadZipFile, EOFError, KeyError) as error:
-        raise WeightsError("weights_unreadable", path=str(path), reason=str(error) or type(error).__name__) from None
+        raise unreadable(str(error) or type(error).__name__) from None
 
 
 def fitted(arrays: dict[str, np.ndarray], expected: dict[str, tuple[int, ...]],
            owners: dict[str, tuple[int, str]]) -> dict[str, np.ndarray]:
-    """``arrays`` checked key by key against ``expected`` shapes, as float32."""
+    """``arrays`` checked key by key, in layer order, against ``expected`` shapes; as float32."""
+    result = {}
     for key, shape in expected.items():
         index, kind = owners[key]
         if key not in arrays:
             raise WeightsError("weights_missing_key", key=key, index=index, type=kind, shape=shape)
-    for key in arrays:
-        if key not in expected:
-            raise WeightsError("weights_extra_key", key=key, hint=closest(key, expected))
-    result = {}
-    for key, array in arrays.items():
-        index, kind = owners[key]
+        array = arrays[key]
         if array.dtype.kind not in "biuf":
             raise WeightsError("weights_not_numeric", key=key, dtype=array.dtype)
-        if array.shape != expected[key]:
-            raise WeightsError("weights_bad_shape", key=key, got=array.shape, index=index, type=kind, want=expected[key])
+        if array.shape != shape:
+            raise WeightsError("weights_bad_shape", key=key, got=array.shape, index=index, type=kind, want=shape)
         if not np.isfinite(array).all():
             raise WeightsError("weights_not_finite", key=key)
         result[key] = np.ascontiguousarray(array, dtype=np.float32)
+    for key in arrays:
+        if key not in expected:
+            raise WeightsError("weights_extra_key", key=key, hint=closest(key, expected))
     return result
 
 

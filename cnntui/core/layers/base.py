@@ -7,8 +7,7 @@ derivation text and forward pass. Adding a layer type is one subclass.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -19,8 +18,7 @@ from ..messages import Message
 Shape = tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class Reach:
+class Reach(NamedTuple):
     """Receptive field (input pixels one output sees) and jump (input step per output step)."""
 
     size: tuple[int, int]
@@ -40,12 +38,15 @@ def shape_text(shape: Shape) -> str:
 class Layer:
     type: ClassVar[str] = ""
     fields: ClassVar[dict[str, Field]] = {}
+    defaults: ClassVar[dict[str, Any]] = {}
     registry: ClassVar[dict[str, type[Layer]]] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if cls.type:
             Layer.registry[cls.type] = cls
+        cls.defaults = {name: field.parse(name, field.default)
+                        for name, field in cls.fields.items() if not field.required}
 
     def __init__(self, index: int, settings: dict[str, Any]):
         self.index = index
@@ -71,7 +72,7 @@ class Layer:
                     problems.append(SpecError("missing_field", type=cls.type, field=name,
                                               example=shown(field.example)))
                 else:
-                    settings[name] = field.parse(name, field.default)
+                    settings[name] = cls.defaults[name]
                 continue
             try:
                 settings[name] = field.parse(name, spec[name])

@@ -76,12 +76,13 @@ class WindowLayer(Layer):
         return found
 
     def spans(self) -> tuple[int, int]:
-        return tuple(d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation))
+        (kh, kw), (dh, dw) = self.kernel_size, self.dilation
+        return dh * (kh - 1) + 1, dw * (kw - 1) + 1
 
     def reach(self, before: Reach) -> Reach:
-        size = tuple(r + (span - 1) * j for r, span, j in zip(before.size, self.spans(), before.jump))
-        jump = tuple(j * s for j, s in zip(before.jump, self.stride))
-        return Reach(size, jump, before.image)
+        (rh, rw), (jh, jw), (sh, sw) = before.size, before.jump, self.stride
+        span_h, span_w = self.spans()
+        return Reach((rh + (span_h - 1) * jh, rw + (span_w - 1) * jw), (jh * sh, jw * sw), before.image)
 
     def reach_text(self, before: Reach, after: Reach) -> list[str]:
         lines = [f"RF{{0}} = {before.size[a]} + ({span}-1)*{before.jump[a]} = {after.size[a]}, "
