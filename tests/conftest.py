@@ -95,14 +95,25 @@ def _window_layer(draw, shape):
         if kind == "avgpool2d":
             layer["count_include_pad"] = draw(st.booleans())
         out_c = c
+    def outs():
+        return [window_out(n, k, s, lo, hi, d, ceil_mode)
+                for n, k, s, (lo, hi), d in zip((h, w), kernel, stride, pads, dilation)]
+
+    if min(outs()) < 1 and layer.get("padding") != "same":
+        # Does not fit: shrink to the input (no dilation) and keep the rest.
+        kernel = (min(kernel[0], h), min(kernel[1], w))
+        dilation = (1, 1)
+        layer["kernel_size"] = _field(kernel)
+        if "stride" not in layer and kind != "conv2d":
+            stride = kernel
+        if kind != "conv2d":
+            pads = tuple((min(lo, k // 2),) * 2 for (lo, _), k in zip(pads, kernel))
+            layer["padding"] = _field(tuple(lo for lo, _ in pads))
     if kind != "avgpool2d" and dilation != (1, 1):
         layer["dilation"] = _field(dilation)
-    outs = [window_out(n, k, s, lo, hi, d, ceil_mode)
-            for n, k, s, (lo, hi), d in zip((h, w), kernel, stride, pads, dilation)]
-    if min(outs) < 1:
-        # Does not fit: fall back to a layer that always does.
-        return {"type": "conv2d", "out_channels": 2, "kernel_size": 1}, (2, h, w)
-    return layer, (out_c, *outs)
+    if min(outs()) < 1:
+        raise AssertionError(f"generator bug: {layer} on {shape}")
+    return layer, (out_c, *outs())
 
 
 @st.composite

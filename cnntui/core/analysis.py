@@ -184,9 +184,9 @@ def _check_keys(spec: dict) -> list[SpecError]:
 
 
 def _input_shape(spec: dict, problems: list[SpecError]) -> Shape | None:
-    value = spec.get("input")
-    if value is None:
+    if "input" not in spec:
         return None
+    value = spec["input"]
     if (isinstance(value, list) and len(value) == 3
             and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)):
         return tuple(value)
@@ -211,7 +211,7 @@ def _parse_layer(index: int, layer_spec: Any, problems: list[SpecError]) -> Laye
     if kind is None:
         problems.append(SpecError("missing_type", index=index, known=known))
         return None
-    if kind not in LAYER_TYPES:
+    if not isinstance(kind, str) or kind not in LAYER_TYPES:
         problems.append(SpecError("unknown_type", index=index, layer_type=kind if isinstance(kind, str) else "?",
                                   got=kind if isinstance(kind, str) else shown(kind),
                                   hint=closest(kind, LAYER_TYPES), known=known))

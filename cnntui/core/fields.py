@@ -66,9 +66,13 @@ def _boolean(name, value):
 
 
 def _number(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    try:
+        number = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+    except OverflowError:  # an integer too big for a float, which JSON allows
+        number = math.nan
+    if not math.isfinite(number):
         raise SpecError("bad_number", field=name, got=shown(value))
-    return float(value)
+    return number
 
 
 CHECKS = {

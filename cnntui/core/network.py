@@ -170,20 +170,21 @@ class Network:
 
         Outputs keep the batch axis only if ``x`` had one.
         """
-        batch = self._check_input(x)
+        array = self._check_input(x)
         self._require_weights()
-        need = self.memory_needed(batch.shape[0])
+        batch_size = array.shape[0] if array.ndim == 4 else 1
+        need = self.memory_needed(batch_size)
         if need > memory_budget:
             raise BudgetError("memory_budget", need=human_bytes(need), budget=human_bytes(memory_budget),
-                              detail=f"batch {batch.shape[0]}, weights {human_bytes(self._summary.weight_bytes)}")
+                              detail=f"batch {batch_size}, weights {human_bytes(self._summary.weight_bytes)}")
+        value = np.ascontiguousarray(array if array.ndim == 4 else array[None], dtype=np.float32)
         outputs = []
-        value = batch
         for index, layer in enumerate(self.layers):
             params = {kind: self.weights[f"{index}.{kind}"] for kind in ("weight", "bias")
                       if f"{index}.{kind}" in self.weights}
             value = layer.forward(value, params)
             outputs.append(value)
-        if np.ndim(x) == 3:
+        if array.ndim == 3:
             outputs = [output[0] for output in outputs]
         return outputs
 
@@ -194,9 +195,7 @@ class Network:
         want = tuple(self.input_shape)
         if array.shape != want and array.shape[1:] != want or array.ndim not in (3, 4):
             raise CnntuiError("input_shape", got=shape_text(array.shape), name=self.name, want=shape_text(want))
-        if array.ndim == 3:
-            array = array[None]
-        return np.ascontiguousarray(array, dtype=np.float32)
+        return array
 
 
 def _check_channel(what: str, value: int, count: int, layer: int) -> None:

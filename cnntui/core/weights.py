@@ -73,7 +73,11 @@ def read_npz(path: str | Path) -> dict[str, np.ndarray]:
             if handle.read(2) != b"PK":
                 raise unreadable("it is not an .npz archive (the zip of named arrays that np.savez writes)")
         with np.load(path, allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}
+            arrays = {key: archive[key] for key in archive.files}
+        for key, value in arrays.items():
+            if not isinstance(value, np.ndarray):
+                raise unreadable(f"its member '{key}' is not a .npy array")
+        return arrays
     except WeightsError:
         raise
     except OSError as error:

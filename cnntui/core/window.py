@@ -33,7 +33,8 @@ class Axis:
 
     @property
     def fits(self) -> bool:
-        return self.padded >= self.span
+        """PyTorch's test: at least one output. Under ceil_mode a window may overhang the input."""
+        return self.out >= 1
 
     def _raw_out(self) -> int:
         room = self.padded - self.span
