@@ -53,7 +53,13 @@ def build_parser() -> Parser:
         epilog="NET is a preset name ({presets}) or the path of a network .json file.",
     )
     parser.add_argument("--version", action="version", version=f"cnntui {__version__}")
+    add_app_options(parser, top_level=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for mode, help_text in APP_MODES.items():
+        opener = commands.add_parser(mode, help=help_text, description=f"Open the app in {mode.capitalize()} mode.")
+        opener.add_argument("net", metavar="NET", nargs="?", help="network to load: preset name or .json file")
+        add_app_options(opener, top_level=False)
+        opener.set_defaults(run=run_app, mode=mode)
 
     summary = commands.add_parser(
         "summary", help="shapes, parameters and MACs of every layer",
@@ -81,6 +87,54 @@ def build_parser() -> Parser:
     forward.add_argument("--save-weights", metavar="W.npz", help="also save the weights that were used")
     forward.set_defaults(run=run_forward)
     return parser
+
+
+APP_MODES = {
+    "learn": "open the app's glossary of CNN concepts",
+    "build": "open the app's network builder",
+    "view": "open the app's feature-map viewer",
+    "quiz": "open the app's guided quiz",
+}
+
+
+def add_app_options(parser: argparse.ArgumentParser, top_level: bool) -> None:
+    """Options of the app, accepted before or after the mode name.
+
+    After the mode name they default to SUPPRESS, so they never undo what was
+    given before it.
+    """
+    default = None if top_level else argparse.SUPPRESS
+    group = parser.add_argument_group("app options")
+    group.add_argument("--lang", choices=("zh", "en"), default=default,
+                       help="language of the app (default: saved setting, else from LANG/LC_ALL)")
+    group.add_argument("--colors", choices=("auto", "truecolor", "256", "16", "none"), default=default,
+                       help="colour mode (default: saved setting, else auto: from COLORTERM/TERM; NO_COLOR means none)")
+    group.add_argument("--ascii", action="store_true", default=False if top_level else argparse.SUPPRESS,
+                       help="draw with ASCII only, for terminals that cannot show block characters")
+
+
+# -- the app --------------------------------------------------------------------
+
+def run_app(args) -> int:
+    network = None
+    if getattr(args, "net", None):
+        from .core import SpecError, analyze
+        from .tui.app import read_network
+
+        network = read_network(args.net)
+        problems = analyze(network.spec).problems
+        if problems:
+            raise SpecError.gather(problems)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        build_parser().print_help()
+        say("the app needs a terminal; the commands above work anywhere")
+        return 0
+    from .tui.app import CnntuiApp
+    colors = None if args.colors in (None, "auto") else args.colors
+    app = CnntuiApp(getattr(args, "mode", "learn"), network, language=args.lang, colors=colors,
+                    ascii_only=True if args.ascii else None)
+    app.run()
+    return app.return_code or 0
 
 
 # -- summary ------------------------------------------------------------------
@@ -197,10 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        if args.command is None:
-            parser.print_help()
-            return 0
-        return args.run(args)
+        return getattr(args, "run", run_app)(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -5,18 +5,36 @@ Imports NumPy only, so a notebook can use it without the app::
     from cnntui.core import Network
     net = Network.load("tinyvgg")
     net.summary().total_params      # 19920
+
+Names are loaded on first use, so that importing a light submodule such as
+``cnntui.core.assets`` does not pull in NumPy (the app paints before it
+needs the engine).
 """
 
-from .analysis import LayerRecord, Summary, analyze
-from .assets import assets_dir, preset_names
-from .errors import BudgetError, CnntuiError, SpecError, WeightsError
-from .kernels import CLASSIC_KERNELS, classic_kernel
-from .layers import LAYER_TYPES, Layer
-from .messages import TEMPLATES, Message
-from .network import MEMORY_BUDGET, WEIGHT_BUDGET, Network
+from __future__ import annotations
 
-__all__ = [
-    "BudgetError", "CLASSIC_KERNELS", "CnntuiError", "LAYER_TYPES", "Layer", "LayerRecord",
-    "MEMORY_BUDGET", "Message", "Network", "SpecError", "Summary", "TEMPLATES", "WEIGHT_BUDGET",
-    "WeightsError", "analyze", "assets_dir", "classic_kernel", "preset_names",
-]
+import importlib
+
+_EXPORTS = {
+    "LayerRecord": "analysis", "Summary": "analysis", "analyze": "analysis",
+    "assets_dir": "assets", "preset_names": "assets",
+    "BudgetError": "errors", "CnntuiError": "errors", "SpecError": "errors", "WeightsError": "errors",
+    "CLASSIC_KERNELS": "kernels", "classic_kernel": "kernels",
+    "LAYER_TYPES": "layers", "Layer": "layers",
+    "TEMPLATES": "messages", "Message": "messages",
+    "MEMORY_BUDGET": "network", "WEIGHT_BUDGET": "network", "Network": "network",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'cnntui.core' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

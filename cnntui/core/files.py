@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -35,3 +37,41 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", **open_args) -> Iter
         with suppress(FileNotFoundError):
             os.unlink(temp)
         raise
+
+
+def set_aside(path: str | os.PathLike) -> Path:
+    """Move a damaged file out of the way, keeping it for the user; returns its new path."""
+    source = Path(path)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = source.with_name(f"{source.name}.corrupt-{stamp}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = source.with_name(f"{source.name}.corrupt-{stamp}-{counter}")
+    os.replace(source, target)
+    return target
+
+
+def read_json_object(path: str | os.PathLike) -> tuple[dict, str | None, Path | None]:
+    """A JSON object stored at ``path``: (data, problem, moved_to).
+
+    A missing file gives ({}, None, None). A file that is not a JSON object is
+    set aside, never overwritten: ({}, what was wrong, where it went).
+    """
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}, None, None
+    except UnicodeDecodeError:
+        problem = "it is not UTF-8 text"
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            problem = f"line {error.lineno} column {error.colno}: {error.msg}"
+        else:
+            if isinstance(data, dict):
+                return data, None, None
+            problem = "it does not hold a JSON object"
+    return {}, problem, set_aside(source)

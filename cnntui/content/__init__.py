@@ -1,0 +1,37 @@
+"""Words shown to users, kept as data: one catalog per language.
+
+Widgets look strings up by key; they never hold literal UI text. Both
+catalogs must have the same keys (the tests check).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+
+LANGUAGES = ("en", "zh")
+CONTENT_DIR = Path(__file__).resolve().parent
+
+
+@cache
+def catalog(language: str) -> dict[str, str]:
+    with open(CONTENT_DIR / "strings" / f"{language}.json", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def text(language: str, key: str, **args) -> str:
+    """The string for ``key`` in ``language`` with ``args`` filled in."""
+    template = catalog(language)[key]
+    return template.format(**args) if args else template
+
+
+def language_from_env(environ: Mapping[str, str] = os.environ) -> str:
+    """zh when the locale says Chinese (LC_ALL, LC_MESSAGES or LANG, first set), else en."""
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(variable)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"

@@ -1,0 +1,255 @@
+"""The cnntui app: four modes around one current network, ready for SSH on lab machines.
+
+Nothing here imports NumPy: the first paint must be as quick as a bare
+Textual app's. The engine loads when a mode first needs it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from rich.color import ColorSystem
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.filter import Monochrome, NoColor
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.theme import Theme
+from textual.widgets import Input, TextArea
+
+from ..content import LANGUAGES, catalog, language_from_env, text
+from ..render.terminal import COLOR_MODES, detect_color_mode, encoding_is_unicode
+from .colors import ColorModeFilter
+from .commands import AppCommands
+from .screens.build import BuildScreen
+from .screens.learn import LearnScreen
+from .screens.quiz import QuizScreen
+from .screens.view import ViewScreen
+from .widgets.chrome import TooSmall
+from .settings import DEFAULT_NETWORK, DEFAULT_THEME, SettingsStore, default_path
+
+# Every colour is exact in the xterm 256-colour cube or grey ramp, so the 256
+# colour mode shows the theme as designed; each also maps to a distinct one of
+# the 16 standard colours.
+CNNTUI_THEME = Theme(
+    name=DEFAULT_THEME, dark=True,
+    primary="#5f87d7", secondary="#5fafaf", accent="#ffaf5f", warning="#ffd75f", error="#ff5f5f",
+    success="#87d75f", foreground="#e4e4e4", background="#121212", surface="#1c1c1c", panel="#303030",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class CurrentNetwork:
+    """The network every mode works on: a display name, its JSON spec, and where it came from."""
+
+    name: str
+    spec: dict
+    source: str
+
+
+def read_network(source: str) -> CurrentNetwork:
+    """A preset name or JSON path, read without the engine (no NumPy); CnntuiError if unreadable."""
+    from ..core.assets import find_network, read_json
+
+    spec = read_json(find_network(source))
+    name = spec.get("name") if isinstance(spec, dict) and isinstance(spec.get("name"), str) else source
+    return CurrentNetwork(name, spec if isinstance(spec, dict) else {}, source)
+
+
+class CnntuiApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "cnntui"
+    MIN_SIZE = (60, 20)
+    MODES = {"learn": LearnScreen, "build": BuildScreen, "view": ViewScreen, "quiz": QuizScreen}
+    COMMANDS = {AppCommands}
+    BINDINGS = [
+        Binding("1", "switch_mode('learn')", "Learn", id="mode.learn"),
+        Binding("2", "switch_mode('build')", "Build", id="mode.build"),
+        Binding("3", "switch_mode('view')", "View", id="mode.view"),
+        Binding("4", "switch_mode('quiz')", "Quiz", id="mode.quiz"),
+        Binding("question_mark,f1", "help", "Help", id="help", key_display="?"),
+        Binding("l", "toggle_language", "Language", id="language"),
+        Binding("c", "cycle_colors", "Colours", id="colors"),
+        Binding("ctrl+p", "command_palette", "Commands", id="palette"),
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit.ctrl"),
+        Binding("escape", "leave_field", "Leave field", show=False, id="leave_field"),
+    ]
+
+    language = reactive("en")
+    color_mode = reactive("truecolor")
+    network: reactive[CurrentNetwork] = reactive(CurrentNetwork("", {}, ""), always_update=True)
+
+    def __init__(self, mode: str = "learn", network: CurrentNetwork | None = None, *,
+                 language: str | None = None, colors: str | None = None, ascii_only: bool | None = None,
+                 settings_store: SettingsStore | None = None, environ: Mapping[str, str] = os.environ):
+        super().__init__()
+        self.initial_mode = mode
+        self.settings_store = settings_store or SettingsStore(default_path())
+        self.settings = self.settings_store.load()
+        self.startup_problems: list[tuple[str, dict]] = []
+        if self.settings_store.problem and self.settings_store.moved_to:
+            self.startup_problems.append(("settings.corrupt", {"reason": self.settings_store.problem,
+                                                               "path": self.settings_store.moved_to}))
+        self.set_reactive(CnntuiApp.language, language or self.settings.language or language_from_env(environ))
+        self.color_source, initial_colors = self._initial_colors(colors, environ)
+        self.ascii_only = ascii_only if ascii_only is not None else not encoding_is_unicode(sys.__stdout__.encoding)
+        # This app decides the colour mode itself (see colors.py), so Textual renders
+        # truecolor and its own NO_COLOR filters step aside for ours.
+        self.console._color_system = ColorSystem.TRUECOLOR
+        self._filters = [f for f in self._filters if not isinstance(f, (Monochrome, NoColor))]
+        self.color_filter = ColorModeFilter(initial_colors)
+        self.set_reactive(CnntuiApp.color_mode, initial_colors)
+        self.register_theme(CNNTUI_THEME)
+        self.theme = self.settings.theme if self.settings.theme in self.available_themes else DEFAULT_THEME
+        self.set_reactive(CnntuiApp.network, network or self._last_network())
+        self._settings_error_shown = False
+
+    def _initial_colors(self, colors: str | None, environ: Mapping[str, str]) -> tuple[str, str]:
+        if colors in COLOR_MODES:
+            return "flag", colors
+        if self.settings.colors in COLOR_MODES:
+            return "saved", self.settings.colors
+        detected = detect_color_mode(environ)
+        return ("no_color" if environ.get("NO_COLOR") else "env"), detected
+
+    def _last_network(self) -> CurrentNetwork:
+        from ..core.errors import CnntuiError
+
+        try:
+            return read_network(self.settings.network)
+        except CnntuiError as error:
+            self.startup_problems.append(("network.last_missing", {"name": self.settings.network, "error": error}))
+            return read_network(DEFAULT_NETWORK)
+
+    # -- words ----------------------------------------------------------------
+
+    def t(self, key: str, **args) -> str:
+        """The UI string ``key`` in the current language."""
+        return text(self.language, key, **args)
+
+    def has_text(self, key: str) -> bool:
+        return key in catalog(self.language)
+
+    # -- start-up -------------------------------------------------------------
+
+    def get_css_variables(self) -> dict[str, str]:
+        variables = super().get_css_variables()
+        variables["frame-border"] = "ascii" if getattr(self, "ascii_only", False) else "round"
+        return variables
+
+    def get_line_filters(self):
+        filters = list(super().get_line_filters())
+        if self.color_filter.enabled:
+            filters.append(self.color_filter)
+        return filters
+
+    def on_mount(self) -> None:
+        self.update_size_class()
+        self.switch_mode(self.initial_mode)
+        self.call_after_refresh(self.report_startup_problems)
+
+    def report_startup_problems(self) -> None:
+        for key, args in self.startup_problems:
+            self.notify(self.t(key, **args), severity="warning", timeout=10)
+        self.startup_problems.clear()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.update_size_class(event.size)
+
+    def update_size_class(self, size: Size | None = None) -> None:
+        """Swap every mode for a short notice while the terminal is below MIN_SIZE."""
+        size = self.terminal_size = size or self.size
+        width, height = self.MIN_SIZE
+        self.set_class(size.width < width or size.height < height, "-too-small")
+        for notice in self.screen.query(TooSmall):
+            notice.redraw()
+
+    # -- actions --------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_language(self) -> None:
+        self.language = LANGUAGES[(LANGUAGES.index(self.language) + 1) % len(LANGUAGES)]
+        self.notify(self.t("language.switched"), timeout=2)
+
+    def action_cycle_colors(self) -> None:
+        self.set_color_mode(COLOR_MODES[(COLOR_MODES.index(self.color_mode) + 1) % len(COLOR_MODES)], "key")
+
+    def set_color_mode(self, mode: str, source: str) -> None:
+        self.color_source = source
+        self.color_mode = mode
+        self.notify(self.t("colors.switched", mode=self.t(f"colors.{mode}")), timeout=2)
+
+    def action_leave_field(self) -> None:
+        if isinstance(self.focused, (Input, TextArea)):
+            self.screen.set_focus(None)
+
+    def action_command_palette(self) -> None:
+        if not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=self.t("palette.placeholder"), id="--command-palette"))
+
+    def preset_names(self) -> list[str]:
+        from ..core.assets import preset_names
+
+        return preset_names()
+
+    def load_network(self, source: str) -> bool:
+        """Make ``source`` (preset or path) current; on a bad network, say why and keep the old one."""
+        from ..core import CnntuiError, SpecError, analyze
+
+        try:
+            network = read_network(source)
+            problems = analyze(network.spec).problems
+            if problems:
+                raise SpecError.gather(problems)
+        except CnntuiError as error:
+            self.notify(self.t("network.bad", name=source, error=error), severity="error", timeout=10)
+            return False
+        self.network = network
+        self.notify(self.t("network.loaded", name=network.name), timeout=3)
+        return True
+
+    # -- reacting and remembering ----------------------------------------------
+
+    def watch_language(self) -> None:
+        self.save_settings(language=self.language)
+
+    def watch_color_mode(self, mode: str) -> None:
+        self.color_filter.set_mode(mode)
+        if self.is_running:
+            self.screen._painted_colors = mode
+            for widget in self.screen.walk_children():
+                widget.refresh()
+        if self.color_source == "key":
+            self.save_settings(colors=mode)
+
+    def watch_theme(self, theme: str) -> None:
+        self.save_settings(theme=theme)
+
+    def watch_network(self, network: CurrentNetwork) -> None:
+        if network.source:
+            self.save_settings(network=network.source)
+
+    def save_settings(self, **changes) -> None:
+        new = replace(self.settings, **changes)
+        if not self.is_running or new == self.settings:
+            return
+        self.settings = new
+        try:
+            self.settings_store.save(new)
+        except OSError as error:
+            if not self._settings_error_shown:
+                self._settings_error_shown = True
+                self.notify(self.t("settings.unsaved", path=self.settings_store.path,
+                                   reason=error.strerror or error), severity="warning", timeout=10)
+

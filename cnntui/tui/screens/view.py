@@ -1,0 +1,9 @@
+"""View mode."""
+
+from __future__ import annotations
+
+from .base import PlaceholderMode
+
+
+class ViewScreen(PlaceholderMode):
+    mode_name = "view"

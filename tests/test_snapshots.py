@@ -1,0 +1,54 @@
+"""Screenshots of every screen at 80x24 and 120x40, in both languages.
+
+After an intended change to the look, review the new pictures and accept
+them with `pytest tests/test_snapshots.py --snapshot-update`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from cnntui.tui.app import CnntuiApp
+from cnntui.tui.settings import SettingsStore
+
+# A fixed path, because the help screen shows where settings live.
+SETTINGS = Path(tempfile.gettempdir()) / "cnntui-snapshots" / "settings.json"
+SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    shutil.rmtree(SETTINGS.parent, ignore_errors=True)
+    yield
+    shutil.rmtree(SETTINGS.parent, ignore_errors=True)
+
+
+def app(mode: str = "learn", language: str = "en", **options) -> CnntuiApp:
+    options.setdefault("ascii_only", False)
+    return CnntuiApp(mode, language=language, colors="truecolor", environ={},
+                     settings_store=SettingsStore(SETTINGS), **options)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("mode", ["learn", "build", "view", "quiz"])
+def test_mode(snap_compare, mode, language, size):
+    assert snap_compare(app(mode, language), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_help(snap_compare, language, size):
+    assert snap_compare(app("learn", language), press=["question_mark"], terminal_size=size)
+
+
+def test_too_small(snap_compare):
+    assert snap_compare(app("build"), terminal_size=(50, 15))
+
+
+def test_ascii_help(snap_compare):
+    assert snap_compare(app("learn", ascii_only=True), press=["question_mark"], terminal_size=(80, 24))
