@@ -142,11 +142,13 @@ async def test_key_bar_lists_keys_in_the_current_language(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         keys = bar_text(app, KeyBar)
-        for label in ("1 Learn", "2 Build", "3 View", "4 Quiz", "? Help", "q Quit", "^p Commands"):
+        for label in ("1 Learn", "2 Build", "3 View", "4 Quiz", "? Help", "l 中文", "^p Commands", "q Quit"):
             assert label in keys
+        assert app.screen.query_one(KeyBar).render().cell_length <= 80
         await pilot.press("l")
         keys = bar_text(app, KeyBar)
         assert "1 学习" in keys and "q 退出" in keys
+        assert app.screen.query_one(KeyBar).render().cell_length <= 80
 
 
 # -- language, colours, help ----------------------------------------------------

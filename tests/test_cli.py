@@ -215,6 +215,9 @@ ERROR_CASES = {
                               ["cannot write", "a.npz"]),
     "analysis-only net": (["forward", "vgg16", "--input", "{image}", "--out", "{dir}/a.npz"],
                           ["138,357,544 parameters", "analysis only"]),
+    "app with an unknown network": (["build", "lenet"], ["unknown network 'lenet'"]),
+    "app with an invalid network": (["view", "{invalid}"], ["layer 3 conv2d: the 5x5 kernel does not fit"]),
+    "app with a bad language": (["--lang", "fr"], ["invalid choice: 'fr'"]),
     "grey image into 4 channels": (["forward", "{four_channels}", "--input", "{image}", "--out", "{dir}/a.npz"],
                                    ["takes 4 input channels"]),
 }

@@ -38,3 +38,17 @@ def test_engine_imports_neither_textual_nor_pillow():
     code = "import sys, cnntui.core; print(sorted(m for m in ('textual', 'PIL', 'rich') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_app_paints_without_loading_numpy_or_pillow():
+    code = ("import sys, cnntui.cli, cnntui.tui.app; "
+            "print(sorted(m for m in ('numpy', 'PIL') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_without_a_terminal_cnntui_prints_help_instead_of_hanging():
+    script = Path(sys.executable).with_name("cnntui")
+    result = subprocess.run([str(script)], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert result.returncode == 0
+    assert "usage: cnntui" in result.stdout and "needs a terminal" in result.stderr

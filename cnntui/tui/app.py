@@ -74,7 +74,7 @@ class CnntuiApp(App):
         Binding("4", "switch_mode('quiz')", "Quiz", id="mode.quiz"),
         Binding("question_mark,f1", "help", "Help", id="help", key_display="?"),
         Binding("l", "toggle_language", "Language", id="language"),
-        Binding("c", "cycle_colors", "Colours", id="colors"),
+        Binding("c", "cycle_colors", "Colours", id="colors", show=False),
         Binding("ctrl+p", "command_palette", "Commands", id="palette"),
         Binding("q", "quit", "Quit", id="quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit.ctrl"),
