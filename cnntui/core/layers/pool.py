@@ -39,15 +39,17 @@ class Pool2d(WindowLayer):
         return shape[0] * (rows.padded + rows.overhang) * (cols.padded + cols.overhang)
 
 
+POOL_FIELDS = {
+    "kernel_size": Field("pair", example=2),
+    "stride": Field("optional_pair", None),
+    "padding": Field("padding", 0),
+    "ceil_mode": Field("bool", False),
+}
+
+
 class MaxPool2d(Pool2d):
     type = "maxpool2d"
-    fields = {
-        "kernel_size": Field("pair", example=2),
-        "stride": Field("optional_pair", None),
-        "padding": Field("padding", 0),
-        "dilation": Field("pair", 1),
-        "ceil_mode": Field("bool", False),
-    }
+    fields = {**POOL_FIELDS, "dilation": Field("pair", 1)}
 
     def derivation(self, shape: Shape, out: Shape) -> list[str]:
         return [*self.size_formulas(shape), f"y = max of {self.window_size_text()} values", "params = 0"]
@@ -62,13 +64,7 @@ class MaxPool2d(Pool2d):
 
 class AvgPool2d(Pool2d):
     type = "avgpool2d"
-    fields = {
-        "kernel_size": Field("pair", example=2),
-        "stride": Field("optional_pair", None),
-        "padding": Field("padding", 0),
-        "ceil_mode": Field("bool", False),
-        "count_include_pad": Field("bool", True),
-    }
+    fields = {**POOL_FIELDS, "count_include_pad": Field("bool", True)}
 
     def derivation(self, shape: Shape, out: Shape) -> list[str]:
         return [*self.size_formulas(shape), f"y = mean of {self.window_size_text()} values", "params = 0"]

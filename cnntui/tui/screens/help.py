@@ -10,10 +10,7 @@ from textual.widgets import Markdown, Static
 
 
 class HelpScreen(ModalScreen):
-    BINDINGS = [
-        Binding("escape,question_mark,f1", "dismiss", "Close", id="close"),
-        Binding("q", "dismiss", show=False, id="close.q"),
-    ]
+    BINDINGS = [Binding("escape,question_mark,f1", "dismiss", "Close", id="close")]
 
     def compose(self) -> ComposeResult:
         app = self.app
