@@ -1,0 +1,215 @@
+"""Worked examples: every number on a Learn page is computed by the engine when the page is shown.
+
+A page's example names networks (presets or inline specs) and optionally one
+forward pass; its text refers to the results with placeholders such as
+``{net.L0.output}`` or ``{pct(net.L11.params, net.total_params):.1f}``.
+Placeholders are small expressions, evaluated safely: names, attributes,
+integer subscripts, arithmetic and a few functions, nothing else.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import string
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from ..core import Network, analyze
+from ..core.assets import find_network, read_json
+from ..core.layers import shape_text
+
+
+class ExampleError(ValueError):
+    """A worked example that cannot be computed: a bug in the content, never the user's."""
+
+
+class Shape(tuple):
+    """A shape that prints as 6x28x28 and still indexes like a tuple."""
+
+    def __format__(self, spec: str) -> str:
+        return format(shape_text(self), spec)
+
+
+class Values:
+    """An array that prints as [0, 0.5, 2] and indexes to numbers."""
+
+    def __init__(self, array: np.ndarray):
+        self.array = np.asarray(array)
+
+    def __getitem__(self, index: int):
+        item = self.array[index]
+        return Values(item) if np.ndim(item) else float(item)
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __format__(self, spec: str) -> str:
+        return "[" + ", ".join(format_number(float(v), spec) for v in self.array.ravel()) + "]"
+
+    @property
+    def total(self) -> float:
+        return float(self.array.sum())
+
+
+class Lines(list):
+    """Derivation lines; they print one per line."""
+
+    def __format__(self, spec: str) -> str:
+        return "\n".join(self)
+
+
+def format_number(value: Any, spec: str = "") -> str:
+    if spec:
+        return format(value, spec)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return format(value, spec)
+    if isinstance(value, int) or float(value).is_integer() and abs(value) >= 1:
+        return f"{int(value):,}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+class LayerFacts:
+    """One layer's numbers, as the engine's analysis gives them."""
+
+    def __init__(self, record, total_params: int):
+        self.type = record.type
+        self.index = record.index
+        self.input = Shape(record.input_shape)
+        self.output = Shape(record.output_shape)
+        self.params, self.weights, self.biases = record.params, record.weights, record.biases
+        self.macs, self.neurons = record.macs, record.neurons
+        size = record.receptive_field
+        self.rf = size[0] if size[0] == size[1] else f"{size[0]}x{size[1]}"
+        self.jump = record.jump[0] if record.jump[0] == record.jump[1] else f"{record.jump[0]}x{record.jump[1]}"
+        self.fc_params = record.fc_equivalent_params
+        self.share = 100 * record.params / total_params if total_params else 0.0
+        self.derivation = Lines(record.derivation)
+        self.notes = Lines(str(note) for note in record.notes)
+
+
+class NetFacts:
+    """A network's totals, and each layer as L0, L1, ..."""
+
+    def __init__(self, summary):
+        self.summary = summary
+        self.name = summary.name
+        self.input = Shape(summary.input_shape)
+        self.output = Shape(summary.output_shape)
+        self.total_params, self.total_macs = summary.total_params, summary.total_macs
+        self.total_weights, self.total_biases = summary.total_weights, summary.total_biases
+        self.total_neurons = sum(record.neurons for record in summary)
+        self.layer_count = len(summary)
+        self.layers = [LayerFacts(record, summary.total_params) for record in summary]
+
+    def __getattr__(self, name: str) -> LayerFacts:
+        if name.startswith("L") and name[1:].isdigit() and int(name[1:]) < len(self.layers):
+            return self.layers[int(name[1:])]
+        raise AttributeError(f"{self.name} has no {name}")
+
+
+class ForwardFacts:
+    """One forward pass: the input ``x``, each layer's output ``out[i]`` and the weights ``w``."""
+
+    def __init__(self, x: np.ndarray, outputs: list[np.ndarray], weights: dict[str, np.ndarray]):
+        self.x = Values(x)
+        self.out = [Values(output) for output in outputs]
+        self.w = {key: Values(value) for key, value in weights.items()}
+
+
+@cache
+def preset_spec(name: str) -> dict:
+    return read_json(find_network(name))
+
+
+def network_spec(source: str | dict) -> dict:
+    return source if isinstance(source, dict) else preset_spec(source)
+
+
+def build_namespace(setup: dict) -> dict[str, Any]:
+    """Analyse the example's networks and run its forward pass, if it has one."""
+    namespace: dict[str, Any] = {}
+    specs = {}
+    for name, source in setup.get("nets", {}).items():
+        specs[name] = network_spec(source)
+        summary = analyze(specs[name])
+        if summary.problems:
+            raise ExampleError(f"network '{name}' is invalid: {summary.problems[0]}")
+        namespace[name] = NetFacts(summary)
+    if "forward" in setup:
+        namespace["fwd"] = run_forward(setup["forward"], specs)
+    return namespace
+
+
+def run_forward(forward: dict, specs: dict[str, dict]) -> ForwardFacts:
+    net = Network.from_dict(specs[forward["net"]])
+    if "weights" in forward:
+        net.set_weights({key: np.asarray(value, dtype=np.float32) for key, value in forward["weights"].items()})
+    else:
+        net.init_weights(forward.get("seed", 0))
+    x = np.asarray(forward["input"], dtype=np.float32)
+    return ForwardFacts(x, net.forward(x), net.weights)
+
+
+# -- placeholders -----------------------------------------------------------------
+
+def pct(part: float, whole: float) -> float:
+    return 100 * part / whole if whole else 0.0
+
+
+FUNCTIONS = {"pct": pct, "round": round, "abs": abs, "max": max, "min": min, "int": int, "float": float,
+             "sqrt": math.sqrt, "exp": math.exp, "tanh": math.tanh, "len": len}
+OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+             ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
+             ast.USub: operator.neg, ast.UAdd: operator.pos}
+
+
+def evaluate(expression: str, namespace: dict[str, Any]) -> Any:
+    """Evaluate a placeholder expression without eval: only the node types below are allowed."""
+    def walk(node: ast.AST) -> Any:
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str)):
+            return node.value
+        if isinstance(node, ast.Name):
+            if node.id in namespace:
+                return namespace[node.id]
+            if node.id in FUNCTIONS:
+                return FUNCTIONS[node.id]
+            raise ExampleError(f"unknown name '{node.id}'")
+        if isinstance(node, ast.Attribute) and not node.attr.startswith("_"):
+            return getattr(walk(node.value), node.attr)
+        if isinstance(node, ast.Subscript):
+            return walk(node.value)[walk(node.slice)]
+        if isinstance(node, ast.BinOp) and type(node.op) in OPERATORS:
+            return OPERATORS[type(node.op)](walk(node.left), walk(node.right))
+        if isinstance(node, ast.UnaryOp) and type(node.op) in OPERATORS:
+            return OPERATORS[type(node.op)](walk(node.operand))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS \
+                and not node.keywords:
+            return FUNCTIONS[node.func.id](*(walk(arg) for arg in node.args))
+        raise ExampleError(f"'{ast.unparse(node)}' is not allowed in a placeholder")
+
+    try:
+        return walk(ast.parse(expression.strip(), mode="eval").body)
+    except ExampleError:
+        raise
+    except Exception as error:  # noqa: BLE001  (any failure is a content bug, reported with its placeholder)
+        raise ExampleError(f"{{{expression}}}: {type(error).__name__}: {error}") from None
+
+
+def fill(template: str, namespace: dict[str, Any]) -> str:
+    """``template`` with every {expression[:format]} replaced by its value; {{ and }} are braces."""
+    parts = []
+    for literal, field, spec, conversion in string.Formatter().parse(template):
+        parts.append(literal)
+        if field is None:
+            continue
+        if conversion:
+            raise ExampleError(f"{{{field}!{conversion}}}: conversions are not supported")
+        parts.append(format_number(evaluate(field, namespace), spec or ""))
+    return "".join(parts)
