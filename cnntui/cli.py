@@ -86,6 +86,14 @@ def build_parser() -> Parser:
     forward.add_argument("--out", required=True, metavar="ACTS.npz", help="where to write the outputs")
     forward.add_argument("--save-weights", metavar="W.npz", help="also save the weights that were used")
     forward.set_defaults(run=run_forward)
+
+    export = commands.add_parser(
+        "export", help="print the network as PyTorch or Keras code",
+        description="Print the network as PyTorch (nn.Sequential, same layer indices, so cnntui's weight "
+                    "files load with load_state_dict) or Keras (keras.Sequential) code.")
+    export.add_argument("net", metavar="NET", help="preset name or network .json file")
+    export.add_argument("--to", required=True, choices=("pytorch", "keras"), help="which framework")
+    export.set_defaults(run=run_export)
     return parser
 
 
@@ -243,6 +251,16 @@ class _writing:
 
             raise CnntuiError("unwritable", path=str(self.path), reason=error.strerror or str(error)) from None
         return False
+
+
+# -- export -------------------------------------------------------------------
+
+def run_export(args) -> int:
+    from .core.assets import find_network, read_json
+    from .core.export import EXPORTERS
+
+    print(EXPORTERS[args.to](read_json(find_network(args.net))), end="")
+    return 0
 
 
 # -- entry point --------------------------------------------------------------

@@ -28,6 +28,22 @@ def text(language: str, key: str, **args) -> str:
     return template.format(**args) if args else template
 
 
+def message_text(language: str, message) -> str:
+    """An engine message (a code and its arguments) in ``language``.
+
+    The catalog holds "engine.<code>" templates; word arguments such as
+    "rows" are translated through "engine.word.<word>". English falls back to
+    the engine's own sentence.
+    """
+    strings = catalog(language)
+    key = f"engine.{message.code}"
+    if key not in strings:
+        return str(message)
+    args = {name: strings.get(f"engine.word.{value}", value) if isinstance(value, str) else value
+            for name, value in message.args.items()}
+    return strings[key].format(**args)
+
+
 def language_from_env(environ: Mapping[str, str] = os.environ) -> str:
     """zh when the locale says Chinese (LC_ALL, LC_MESSAGES or LANG, first set), else en."""
     for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):

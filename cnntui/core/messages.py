@@ -43,6 +43,14 @@ TEMPLATES: dict[str, str] = {
     # notes (not errors)
     "unused_inputs": "stride {stride} leaves input {axis} {which} unused: no window reaches them",
     "flatten_of_vector": "the input is already a vector, so flatten changes nothing",
+    # the one-line text form (textform.py)
+    "text_needs_input": "start with the input shape, e.g. \"in 1x28x28 | conv 6 k5 | ...\"",
+    "text_bad_input": "'{token}' is not an input shape; write channels x height x width, e.g. \"in 3x64x64\"",
+    "text_empty_layer": "an empty layer between two '|'; remove a '|' or put a layer there",
+    "text_unknown_word": "unknown layer '{token}'{hint}; layers: {known}",
+    "text_needs_number": "'{token}': {word} needs a size next, e.g. \"{example}\"",
+    "text_bad_option": "'{token}' is not an option of {word}; options are k5 s2 p1 psame pvalid d2 nobias ceil nopadcount",
+    "text_needs_kernel": "conv needs a kernel size, e.g. \"conv 6 k5\"",
     # weights and memory
     "no_weights": "the network has no weights yet; call init_weights(seed) or load_weights(path)",
     "weights_missing_key": "the weights file has no '{key}' for layer {index} {type}; it needs {shape}",

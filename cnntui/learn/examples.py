@@ -91,7 +91,7 @@ class LayerFacts:
         self.fc_params = record.fc_equivalent_params
         self.share = 100 * record.params / total_params if total_params else 0.0
         self.derivation = Lines(record.derivation)
-        self.notes = Lines(str(note) for note in record.notes)
+        self.notes = record.notes
 
 
 class NetFacts:

@@ -109,6 +109,8 @@ class CnntuiApp(App):
         self.theme = self.settings.theme if self.settings.theme in self.available_themes else DEFAULT_THEME
         self.set_reactive(CnntuiApp.network, network or self._last_network())
         self._settings_error_shown = False
+        self.requested_concept: str | None = None  # for Learn to open when it shows
+        self.requested_layer: dict | None = None  # for Build or View: {"layer": i}
 
     def _initial_colors(self, colors: str | None, environ: Mapping[str, str]) -> tuple[str, str]:
         if colors in COLOR_MODES:
@@ -198,12 +200,29 @@ class CnntuiApp(App):
         if not CommandPalette.is_open(self):
             self.push_screen(CommandPalette(placeholder=self.t("palette.placeholder"), id="--command-palette"))
 
+    def open_concept(self, page_id: str) -> None:
+        """Show a Learn page, from anywhere (the palette, a quiz answer)."""
+        self.requested_concept = page_id
+        if self.current_mode == "learn":
+            self.screen.on_screen_resume()
+        else:
+            self.switch_mode("learn")
+
+    def try_it(self, target: dict) -> None:
+        """Open Build or View on a preset, asking it to select one layer."""
+        if not self.load_network(target["preset"], quiet=True):
+            return
+        self.requested_layer = {key: value for key, value in target.items() if key not in ("mode", "preset")}
+        self.switch_mode(target["mode"])
+        self.notify(self.t("learn.try.done", mode=self.t(f"mode.{target['mode']}"), preset=target["preset"]),
+                    timeout=3)
+
     def preset_names(self) -> list[str]:
         from ..core.assets import preset_names
 
         return preset_names()
 
-    def load_network(self, source: str) -> bool:
+    def load_network(self, source: str, quiet: bool = False) -> bool:
         """Make ``source`` (preset or path) current; on a bad network, say why and keep the old one."""
         from ..core import CnntuiError, SpecError, analyze
 
@@ -216,7 +235,8 @@ class CnntuiApp(App):
             self.notify(self.t("network.bad", name=source, error=error), severity="error", timeout=10)
             return False
         self.network = network
-        self.notify(self.t("network.loaded", name=network.name), timeout=3)
+        if not quiet:
+            self.notify(self.t("network.loaded", name=network.name), timeout=3)
         return True
 
     # -- reacting and remembering ----------------------------------------------

@@ -6,7 +6,9 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from ..learn.pages import load_pages
 from ..render.terminal import COLOR_MODES
+from .screens.learn import plain_definition
 from .widgets.chrome import MODE_ORDER
 
 
@@ -21,6 +23,11 @@ class AppCommands(Provider):
             name = t(f"mode.{mode}")
             found.append((t("palette.mode", mode=name), t("palette.mode.help", mode=name),
                           partial(app.switch_mode, mode)))
+        for page in load_pages().values():
+            other = "zh" if app.language == "en" else "en"
+            found.append((t("palette.concept", title=page.title[app.language]),
+                          f"{page.title[other]} · {plain_definition(page.definition[app.language])}",
+                          partial(app.open_concept, page.id)))
         for preset in app.preset_names():
             found.append((t("palette.preset", name=preset), t("palette.preset.help", name=preset),
                           partial(app.load_network, preset)))
