@@ -127,7 +127,7 @@ def run_app(args) -> int:
     network = None
     if getattr(args, "net", None):
         from .core import SpecError, analyze
-        from .tui.app import read_network
+        from .tui.state import read_network
 
         network = read_network(args.net)
         problems = analyze(network.spec).problems

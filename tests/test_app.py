@@ -159,8 +159,10 @@ async def test_language_toggles_every_visible_word_and_is_saved(tmp_path):
         await pilot.press("l")
         assert app.language == "zh"
         assert "学习" in bar_text(app, TopBar)
-        body = str(app.screen.query_one("ModeIntro").render())
-        assert "词典" in body and "glossary" not in body
+        search = app.screen.query_one("#learn-search", Input)
+        assert search.placeholder == catalog("zh")["learn.search"]
+        prompts = [str(option.prompt) for option in app.screen.query_one("#learn-list").options]
+        assert "概念" in prompts and "Concepts" not in prompts
         await pilot.press("l")
         assert "Learn" in bar_text(app, TopBar)
     assert json.loads((tmp_path / "settings.json").read_text())["language"] == "en"

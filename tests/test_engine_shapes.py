@@ -261,15 +261,17 @@ def test_linear_derivation():
 def test_lenet5_receptive_field():
     s = Network.load("lenet5").summary()
     # conv5: 1 + 4*1 = 5 (jump 1); pool2: 5 + 1*1 = 6 (jump 2); conv5: 6 + 4*2 = 14 (jump 2);
-    # pool2: 14 + 1*2 = 16 (jump 4); flatten and after: every output sees the whole 32x32 input
-    expected = {0: (5, 1), 1: (5, 1), 2: (6, 2), 3: (14, 2), 4: (14, 2), 5: (16, 4)}
+    # pool2: 14 + 1*2 = 16 (jump 4); flatten only reshapes, so each value still sees 16x16;
+    # the linear layers after it see the whole 32x32 input
+    expected = {0: (5, 1), 1: (5, 1), 2: (6, 2), 3: (14, 2), 4: (14, 2), 5: (16, 4), 6: (16, 4)}
     for i, (rf, jump) in expected.items():
         assert s[i].receptive_field == (rf, rf), i
         assert s[i].jump == (jump, jump), i
-    for r in s.layers[6:]:
+    for r in s.layers[7:]:
         assert r.receptive_field == (32, 32)
     assert "RF = 6 + (5-1)*2 = 14, jump = 2*1 = 2" in s[3].derivation
-    assert "RF = whole input, 32x32" in s[6].derivation
+    assert not any(line.startswith("RF") for line in s[6].derivation)
+    assert "RF = whole input, 32x32" in s[7].derivation
 
 
 def test_receptive_field_dilation_and_rectangles():

@@ -18,8 +18,14 @@ CONTENT_DIR = Path(__file__).resolve().parent
 
 @cache
 def catalog(language: str) -> dict[str, str]:
-    with open(CONTENT_DIR / "strings" / f"{language}.json", encoding="utf-8") as handle:
-        return json.load(handle)
+    """The UI strings (strings/<language>.json) and the engine's messages (strings/engine.<language>.json)."""
+    strings: dict[str, str] = {}
+    for name in (f"{language}.json", f"engine.{language}.json"):
+        path = CONTENT_DIR / "strings" / name
+        if path.exists():
+            with open(path, encoding="utf-8") as handle:
+                strings.update(json.load(handle))
+    return strings
 
 
 def text(language: str, key: str, **args) -> str:

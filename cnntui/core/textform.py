@@ -137,25 +137,27 @@ def _size_text(value) -> str:
     return "x".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
+def layer_text(layer: dict) -> str:
+    """One layer in the text form, e.g. "conv 6 k5 p2"."""
+    kind = layer["type"]
+    words = [WORDS[kind]]
+    if kind == "conv2d":
+        words.append(str(layer["out_channels"]))
+    elif kind == "linear":
+        words.append(str(layer["out_features"]))
+    elif kind in ("maxpool2d", "avgpool2d"):
+        words.append(_size_text(layer["kernel_size"]))
+    elif kind == "leaky_relu" and "negative_slope" in layer:
+        words.append(f"{layer['negative_slope']:g}")
+    for letter, field in OPTIONS.items():
+        if field in layer and field in ALLOWED.get(kind, ()) and layer[field] is not None:
+            words.append(letter + _size_text(layer[field]))
+    for flag, (field, value) in FLAGS.items():
+        if layer.get(field) == value and field in ALLOWED.get(kind, ()):
+            words.append(flag)
+    return " ".join(words)
+
+
 def format_text(spec: dict) -> str:
     """The text form of a network spec (the inverse of ``parse`` for any valid spec)."""
-    parts = ["in " + "x".join(map(str, spec["input"]))]
-    for layer in spec["layers"]:
-        kind = layer["type"]
-        words = [WORDS[kind]]
-        if kind == "conv2d":
-            words.append(str(layer["out_channels"]))
-        elif kind == "linear":
-            words.append(str(layer["out_features"]))
-        elif kind in ("maxpool2d", "avgpool2d"):
-            words.append(_size_text(layer["kernel_size"]))
-        elif kind == "leaky_relu" and "negative_slope" in layer:
-            words.append(f"{layer['negative_slope']:g}")
-        for letter, field in OPTIONS.items():
-            if field in layer and field in ALLOWED.get(kind, ()) and layer[field] is not None:
-                words.append(letter + _size_text(layer[field]))
-        for flag, (field, value) in FLAGS.items():
-            if layer.get(field) == value and field in ALLOWED.get(kind, ()):
-                words.append(flag)
-        parts.append(" ".join(words))
-    return " | ".join(parts)
+    return " | ".join(["in " + "x".join(map(str, spec["input"])), *map(layer_text, spec["layers"])])

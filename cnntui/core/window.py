@@ -101,11 +101,11 @@ class Axis:
 
 
 def describe_positions(positions: list[int]) -> str:
-    """'27', '26-27' or '1, 3, 5, ... (14 in all)'."""
+    """'27', '26-27' or '1, 3, 5, ..., 27 (14)' (the count in brackets)."""
     if len(positions) == 1:
         return str(positions[0])
     if positions == list(range(positions[0], positions[-1] + 1)):
         return f"{positions[0]}-{positions[-1]}"
     if len(positions) <= 4:
         return ", ".join(map(str, positions))
-    return ", ".join(map(str, positions[:3])) + f", ... ({len(positions)} in all)"
+    return ", ".join(map(str, positions[:3])) + f", ..., {positions[-1]} ({len(positions)})"

@@ -104,7 +104,10 @@ class NetFacts:
         self.output = Shape(summary.output_shape)
         self.total_params, self.total_macs = summary.total_params, summary.total_macs
         self.total_weights, self.total_biases = summary.total_weights, summary.total_biases
-        self.total_neurons = sum(record.neurons for record in summary)
+        # Neurons in the usual sense: the units that weigh their inputs (conv and linear
+        # outputs). Activation, pooling and flatten outputs are counted per layer only.
+        self.total_neurons = sum(record.neurons for record in summary if record.type in ("conv2d", "linear"))
+        self.total_values = sum(record.neurons for record in summary)  # every layer's outputs: memory
         self.layer_count = len(summary)
         self.layers = [LayerFacts(record, summary.total_params) for record in summary]
 

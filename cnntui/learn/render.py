@@ -96,10 +96,10 @@ class Renderer:
                 value = getattr(layer, column)
                 cells.append("-" if value is None else f"{value:.1f}%" if column == "share" else format_number(value))
             rows.append(cells)
-        total = self.t("learn.total")
-        totals = {"neurons": net.total_neurons, "params": net.total_params, "macs": net.total_macs, "share": 100.0}
-        rows.append([total, *("" if c not in totals else
-                              f"{totals[c]:.1f}%" if c == "share" else format_number(totals[c]) for c in columns)])
+        totals = {"params": net.total_params, "macs": net.total_macs, "share": 100.0}
+        if set(columns) & set(totals):
+            rows.append([self.t("learn.total"), *("" if c not in totals else f"{totals[c]:.1f}%" if c == "share"
+                                                  else format_number(totals[c]) for c in columns)])
         return self.markdown_table(header, rows)
 
     def table(self, table: dict) -> str:

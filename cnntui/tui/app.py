@@ -6,10 +6,11 @@ Textual app's. The engine loads when a mode first needs it.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from rich.color import ColorSystem
 from textual import events
@@ -31,6 +32,7 @@ from .screens.learn import LearnScreen
 from .screens.quiz import QuizScreen
 from .screens.view import ViewScreen
 from .widgets.chrome import TooSmall
+from .state import CurrentNetwork, read_network
 from .settings import DEFAULT_NETWORK, DEFAULT_THEME, SettingsStore, default_path
 
 # Every colour is exact in the xterm 256-colour cube or grey ramp, so the 256
@@ -41,24 +43,6 @@ CNNTUI_THEME = Theme(
     primary="#5f87d7", secondary="#5fafaf", accent="#ffaf5f", warning="#ffd75f", error="#ff5f5f",
     success="#87d75f", foreground="#e4e4e4", background="#121212", surface="#1c1c1c", panel="#303030",
 )
-
-
-@dataclass(frozen=True, eq=False)
-class CurrentNetwork:
-    """The network every mode works on: a display name, its JSON spec, and where it came from."""
-
-    name: str
-    spec: dict
-    source: str
-
-
-def read_network(source: str) -> CurrentNetwork:
-    """A preset name or JSON path, read without the engine (no NumPy); CnntuiError if unreadable."""
-    from ..core.assets import find_network, read_json
-
-    spec = read_json(find_network(source))
-    name = spec.get("name") if isinstance(spec, dict) and isinstance(spec.get("name"), str) else source
-    return CurrentNetwork(name, spec if isinstance(spec, dict) else {}, source)
 
 
 class CnntuiApp(App):
@@ -193,6 +177,10 @@ class CnntuiApp(App):
         self.notify(self.t("colors.switched", mode=self.t(f"colors.{mode}")), timeout=2)
 
     def action_leave_field(self) -> None:
+        """Escape: a screen may know better where to go (``leave_field``); else just unfocus the field."""
+        leave = getattr(self.screen, "leave_field", None)
+        if leave is not None and leave():
+            return
         if isinstance(self.focused, (Input, TextArea)):
             self.screen.set_focus(None)
 
@@ -216,6 +204,27 @@ class CnntuiApp(App):
         self.switch_mode(target["mode"])
         self.notify(self.t("learn.try.done", mode=self.t(f"mode.{target['mode']}"), preset=target["preset"]),
                     timeout=3)
+
+    def remember_edited(self, spec: dict) -> None:
+        """Keep an edited network safe: a second after the last edit it is written beside
+        the settings, and becomes the "last network" for the next start."""
+        self._edited_spec = spec
+        if getattr(self, "_autosave_timer", None) is not None:
+            self._autosave_timer.stop()
+        self._autosave_timer = self.set_timer(1.0, self.autosave)
+
+    def autosave(self) -> None:
+        from ..core.files import atomic_write
+
+        path = self.settings_store.path.parent / "current.json"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_write(path, "w", encoding="utf-8") as handle:
+                json.dump(self._edited_spec, handle, ensure_ascii=False, indent=1)
+        except OSError as error:
+            self.notify(self.t("settings.unsaved", path=path, reason=error.strerror or error), severity="warning")
+            return
+        self.save_settings(network=str(path))
 
     def preset_names(self) -> list[str]:
         from ..core.assets import preset_names

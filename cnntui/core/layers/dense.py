@@ -19,7 +19,9 @@ class SeesWholeInput(Layer):
         return [f"RF = whole input, {after.size[0]}x{after.size[1]}"]
 
 
-class Flatten(SeesWholeInput):
+class Flatten(Layer):
+    """Only a reshape: each value keeps the receptive field it had."""
+
     type = "flatten"
 
     def output_shape(self, shape: Shape) -> Shape:

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Markdown, OptionList
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 from textual.worker import get_current_worker
 
 from ...learn.pages import KINDS, LINK, load_pages, search
@@ -22,7 +22,6 @@ class LearnScreen(ModeScreen):
     BINDINGS = [
         Binding("slash,s", "search", "Search", show=False, id="learn.search"),
         Binding("b,backspace", "back", "Back", show=False, id="learn.back"),
-        Binding("escape", "leave_search", show=False, id="learn.leave_search"),
     ]
 
     def __init__(self) -> None:
@@ -113,7 +112,7 @@ class LearnScreen(ModeScreen):
         listing = self.query_one("#learn-list", OptionList)
         try:
             listing.highlighted = listing.get_option_index(page_id)
-        except KeyError:  # filtered out of the list; the page still opens
+        except OptionDoesNotExist:  # filtered out of the list; the page still opens
             pass
         self.show(page_id)
 
@@ -167,9 +166,12 @@ class LearnScreen(ModeScreen):
     def action_search(self) -> None:
         self.query_one("#learn-search").focus()
 
-    def action_leave_search(self) -> None:
+    def leave_field(self) -> bool:
+        """Escape in the search field returns to the list."""
         if self.focused is self.query_one("#learn-search"):
             self.query_one("#learn-list").focus()
+            return True
+        return False
 
     def action_back(self) -> None:
         if self.history:
