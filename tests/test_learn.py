@@ -123,7 +123,7 @@ def test_neuron_diagram_survives_ascii():
 
 async def wait_for_page(pilot, app, page_id: str, language: str = "en") -> LearnScreen:
     screen = app.screen
-    for _ in range(100):
+    for _ in range(300):  # up to 15 s: the first page also loads NumPy and the engine
         await pilot.pause(0.05)
         if screen.shown and screen.shown[:2] == (page_id, language):
             return screen

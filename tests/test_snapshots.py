@@ -52,3 +52,33 @@ def test_too_small(snap_compare):
 
 def test_ascii_help(snap_compare):
     assert snap_compare(app("learn", ascii_only=True), press=["question_mark"], terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("page", ["stride", "cmp-conv-fc", "relations"])
+def test_learn_page(snap_compare, page, language, size):
+    async def open_page(pilot):
+        pilot.app.open_concept(page)
+        for _ in range(300):  # the page is computed in a worker
+            await pilot.pause(0.05)
+            if pilot.app.screen.shown and pilot.app.screen.shown[0] == page:
+                break
+        await pilot.pause(0.3)
+
+    assert snap_compare(app("learn", language), terminal_size=size, run_before=open_page)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_build_invalid_layer_and_form(snap_compare, language, size):
+    async def break_a_layer(pilot):
+        await pilot.pause(0.3)
+        await pilot.press("down", "e")
+        await pilot.pause(0.3)
+        field = pilot.app.screen.query_one("#field-kernel_size")
+        field.focus()
+        field.value = "40"
+        await pilot.pause(0.3)
+
+    assert snap_compare(app("build", language), terminal_size=size, run_before=break_a_layer)

@@ -45,9 +45,18 @@ def message_text(language: str, message) -> str:
     key = f"engine.{message.code}"
     if key not in strings:
         return str(message)
-    args = {name: strings.get(f"engine.word.{value}", value) if isinstance(value, str) else value
-            for name, value in message.args.items()}
+    args = {}
+    for name, value in message.args.items():
+        if hasattr(value, "code") and hasattr(value, "args"):  # a message inside a message
+            value = message_text(language, value)
+        elif isinstance(value, str) and name not in USER_DATA:
+            value = strings.get(f"engine.word.{value}", value)
+        args[name] = value
     return strings[key].format(**args)
+
+
+# Arguments that hold what the user typed or named: shown as they are, never translated.
+USER_DATA = {"got", "token", "key", "field", "type", "known", "path", "name", "hint"}
 
 
 def language_from_env(environ: Mapping[str, str] = os.environ) -> str:

@@ -59,12 +59,12 @@ class BudgetError(CnntuiError, MemoryError):
     """Work that would need more memory than the budget allows."""
 
 
-def closest(word: object, choices: Iterable[str]) -> str:
+def closest(word: object, choices: Iterable[str]) -> Message | str:
     """A " (did you mean 'x'?)" hint for a mistyped name, or ''."""
     if not isinstance(word, str):
         return ""
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{match[0]}'?)" if match else ""
+    return Message("did_you_mean", {"name": match[0]}) if match else ""
 
 
 def shown(value: object) -> str:

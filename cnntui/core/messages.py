@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TEMPLATES: dict[str, str] = {
+    "did_you_mean": " (did you mean '{name}'?)",
+    "dilated_span": " with dilation {dilation} spans {spans}, which",
     # network-level
     "not_object": "a network must be a JSON object with \"input\" and \"layers\", got {got}",
     "unknown_key": "unknown key '{got}'{hint}; a network takes {known}",

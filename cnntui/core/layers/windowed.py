@@ -48,7 +48,8 @@ class WindowLayer(Layer):
             spans = (rows.span, cols.span)
             raise self.error(
                 "kernel_too_big", kernel=pair_text(self.kernel_size),
-                span="" if spans == self.kernel_size else f" with dilation {pair_text(self.dilation)} spans {pair_text(spans)}, which",
+                span="" if spans == self.kernel_size else Message(
+                    "dilated_span", {"dilation": pair_text(self.dilation), "spans": pair_text(spans)}),
                 size=pair_text(shape[1:]), padding=self.padding_shown(), fix=self.padding_hint(need))
         return rows, cols
 

@@ -15,6 +15,8 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from ...content import message_text
 from ..state import CurrentNetwork
+from ..widgets.chrome import Line
+from ..widgets.table import LayerTable, TextPanel
 from .base import ModeScreen
 from .dialogs import ChoiceDialog, ConfirmDialog, Dialog, PromptDialog
 
@@ -111,7 +113,7 @@ class ExportDialog(Dialog):
 class BuildScreen(ModeScreen):
     mode_name = "build"
     BINDINGS = [
-        Binding("e,enter", "edit", "Edit", show=False, id="build.edit"),
+        Binding("e", "edit", "Edit", show=False, id="build.edit"),
         Binding("a", "add(1)", "Add after", show=False, id="build.add"),
         Binding("i", "add(0)", "Insert before", show=False, id="build.insert"),
         Binding("x,delete", "delete", "Delete", show=False, id="build.delete"),
@@ -143,14 +145,14 @@ class BuildScreen(ModeScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="build-body"):
             with Vertical(id="build-main"):
-                yield Static(id="build-text")
-                yield DataTable(id="build-table", cursor_type="row", zebra_stripes=False)
+                yield Line(id="build-text")
+                yield LayerTable(id="build-table")
                 yield DataTable(id="build-compare", cursor_type="row")
-                yield Static(id="build-totals")
-            with VerticalScroll(id="build-side"):
+                yield Line(id="build-totals")
+            with Vertical(id="build-side"):
                 yield Vertical(id="build-form")
-                yield Static(id="build-derivation")
-        yield Static(id="build-hint")
+                yield TextPanel(id="build-derivation")
+        yield Line(id="build-hint")
 
     def on_mount(self) -> None:
         self.query_one("#build-compare").display = False
@@ -217,34 +219,34 @@ class BuildScreen(ModeScreen):
         self.fill_text_line()
         self.fill_side()
         self.fill_compare()
-        self.query_one("#build-hint", Static).update(self.app.t("build.hint"))
+        self.query_one("#build-hint", Line).content = self.app.t("build.hint")
 
-    def fill_table(self) -> None:
-        table = self.query_one("#build-table", DataTable)
-        row = table.cursor_row
-        table.clear(columns=True)
-        t = self.app.t
-        for key in ("#", "build.col.layer", "build.col.output", "build.col.params", "build.col.share",
-                    "build.col.macs", "build.col.rf"):
-            table.add_column("#" if key == "#" else t(key), key=key)
-        summary = self.summary
+    def table_rows(self) -> list[tuple]:
+        """The table's cells: the input row, then one row per layer ("-" after a problem)."""
+        t, summary = self.app.t, self.summary
         shape = summary.input_shape
-        table.add_row("", t("build.input"), self.shape_text(shape) if shape else self.spec.get("input", "?"),
-                      "", "", "", "", key="input")
+        rows = [("", t("build.input"), self.shape_text(shape) if shape else str(self.spec.get("input", "?")),
+                 "", "", "", "")]
         total = summary.total_params or 1
         for index, layer in enumerate(self.spec_layers()):
             record = summary.layers[index] if index < len(summary.layers) else None
-            bad = record is None or record.error is not None
-            marker = Text("!", style="bold red") if bad else Text(str(index))
-            words = Text(layer_words(layer), style="red" if bad else "")
             if record is not None and record.ok:
                 share = record.params / total
-                table.add_row(marker, words, self.shape_text(record.output_shape), right(f"{record.params:,}"),
-                              f"{share:5.1%} {share_bar(share, self.app.ascii_only)}", right(compact(record.macs)),
-                              right(self.rf_text(record.receptive_field)), key=str(index))
+                rows.append((str(index), layer_words(layer), self.shape_text(record.output_shape),
+                             f"{record.params:,}", f"{share:5.1%} {share_bar(share, self.app.ascii_only)}",
+                             compact(record.macs), self.rf_text(record.receptive_field)))
             else:
-                table.add_row(marker, words, "-", "-", "-", "-", "-", key=str(index))
-        table.move_cursor(row=min(row, table.row_count - 1))
+                bad = record is None or record.error is not None
+                mark = ("!", "bold red") if bad else str(index)
+                rows.append((mark, (layer_words(layer), "red") if bad else layer_words(layer), "-", "-", "-", "-", "-"))
+        return rows
+
+    COLUMNS = ("#", "build.col.layer", "build.col.output", "build.col.params", "build.col.share",
+               "build.col.macs", "build.col.rf")
+
+    def fill_table(self) -> None:
+        labels = [key if key == "#" else self.app.t(key) for key in self.COLUMNS]
+        self.query_one("#build-table", LayerTable).set_rows(labels, self.table_rows(), right_aligned={3, 5, 6})
 
     @staticmethod
     def shape_text(shape) -> str:
@@ -263,7 +265,7 @@ class BuildScreen(ModeScreen):
                  weight_memory=human_bytes(summary.weight_bytes), activations=human_bytes(summary.activation_bytes))
         if summary.problems:
             text += "  " + t("build.problems", count=len(summary.problems))
-        self.query_one("#build-totals", Static).update(text)
+        self.query_one("#build-totals", Line).content = text
 
     def fill_text_line(self) -> None:
         from ...core.textform import format_text
@@ -272,28 +274,27 @@ class BuildScreen(ModeScreen):
             line = format_text(self.spec)
         except (KeyError, TypeError, AttributeError, ValueError):
             line = self.app.t("build.text.invalid")
-        self.query_one("#build-text", Static).update(Text(line, no_wrap=True, overflow="ellipsis"))
+        self.query_one("#build-text", Line).content = Text(line, no_wrap=True, overflow="ellipsis")
 
     def selected_index(self) -> int:
         """-1 for the input row, else the layer index."""
-        return self.query_one("#build-table", DataTable).cursor_row - 1
+        return self.query_one("#build-table", LayerTable).cursor - 1
 
     def select(self, row: int) -> None:
-        table = self.query_one("#build-table", DataTable)
-        table.move_cursor(row=max(0, min(row, table.row_count - 1)))
+        self.query_one("#build-table", LayerTable).move_cursor(row)
         self.fill_side()
 
-    @on(DataTable.RowHighlighted, "#build-table")
+    @on(LayerTable.Highlighted)
     def highlighted(self) -> None:
         if self.editing is None:
             self.fill_side()
 
-    @on(DataTable.RowSelected, "#build-table")
+    @on(LayerTable.Selected)
     def row_selected(self) -> None:
         self.action_edit()
 
     def fill_side(self) -> None:
-        self.query_one("#build-derivation", Static).update(self.side_text())
+        self.query_one("#build-derivation", TextPanel).set_text(self.side_text())
 
     def side_text(self) -> Text:
         t, summary, index = self.app.t, self.summary, self.selected_index()

@@ -3,9 +3,28 @@
 from __future__ import annotations
 
 from textual.content import Content
+from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Static
 
 MODE_ORDER = ("learn", "build", "view", "quiz")
+
+
+def show_if_changed(widget: Static, content) -> None:
+    """Static.update re-lays out the screen, so skip it when nothing would change."""
+    if getattr(widget, "_shown", None) != content:
+        widget._shown = content
+        widget.update(content)
+
+
+class Line(Widget):
+    """Fixed-height text that repaints without a new layout when it changes (Static.update re-lays out)."""
+
+    DEFAULT_CSS = "Line { height: 1; }"
+    content = reactive("", layout=False)
+
+    def render(self):
+        return self.content
 
 
 class Translated(Static):
@@ -17,7 +36,7 @@ class Translated(Static):
         self.redraw()
 
     def redraw(self, *_):
-        self.update(self.content())
+        show_if_changed(self, self.content())
 
     def content(self) -> Content:
         raise NotImplementedError
