@@ -99,12 +99,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--idle", type=float, default=10.0)
+    parser.add_argument("--mode", default=None, help="start the app in this mode (default: as a user would, no mode)")
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="cnntui-bench-"))
     env = {**os.environ, "TERM": "xterm-256color", "LANG": "en_US.UTF-8", "HOME": str(home),
            "XDG_CONFIG_HOME": str(home / "config")}
-    commands = {"bare": [sys.executable, "-c", BARE_APP], "cnntui": cnntui_command()}
+    commands = {"bare": [sys.executable, "-c", BARE_APP],
+                "cnntui": cnntui_command() + ([args.mode] if args.mode else [])}
     try:
         paint = {name: [] for name in commands}
         for _ in range(args.rounds):

@@ -126,6 +126,7 @@ async def test_palette_loads_a_preset_for_every_mode_and_remembers_it(tmp_path):
 async def test_keys_type_into_a_text_field_and_escape_leaves_it(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)  # Learn fills in just after the first frame
         field = Input()
         await app.screen.query_one("#body").mount(field)
         field.focus()
@@ -141,6 +142,7 @@ async def test_keys_type_into_a_text_field_and_escape_leaves_it(tmp_path):
 async def test_key_bar_lists_keys_in_the_current_language(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
         keys = bar_text(app, KeyBar)
         for label in ("1 Learn", "2 Build", "3 View", "4 Quiz", "? Help", "l 中文", "^p Commands", "q Quit"):
             assert label in keys
@@ -156,6 +158,7 @@ async def test_key_bar_lists_keys_in_the_current_language(tmp_path):
 async def test_language_toggles_every_visible_word_and_is_saved(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
         await pilot.press("l")
         assert app.language == "zh"
         assert "学习" in bar_text(app, TopBar)

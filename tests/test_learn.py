@@ -8,8 +8,8 @@ import pytest
 from textual.widgets import Input, Markdown, OptionList
 
 from cnntui.learn.diagrams import neuron_diagram
-from cnntui.learn.examples import ExampleError, evaluate, fill, format_number
-from cnntui.learn.pages import KINDS, load_pages, search
+from cnntui.learn.placeholders import ExampleError, evaluate, fill, format_number
+from cnntui.learn.pages import KINDS, LINK, load_pages, search
 from cnntui.learn.render import Renderer, problems
 from cnntui.render.plot import plot_curve
 from cnntui.tui.screens.learn import LearnScreen
@@ -65,6 +65,12 @@ def test_comparisons_and_relations_pages_exist_with_tables():
         assert any("table" in b or "layers" in b for b in blocks), page_id
     assert pages["relations"].kind == "relations"
     assert [p.kind for p in pages.values()] == sorted((p.kind for p in pages.values()), key=KINDS.index)
+
+
+def test_the_start_page_links_every_concept_the_reader_asked_about():
+    links = {match.group(1) for block in load_pages()["start"].explanation if "text" in block
+             for match in LINK.finditer(block["text"]["en"])}
+    assert set(ARTICLE_CONCEPTS.values()) <= links
 
 
 def test_search_works_in_either_language_and_by_alias():
@@ -133,19 +139,20 @@ async def wait_for_page(pilot, app, page_id: str, language: str = "en") -> Learn
 async def test_learn_lists_concepts_and_shows_a_computed_page(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await wait_for_page(pilot, app, "neuron")
+        screen = await wait_for_page(pilot, app, "start")
         listing = screen.query_one("#learn-list", OptionList)
         ids = [option.id for option in listing.options if option.id]
-        assert ids[:3] == ["neuron", "weight", "bias"] and "relations" in ids
+        assert ids[:4] == ["start", "neuron", "weight", "bias"] and "relations" in ids
         assert app.focused is listing
         await pilot.press("down")
-        await wait_for_page(pilot, app, "weight")
+        await wait_for_page(pilot, app, "neuron")
+        assert "-0.65" in str(screen.query_one(Markdown).source)
 
 
 async def test_search_filters_in_chinese_and_enter_opens(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for_page(pilot, app, "neuron")
+        await wait_for_page(pilot, app, "start")
         await pilot.press("slash")
         assert isinstance(app.focused, Input)
         await pilot.press(*"步长")
@@ -155,13 +162,13 @@ async def test_search_filters_in_chinese_and_enter_opens(tmp_path):
         await wait_for_page(pilot, app, "stride")
         assert app.focused is listing
         await pilot.press("b")
-        await wait_for_page(pilot, app, "neuron")
+        await wait_for_page(pilot, app, "start")
 
 
 async def test_related_links_and_markdown_links_navigate(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await wait_for_page(pilot, app, "neuron")
+        screen = await wait_for_page(pilot, app, "start")
         bar = screen.query_one(LinkBar)
         bar.focus()
         first = bar.links[0].target

@@ -33,25 +33,45 @@ def app(mode: str = "learn", language: str = "en", **options) -> CnntuiApp:
                      settings_store=SettingsStore(SETTINGS), **options)
 
 
+async def settled(pilot) -> None:
+    """Wait until the mode has drawn its content (Learn and Build fill in just after the first frame)."""
+    for _ in range(300):
+        await pilot.pause(0.05)
+        screen = pilot.app.screen
+        if getattr(screen, "shown", True) is not None and getattr(screen, "summary", True) is not None:
+            break
+    await pilot.pause(0.2)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("language", ["en", "zh"])
 @pytest.mark.parametrize("mode", ["learn", "build", "view", "quiz"])
 def test_mode(snap_compare, mode, language, size):
-    assert snap_compare(app(mode, language), terminal_size=size)
+    assert snap_compare(app(mode, language), terminal_size=size, run_before=settled)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_help(snap_compare, language, size):
-    assert snap_compare(app("learn", language), press=["question_mark"], terminal_size=size)
+    async def open_help(pilot):
+        await settled(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+
+    assert snap_compare(app("learn", language), terminal_size=size, run_before=open_help)
 
 
 def test_too_small(snap_compare):
-    assert snap_compare(app("build"), terminal_size=(50, 15))
+    assert snap_compare(app("build"), terminal_size=(50, 15), run_before=settled)
 
 
 def test_ascii_help(snap_compare):
-    assert snap_compare(app("learn", ascii_only=True), press=["question_mark"], terminal_size=(80, 24))
+    async def open_help(pilot):
+        await settled(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+
+    assert snap_compare(app("learn", ascii_only=True), terminal_size=(80, 24), run_before=open_help)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -59,6 +79,7 @@ def test_ascii_help(snap_compare):
 @pytest.mark.parametrize("page", ["stride", "cmp-conv-fc", "relations"])
 def test_learn_page(snap_compare, page, language, size):
     async def open_page(pilot):
+        await settled(pilot)
         pilot.app.open_concept(page)
         for _ in range(300):  # the page is computed in a worker
             await pilot.pause(0.05)
@@ -73,7 +94,7 @@ def test_learn_page(snap_compare, page, language, size):
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_build_invalid_layer_and_form(snap_compare, language, size):
     async def break_a_layer(pilot):
-        await pilot.pause(0.3)
+        await settled(pilot)
         await pilot.press("down", "e")
         await pilot.pause(0.3)
         field = pilot.app.screen.query_one("#field-kernel_size")

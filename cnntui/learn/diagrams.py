@@ -6,7 +6,7 @@ no colour, or on a terminal without box-drawing characters.
 
 from __future__ import annotations
 
-from .examples import format_number
+from .placeholders import format_number
 
 
 def _signed(value: float) -> str:

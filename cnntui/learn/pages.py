@@ -15,7 +15,7 @@ from functools import cache
 
 from ..content import CONTENT_DIR
 
-KINDS = ("concept", "comparison", "relations")
+KINDS = ("overview", "concept", "comparison", "relations")
 MODES_FOR_TRY = ("learn", "build", "view", "quiz")
 LINK = re.compile(r"\[\[([\w-]+)(?:\|([^\]]+))?\]\]")
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import numpy as np
-
 from ..content import LANGUAGES, message_text, text
-from ..render.plot import plot_curve
 from .diagrams import neuron_diagram
-from .examples import ExampleError, build_namespace, evaluate, fill, format_number
+from .placeholders import ExampleError, evaluate, fill, format_number
 from .pages import KINDS, LINK, MODES_FOR_TRY, Page, load_pages
 
 LAYER_COLUMNS = ("output", "neurons", "params", "share", "macs", "rf", "fc_params")
@@ -44,6 +41,9 @@ class Renderer:
         """The whole page. Raises ExampleError if the content asks for something the engine cannot give."""
         page, other = self.page, "zh" if self.language == "en" else "en"
         if page.example:
+            # Only pages with a worked example need the engine (and NumPy).
+            from .examples import build_namespace
+
             self.namespace = build_namespace(page.example.get("setup", {}))
         parts = [f"# {page.title[self.language]}", f"*{page.title[other]}*",
                  f"> {self.prose(page.definition[self.language])}"]
@@ -109,6 +109,11 @@ class Renderer:
 
     def plot(self, plot: dict) -> str:
         """An activation function drawn from the engine's own forward pass over a range of inputs."""
+        import numpy as np
+
+        from ..render.plot import plot_curve
+        from .examples import build_namespace
+
         low, high = plot["x"]
         xs = np.linspace(low, high, 241, dtype=np.float32)
         layer = {"type": plot["activation"], **plot.get("settings", {})}

@@ -6,11 +6,13 @@ Textual app's. The engine loads when a mode first needs it.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import partial
 
 from rich.color import ColorSystem
 from textual import events
@@ -27,10 +29,6 @@ from ..content import LANGUAGES, catalog, language_from_env, text
 from ..render.terminal import COLOR_MODES, detect_color_mode, encoding_is_unicode
 from .colors import ColorModeFilter
 from .commands import AppCommands
-from .screens.build import BuildScreen
-from .screens.learn import LearnScreen
-from .screens.quiz import QuizScreen
-from .screens.view import ViewScreen
 from .widgets.chrome import TooSmall
 from .state import CurrentNetwork, read_network
 from .settings import DEFAULT_NETWORK, DEFAULT_THEME, SettingsStore, default_path
@@ -45,11 +43,17 @@ CNNTUI_THEME = Theme(
 )
 
 
+def mode_screen(mode: str):
+    module = importlib.import_module(f".screens.{mode}", __package__)
+    return getattr(module, f"{mode.capitalize()}Screen")()
+
+
 class CnntuiApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "cnntui"
     MIN_SIZE = (60, 20)
-    MODES = {"learn": LearnScreen, "build": BuildScreen, "view": ViewScreen, "quiz": QuizScreen}
+    # Each mode's module is imported when the mode is first shown, to keep start-up light.
+    MODES = {mode: partial(mode_screen, mode) for mode in ("learn", "build", "view", "quiz")}
     COMMANDS = {AppCommands}
     BINDINGS = [
         Binding("1", "switch_mode('learn')", "Learn", id="mode.learn"),

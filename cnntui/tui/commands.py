@@ -6,10 +6,14 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from ..learn.pages import load_pages
+from ..learn.pages import LINK, load_pages
 from ..render.terminal import COLOR_MODES
-from .screens.learn import plain_definition
 from .widgets.chrome import MODE_ORDER
+
+
+def plain_definition(text: str) -> str:
+    """A definition without link markup, for the command palette."""
+    return LINK.sub(lambda match: match.group(2) or match.group(1), text)
 
 
 class AppCommands(Provider):

@@ -18,6 +18,7 @@ from ..state import CurrentNetwork
 from ..widgets.chrome import Line
 from ..widgets.table import LayerTable, TextPanel
 from .base import ModeScreen
+from .learn import FIRST_FRAME_GRACE
 from .dialogs import ChoiceDialog, ConfirmDialog, Dialog, PromptDialog
 
 BAR_WIDTH = 6
@@ -159,7 +160,7 @@ class BuildScreen(ModeScreen):
         self.query_one("#build-form").display = False
         for name in ("language", "network"):
             self.watch(self.app, name, self.network_changed, init=False)
-        self.call_after_refresh(self.network_changed)
+        self.set_timer(FIRST_FRAME_GRACE, self.network_changed)  # the engine loads after the first frame
         self.query_one("#build-table").focus()
 
     def on_screen_resume(self) -> None:

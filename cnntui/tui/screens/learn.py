@@ -6,15 +6,16 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Input, Markdown, OptionList
+from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 from textual.worker import get_current_worker
 
-from ...learn.pages import KINDS, LINK, load_pages, search
+from ...learn.pages import KINDS, load_pages, search
 from ..widgets.links import Link, LinkBar
 from .base import ModeScreen
 
-FIRST_PAGE = "neuron"
+FIRST_FRAME_GRACE = 0.1  # seconds
+FIRST_PAGE = "start"  # needs no engine, so the app stays light until a worked example is opened
 
 
 class LearnScreen(ModeScreen):
@@ -31,33 +32,38 @@ class LearnScreen(ModeScreen):
         self.shown: tuple[str, str, bool] | None = None  # what the Markdown holds: page, language, ascii
 
     def compose_body(self) -> ComposeResult:
-        with Horizontal(id="learn"):
-            with Vertical(id="learn-nav"):
-                yield Input(id="learn-search")
-                yield OptionList(id="learn-list")
-            with Vertical(id="learn-page"):
-                with VerticalScroll(id="learn-scroll"):
-                    yield Markdown(id="learn-md", open_links=False)
-                yield LinkBar(id="learn-links")
+        # Empty at first: the widgets below (and their stylesheets) arrive just after the first
+        # frame, so that frame is as quick as a bare Textual app's.
+        yield Horizontal(id="learn")
 
     def on_mount(self) -> None:
         self.watch(self.app, "language", self.relabel, init=False)
-        self.query_one("#learn-search", Input).placeholder = self.app.t("learn.search")
-        self.fill_list("")
+        self.set_timer(FIRST_FRAME_GRACE, self.fill_body)
+
+    async def fill_body(self) -> None:
+        nav = Vertical(Input(id="learn-search", placeholder=self.app.t("learn.search")),
+                       OptionList(id="learn-list"), id="learn-nav")
+        page = Vertical(VerticalScroll(id="learn-scroll"), LinkBar(id="learn-links"), id="learn-page")
+        await self.query_one("#learn").mount_all([nav, page])
         self.query_one("#learn-list").focus()
-        # Computing the page loads the engine: only after the first frame is on screen.
-        self.call_after_refresh(self.show, self.page_id)
+        self.relabel()
+        self.open_requested()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
-        requested = getattr(self.app, "requested_concept", None)
-        if requested:
+        self.open_requested()
+
+    def open_requested(self) -> None:
+        requested = self.app.requested_concept
+        if requested and self.query("#learn-list"):
             self.app.requested_concept = None
             self.open(requested)
 
     # -- the list ---------------------------------------------------------------
 
     def relabel(self, *_) -> None:
+        if not self.query("#learn-list"):
+            return  # not built yet; fill_body labels it
         self.query_one("#learn-search", Input).placeholder = self.app.t("learn.search")
         self.fill_list(self.query_one("#learn-search", Input).value)
         self.show(self.page_id)
@@ -123,8 +129,8 @@ class LearnScreen(ModeScreen):
 
     @work(thread=True, exclusive=True, group="learn-page")
     def render_page(self, page_id: str, language: str, ascii_only: bool) -> None:
-        # The engine (and NumPy) loads here, off the UI thread and after the first paint.
-        from ...learn.examples import ExampleError
+        # Off the UI thread: a page with a worked example loads the engine (and NumPy) here.
+        from ...learn.placeholders import ExampleError
         from ...learn.render import Renderer
 
         page = load_pages()[page_id]
@@ -139,7 +145,7 @@ class LearnScreen(ModeScreen):
         if shown != (self.page_id, self.app.language, self.app.ascii_only):
             return  # overtaken by a newer request
         self.shown = shown
-        self.query_one("#learn-md", Markdown).update(markdown)
+        self.show_markdown(markdown)
         self.query_one("#learn-scroll").scroll_home(animate=False)
         pages = load_pages()
         page, language = pages[shown[0]], shown[1]
@@ -149,8 +155,16 @@ class LearnScreen(ModeScreen):
             links.append(Link(self.app.t("learn.try", mode=mode), "try:"))
         self.query_one(LinkBar).set_links(self.app.t("learn.related"), links)
 
-    @on(Markdown.LinkClicked, "#learn-md")
-    def follow_markdown_link(self, event: Markdown.LinkClicked) -> None:
+    def show_markdown(self, markdown: str) -> None:
+        views = self.query("#learn-md")
+        if views:
+            views.first().update(markdown)
+            return
+        from textual.widgets import Markdown  # first page: the parser loads only now
+
+        self.query_one("#learn-scroll").mount(Markdown(markdown, id="learn-md", open_links=False))
+
+    def on_markdown_link_clicked(self, event) -> None:
         if event.href.startswith("concept:"):
             self.open(event.href.removeprefix("concept:"))
 
@@ -177,7 +191,3 @@ class LearnScreen(ModeScreen):
         if self.history:
             self.open(self.history.pop(), remember=False)
 
-
-def plain_definition(text: str) -> str:
-    """A definition without link markup, for the command palette."""
-    return LINK.sub(lambda match: match.group(2) or match.group(1), text)
