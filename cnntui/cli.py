@@ -11,7 +11,6 @@ import json
 import os
 import sys
 import textwrap
-from pathlib import Path
 
 from . import __version__
 

@@ -166,8 +166,12 @@ class BuildScreen(ModeScreen):
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
         self.update_layout()
+        self.select_requested()
+
+    def select_requested(self) -> None:
+        """Select the layer a "try it" link asked for, once the table is there."""
         requested = self.app.requested_layer
-        if requested and "layer" in requested and self.summary is not None:
+        if requested and "layer" in requested and self.summary is not None and self.app.current_mode == "build":
             self.app.requested_layer = None
             self.select(requested["layer"] + 1)
 
@@ -186,10 +190,7 @@ class BuildScreen(ModeScreen):
             self.future.clear()
         self.spec = network.spec
         self.refresh_all()
-        requested = self.app.requested_layer
-        if requested and "layer" in requested and self.app.current_mode == "build":
-            self.app.requested_layer = None
-            self.select(requested["layer"] + 1)
+        self.select_requested()
 
     def change(self, spec: dict, record: bool = True) -> None:
         """Make ``spec`` the current network; every mode sees it."""
