@@ -23,7 +23,6 @@ from textual.filter import Monochrome, NoColor
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.theme import Theme
-from textual.widgets import Input, TextArea
 
 from ..content import LANGUAGES, catalog, language_from_env, text
 from ..render.terminal import COLOR_MODES, detect_color_mode, encoding_is_unicode
@@ -182,6 +181,8 @@ class CnntuiApp(App):
 
     def action_leave_field(self) -> None:
         """Escape: a screen may know better where to go (``leave_field``); else just unfocus the field."""
+        from textual.widgets import Input, TextArea
+
         leave = getattr(self.screen, "leave_field", None)
         if leave is not None and leave():
             return
