@@ -449,7 +449,8 @@ class BuildScreen(ModeScreen):
             spec.setdefault("layers", []).insert(position, layer)
             self.change(spec)
             self.select(position + 1)
-            self.action_edit() if LAYER_TYPES[kind].fields else None
+            if LAYER_TYPES[kind].fields:
+                self.action_edit()
 
         self.app.push_screen(ChoiceDialog(self.app.t("build.add.title"), choices, self.app.t("dialog.choose")), insert)
 
@@ -601,9 +602,10 @@ class BuildScreen(ModeScreen):
                     cells += [f"{record.type} {self.shape_text(record.output_shape)}", f"{record.params:,}",
                               compact(record.macs)]
             delta = (right.params if right else 0) - (left.params if left else 0)
-            row = [Text(c, style="bold yellow") if i in (1, 4) and cells[1] != cells[4]
-                   else Text(c, style="bold yellow") if i in (2, 5) and cells[2] != cells[5] else Text(c)
-                   for i, c in enumerate(cells)]
+            # Highlight the A and B cells (shape, params, MACs) that differ.
+            differs = {i for i in (1, 2, 3) if cells[i] != cells[i + 3]}
+            differs |= {i + 3 for i in differs}
+            row = [Text(c, style="bold yellow" if i in differs else "") for i, c in enumerate(cells)]
             row.append(Text(f"{delta:+,}" if delta else "0", style="bold" if delta else "dim"))
             table.add_row(*row)
         table.add_row(Text(t("build.total"), style="bold"), "", f"{pinned.total_params:,}",
