@@ -62,7 +62,7 @@ def to_pytorch(spec: dict) -> str:
             module = {"relu": "nn.ReLU()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()",
                       "flatten": "nn.Flatten()", "softmax": "nn.Softmax(dim=1)"}[kind]
         out = "x".join(map(str, record.output_shape))
-        lines.append(f"    {module + ',':<60} # {record.index}: {out}")
+        lines.append(f"    {module + ',':<44} # {record.index}: {out}")
     lines += [")", "",
               "# Weights saved by cnntui (--save-weights W.npz) load as they are:",
               "# import numpy as np",
@@ -116,7 +116,7 @@ def _keras_layer(record) -> list[str]:
                   "tanh": "layers.Activation('tanh'),", "softmax": "layers.Softmax(),",
                   "global_avg_pool": "layers.GlobalAveragePooling2D(),"}[kind]
     out = "x".join(map(str, record.output_shape))
-    return [*before, f"{module:<60} # {record.index}: {out}", *after]
+    return [*before, f"{module:<44} # {record.index}: {out}", *after]
 
 
 EXPORTERS = {"pytorch": to_pytorch, "keras": to_keras}

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.widgets import DataTable, Input, Label, Static
 
 from ...content import message_text
@@ -91,8 +91,8 @@ class ExportDialog(Dialog):
         self.spec, self.framework = spec, "pytorch"
 
     def compose_content(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog-code"):
-            yield Static(self.code(), markup=False, id="export-code")
+        with ScrollableContainer(classes="dialog-code"):
+            yield Static(Text(self.code(), no_wrap=True), id="export-code")
 
     def code(self) -> str:
         from ...core.export import EXPORTERS
@@ -104,7 +104,7 @@ class ExportDialog(Dialog):
 
     def action_switch(self) -> None:
         self.framework = "keras" if self.framework == "pytorch" else "pytorch"
-        self.query_one("#export-code", Static).update(self.code())
+        self.query_one("#export-code", Static).update(Text(self.code(), no_wrap=True))
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.code())
