@@ -125,13 +125,9 @@ def add_app_options(parser: argparse.ArgumentParser, top_level: bool) -> None:
 def run_app(args) -> int:
     network = None
     if getattr(args, "net", None):
-        from .core import SpecError, analyze
-        from .tui.state import read_network
+        from .tui.state import read_valid_network
 
-        network = read_network(args.net)
-        problems = analyze(network.spec).problems
-        if problems:
-            raise SpecError.gather(problems)
+        network = read_valid_network(args.net)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         build_parser().print_help()
         say("the app needs a terminal; the commands above work anywhere")

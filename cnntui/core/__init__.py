@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "LayerRecord": "analysis", "Summary": "analysis", "analyze": "analysis",
+    "LayerRecord": "analysis", "Summary": "analysis", "analyze": "analysis", "check": "analysis",
     "assets_dir": "assets", "preset_names": "assets",
     "BudgetError": "errors", "CnntuiError": "errors", "SpecError": "errors", "WeightsError": "errors",
     "CLASSIC_KERNELS": "kernels", "classic_kernel": "kernels",

@@ -172,6 +172,14 @@ def analyze(spec: Any) -> Summary:
     return Summary(name, input_shape, records, problems, classes)
 
 
+def check(spec: Any) -> Summary:
+    """Like ``analyze``, but a network with problems raises one SpecError listing them all."""
+    summary = analyze(spec)
+    if summary.problems:
+        raise SpecError.gather(summary.problems)
+    return summary
+
+
 def _check_keys(spec: dict) -> list[SpecError]:
     problems = [SpecError("unknown_key", got=key, hint=closest(key, NETWORK_KEYS), known=", ".join(NETWORK_KEYS))
                 for key in spec if key not in NETWORK_KEYS]

@@ -8,8 +8,7 @@ where it cannot match exactly.
 
 from __future__ import annotations
 
-from .analysis import Summary, analyze
-from .errors import SpecError
+from .analysis import Summary, check
 
 
 def _arg(value) -> str:
@@ -22,20 +21,13 @@ def _options(layer: dict, names: dict[str, str], defaults: dict) -> list[str]:
             if field in layer and layer[field] is not None and layer[field] != defaults.get(field)]
 
 
-def _checked(spec: dict) -> Summary:
-    summary = analyze(spec)
-    if summary.problems:
-        raise SpecError.gather(summary.problems)
-    return summary
-
-
 def _header(summary: Summary, framework: str) -> list[str]:
     shape = "x".join(map(str, summary.input_shape))
     return [f"# {summary.name}: input {shape}, {summary.total_params:,} parameters; written by cnntui for {framework}"]
 
 
 def to_pytorch(spec: dict) -> str:
-    summary = _checked(spec)
+    summary = check(spec)
     lines = [*_header(summary, "PyTorch"), "import torch", "from torch import nn", "", "model = nn.Sequential("]
     for record in summary:
         layer, kind = record.spec, record.type
@@ -71,7 +63,7 @@ def to_pytorch(spec: dict) -> str:
 
 
 def to_keras(spec: dict) -> str:
-    summary = _checked(spec)
+    summary = check(spec)
     c, h, w = summary.input_shape
     lines = [*_header(summary, "Keras"), "import keras", "from keras import layers", "",
              "model = keras.Sequential([",

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from .analysis import BYTES_PER_VALUE, Summary, analyze
+from .analysis import BYTES_PER_VALUE, Summary, check
 from .assets import find_network, read_json
-from .errors import BudgetError, CnntuiError, SpecError, WeightsError
+from .errors import BudgetError, CnntuiError, WeightsError
 from .kernels import classic_kernel
 from .layers import Layer, Shape, shape_text
 from .weights import check_budget, fitted, human_bytes, init_scheme, initial_weights, read_npz, write_npz
@@ -46,10 +46,7 @@ class Network:
         spec = copy.deepcopy(spec)
         if input_shape is not None and isinstance(spec, dict):
             spec["input"] = list(input_shape)
-        summary = analyze(spec)
-        if summary.problems:
-            raise SpecError.gather(summary.problems)
-        return cls(spec, summary, source)
+        return cls(spec, check(spec), source)
 
     @classmethod
     def load(cls, name_or_path: str | Path, input_shape: Shape | None = None) -> Network:

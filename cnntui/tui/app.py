@@ -29,7 +29,7 @@ from ..render.terminal import COLOR_MODES, detect_color_mode, encoding_is_unicod
 from .colors import ColorModeFilter
 from .commands import AppCommands
 from .widgets.chrome import TooSmall
-from .state import CurrentNetwork, read_network
+from .state import CurrentNetwork, read_network, read_valid_network
 from .settings import DEFAULT_NETWORK, DEFAULT_THEME, SettingsStore, default_path
 
 # Every colour is exact in the xterm 256-colour cube or grey ramp, so the 256
@@ -238,13 +238,10 @@ class CnntuiApp(App):
 
     def load_network(self, source: str, quiet: bool = False) -> bool:
         """Make ``source`` (preset or path) current; on a bad network, say why and keep the old one."""
-        from ..core import CnntuiError, SpecError, analyze
+        from ..core import CnntuiError
 
         try:
-            network = read_network(source)
-            problems = analyze(network.spec).problems
-            if problems:
-                raise SpecError.gather(problems)
+            network = read_valid_network(source)
         except CnntuiError as error:
             self.notify(self.t("network.bad", name=source, error=error), severity="error", timeout=10)
             return False
@@ -260,10 +257,9 @@ class CnntuiApp(App):
 
     def watch_color_mode(self, mode: str) -> None:
         self.color_filter.set_mode(mode)
-        if self.is_running:
-            self.screen._painted_colors = mode
-            for widget in self.screen.walk_children():
-                widget.refresh()
+        catch_up = getattr(self.screen, "catch_up_colors", None)
+        if self.is_running and catch_up is not None:
+            catch_up()  # other screens catch up when they are shown again
         if self.color_source == "key":
             self.save_settings(colors=mode)
 

@@ -22,3 +22,12 @@ def read_network(source: str) -> CurrentNetwork:
     spec = read_json(find_network(source))
     name = spec.get("name") if isinstance(spec, dict) and isinstance(spec.get("name"), str) else source
     return CurrentNetwork(name, spec if isinstance(spec, dict) else {}, source)
+
+
+def read_valid_network(source: str) -> CurrentNetwork:
+    """``read_network``, then checked by the engine: SpecError lists every problem."""
+    from ..core import check
+
+    network = read_network(source)
+    check(network.spec)
+    return network

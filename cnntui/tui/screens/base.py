@@ -26,7 +26,10 @@ class ModeScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self.query_one(TooSmall).redraw()
-        # Colour-mode changes repaint the visible screen only; catch up here.
+        self.catch_up_colors()
+
+    def catch_up_colors(self) -> None:
+        """Repaint every widget if the colour mode changed since this screen last drew."""
         if getattr(self, "_painted_colors", None) != self.app.color_mode:
             self._painted_colors = self.app.color_mode
             for widget in self.walk_children():

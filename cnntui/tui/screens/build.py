@@ -269,13 +269,17 @@ class BuildScreen(ModeScreen):
             text += "  " + t("build.problems", count=len(summary.problems))
         self.query_one("#build-totals", Line).content = text
 
-    def fill_text_line(self) -> None:
+    def text_form(self) -> str | None:
+        """The network as one line of text, or None while a layer is too broken to write that way."""
         from ...core.textform import format_text
 
         try:
-            line = format_text(self.spec)
+            return format_text(self.spec)
         except (KeyError, TypeError, AttributeError, ValueError):
-            line = self.app.t("build.text.invalid")
+            return None
+
+    def fill_text_line(self) -> None:
+        line = self.text_form() or self.app.t("build.text.invalid")
         self.query_one("#build-text", Line).content = Text(line, no_wrap=True, overflow="ellipsis")
 
     def selected_index(self) -> int:
@@ -498,7 +502,7 @@ class BuildScreen(ModeScreen):
 
     def action_text_form(self) -> None:
         from ...core import CnntuiError
-        from ...core.textform import format_text, parse
+        from ...core.textform import parse
 
         def check(text: str) -> str | None:
             try:
@@ -514,12 +518,8 @@ class BuildScreen(ModeScreen):
                 spec["name"] = self.spec.get("name", "untitled")
                 self.change(spec)
 
-        try:
-            current = format_text(self.spec)
-        except (KeyError, TypeError, AttributeError, ValueError):
-            current = ""
-        self.app.push_screen(PromptDialog(self.app.t("build.text.title"), current, self.app.t("build.text.hint"),
-                                          check), apply)
+        self.app.push_screen(PromptDialog(self.app.t("build.text.title"), self.text_form() or "",
+                                          self.app.t("build.text.hint"), check), apply)
 
     def action_presets(self) -> None:
         from ...core.assets import find_network, read_json
