@@ -129,6 +129,8 @@ class Network:
         """Make one filter of a conv layer a given kernel (all input channels unless one is named).
 
         ``kernel`` is a name from CLASSIC_KERNELS or a 2-D array; the filter's bias becomes 0.
+        A smaller kernel goes in the middle of a larger filter, with zeros around it, when
+        it can sit exactly centred (a 3x3 Sobel in a 5x5 filter computes the same Sobel).
         """
         self._require_weights()
         record = self._summary[layer] if 0 <= layer < len(self.layers) else None
@@ -137,6 +139,7 @@ class Network:
         name = kernel if isinstance(kernel, str) else "given"
         values = classic_kernel(kernel) if isinstance(kernel, str) else np.asarray(kernel, dtype=np.float32)
         target = self.weights[f"{layer}.weight"]
+        values = _centred(values, target.shape[2:])
         if values.shape != target.shape[2:]:
             raise CnntuiError("kernel_shape", name=name, got=shape_text(values.shape), index=layer,
                               want=shape_text(target.shape[2:]))
@@ -198,3 +201,13 @@ class Network:
 def _check_channel(what: str, value: int, count: int, layer: int) -> None:
     if not 0 <= value < count:
         raise CnntuiError("channel_range", what=what, got=value, index=layer, count=count, last=count - 1)
+
+
+def _centred(kernel: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``kernel`` padded with zeros to ``shape`` when it fits exactly in the middle; else as it is."""
+    if kernel.ndim != 2 or len(shape) != 2:
+        return kernel
+    extra = [want - have for want, have in zip(shape, kernel.shape)]
+    if any(e < 0 or e % 2 for e in extra) or not any(extra):
+        return kernel
+    return np.pad(kernel, [(e // 2, e // 2) for e in extra])

@@ -2,8 +2,9 @@
 
 Textual renders in truecolor; this line filter then turns every colour into
 the mode's palette (Rich's 256-colour downgrade uses only the 6x6x6 cube and
-the grey ramp). With no colour, strong backgrounds such as a cursor become
-reverse video so they stay visible.
+the grey ramp). A colour that is exactly one of the palette colours our
+feature-map tables chose keeps that index. With no colour, strong
+backgrounds such as a cursor become reverse video so they stay visible.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from rich.style import Style
 from textual.color import Color
 from textual.filter import LineFilter
 
+from ..render.terminal import exact_indices
+
 SYSTEMS = {"256": ColorSystem.EIGHT_BIT, "16": ColorSystem.STANDARD}
 DEFAULT = RichColor.default()
 
@@ -28,14 +31,17 @@ def _luminance(color: RichColor | None, fallback: float) -> float:
     return 0.299 * red + 0.587 * green + 0.114 * blue
 
 
+def _downgrade(color: RichColor | None, mode: str) -> RichColor | None:
+    if color is None or color.triplet is None:
+        return None
+    index = exact_indices(mode).get(tuple(color.triplet))
+    return RichColor.from_ansi(index) if index is not None else color.downgrade(SYSTEMS[mode])
+
+
 @lru_cache(maxsize=4096)
 def convert(style: Style, mode: str, background: Color) -> Style:
     if mode in SYSTEMS:
-        system = SYSTEMS[mode]
-        return style + Style(
-            color=style.color.downgrade(system) if style.color and style.color.triplet else None,
-            bgcolor=style.bgcolor.downgrade(system) if style.bgcolor and style.bgcolor.triplet else None,
-        )
+        return style + Style(color=_downgrade(style.color, mode), bgcolor=_downgrade(style.bgcolor, mode))
     # No colour: keep bold, italic and the like; make a clearly different background reverse video.
     base = background.brightness
     stands_out = abs(_luminance(style.bgcolor, base) - base) > 0.2

@@ -7,7 +7,7 @@ import numpy as np
 from ..errors import SpecError
 from ..fields import Field
 from .base import Shape
-from .windowed import WindowLayer
+from .windowed import WindowLayer, WindowStep
 
 
 class Conv2d(WindowLayer):
@@ -86,3 +86,13 @@ class Conv2d(WindowLayer):
         if self.bias:
             y += params["bias"][:, None]
         return y.reshape(n, c_out, rows.out, cols.out)
+
+    def step(self, x: np.ndarray, params: dict[str, np.ndarray], channel: int, row: int, col: int) -> WindowStep:
+        """Output ``channel`` at (row, col) for one sample ``x`` (C, H, W), worked in float64:
+        every input channel's window times its kernel, summed, plus the bias."""
+        step = self.gather(x, list(range(x.shape[0])), row, col, 0.0)
+        step.kernels = params["weight"][channel].astype(np.float64)
+        step.channel_sums = step.products.sum(axis=(1, 2))
+        step.bias = float(params["bias"][channel]) if self.bias else 0.0
+        step.value = float(step.channel_sums.sum() + step.bias)
+        return step

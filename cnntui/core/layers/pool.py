@@ -7,7 +7,7 @@ import numpy as np
 from ..fields import Field
 from ..messages import Message
 from .base import Shape
-from .windowed import WindowLayer, pair_text
+from .windowed import WindowLayer, WindowStep, pair_text
 
 
 class Pool2d(WindowLayer):
@@ -61,6 +61,14 @@ class MaxPool2d(Pool2d):
             np.maximum(y, view, out=y)
         return y
 
+    def step(self, x: np.ndarray, params, channel: int, row: int, col: int) -> WindowStep:
+        """Output ``channel`` at (row, col): the largest value in the window (padding never wins)."""
+        step = self.gather(x, [channel], row, col, -np.inf)
+        flat = int(np.argmax(step.windows[0]))
+        step.pick = divmod(flat, step.windows.shape[2])
+        step.value = float(step.windows[0].flat[flat])
+        return step
+
 
 class AvgPool2d(Pool2d):
     type = "avgpool2d"
@@ -78,3 +86,13 @@ class AvgPool2d(Pool2d):
         divisor = np.outer(rows.window_sizes(self.count_include_pad), cols.window_sizes(self.count_include_pad))
         y /= divisor.astype(y.dtype)
         return y
+
+    def step(self, x: np.ndarray, params, channel: int, row: int, col: int) -> WindowStep:
+        """Output ``channel`` at (row, col): the window's sum over PyTorch's divisor
+        (padding counts as zeros, and in the divisor only with count_include_pad)."""
+        step = self.gather(x, [channel], row, col, 0.0)
+        rows, cols = self.axes(x.shape)
+        include = self.count_include_pad
+        step.divisor = int(rows.window_sizes(include)[row] * cols.window_sizes(include)[col])
+        step.value = float(step.windows[0].sum() / step.divisor)
+        return step

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -12,6 +13,32 @@ from .base import Layer, Reach, Shape
 
 def pair_text(pair: tuple[int, int]) -> str:
     return f"{pair[0]}x{pair[1]}"
+
+
+@dataclass
+class WindowStep:
+    """How one output value comes from one window of the input: the step-through's numbers.
+
+    ``rows``/``cols`` are the input positions of the kernel taps (outside
+    0..H-1 / 0..W-1 they fall in the padding); ``windows`` holds, for each
+    input channel used, the values under the taps (padding shows as ``fill``).
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+    channels: list[int]  # the input channels the value reads
+    windows: np.ndarray  # (len(channels), kh, kw)
+    inside: np.ndarray  # (kh, kw) True where a tap is on the real input
+    value: float  # the layer's output at this position
+    kernels: np.ndarray | None = None  # conv: (len(channels), kh, kw)
+    channel_sums: np.ndarray | None = None  # conv: sum of window * kernel, per input channel
+    bias: float = 0.0
+    divisor: int = 0  # average pooling: how many values the sum is divided by
+    pick: tuple[int, int] | None = None  # max pooling: the tap whose value wins
+
+    @property
+    def products(self) -> np.ndarray:
+        return self.windows * self.kernels
 
 
 class WindowLayer(Layer):
@@ -104,6 +131,21 @@ class WindowLayer(Layer):
         taps = [(i, j, rows.tap_slice(i), cols.tap_slice(j)) for i in range(rows.kernel) for j in range(cols.kernel)]
         self._geometry[shape] = rows, cols, pads, taps
         return self._geometry[shape]
+
+    def taps_at(self, shape: Shape, row: int, col: int) -> tuple[np.ndarray, np.ndarray]:
+        """Input rows and columns the window of output (row, col) reads; may lie in the padding."""
+        rows, cols = self.axes(shape)
+        return (row * rows.stride - rows.pad_lo + np.arange(rows.kernel) * rows.dilation,
+                col * cols.stride - cols.pad_lo + np.arange(cols.kernel) * cols.dilation)
+
+    def gather(self, x: np.ndarray, channels: list[int], row: int, col: int, fill: float) -> WindowStep:
+        """The values under the window of output (row, col), for one sample ``x`` (C, H, W)."""
+        rows, cols = self.taps_at(x.shape, row, col)
+        inside = np.outer((rows >= 0) & (rows < x.shape[1]), (cols >= 0) & (cols < x.shape[2]))
+        windows = np.full((len(channels), len(rows), len(cols)), fill, dtype=np.float64)
+        r, c = np.clip(rows, 0, x.shape[1] - 1), np.clip(cols, 0, x.shape[2] - 1)
+        windows[:, inside] = x[np.ix_(channels, r, c)][:, inside]
+        return WindowStep(rows, cols, channels, windows, inside, 0.0)
 
     def windows(self, x: np.ndarray, fill: float):
         """Yield (i, j, view): for kernel tap (i, j), the input each output reads there.

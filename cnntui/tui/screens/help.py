@@ -25,7 +25,8 @@ class HelpScreen(ModalScreen):
                        source=app.t(f"help.source.{app.color_source}"),
                        blocks=app.t("help.blocks.ascii" if app.ascii_only else "help.blocks.unicode"),
                        settings=app.settings_store.path)
-        return "\n\n".join([app.t("help.keys"), app.t("help.modes"), app.t("help.learn"), app.t("help.build"), app.t("help.screen"), colors])
+        sections = ("help.keys", "help.modes", "help.learn", "help.build", "help.view", "help.screen")
+        return "\n\n".join([*(app.t(key) for key in sections), colors])
 
     def on_mount(self) -> None:
         self.query_one("#help").focus()

@@ -1,0 +1,87 @@
+"""A network's outputs as pictures: which maps a layer has, and the value range that colours them.
+
+Shared by ``cnntui render`` and View mode. Normalisation follows CNN
+Explainer's three scales: each map on its own, all channels of the layer
+together, or every feature map of the network together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .colormap import CMAPS, palette
+from .picture import Row, Scale, auto_cmap, grid_rows, legend_row, map_rows
+
+INPUT = -1  # the layer index that stands for the network's input
+
+
+def as_maps(values: np.ndarray) -> np.ndarray:
+    """A layer's output as (channels, height, width): a vector becomes one 1 x N map."""
+    return values if values.ndim == 3 else values.reshape(1, 1, -1)
+
+
+def layer_maps(x: np.ndarray, outputs: Sequence[np.ndarray], layer: int) -> np.ndarray:
+    return as_maps(x if layer == INPUT else outputs[layer])
+
+
+def scope_arrays(x: np.ndarray, outputs: Sequence[np.ndarray], layer: int, channel: int | None,
+                 scope: str) -> list[np.ndarray]:
+    """The values a scale is taken from: one map, one layer, or every feature map of the network."""
+    maps = layer_maps(x, outputs, layer)
+    if scope == "map" and channel is not None:
+        return [maps[channel]]
+    if scope == "network" and layer != INPUT:
+        return [out for out in outputs if out.ndim == 3] or [maps]
+    return [maps]
+
+
+def resolve_cmap(cmap: str, arrays: Sequence[np.ndarray]) -> str:
+    """``auto`` picks diverging for signed values, else grey."""
+    return auto_cmap(arrays) if cmap == "auto" else cmap
+
+
+def scale_of(arrays: Sequence[np.ndarray], cmap: str) -> Scale:
+    return Scale.of(list(arrays), diverging=cmap == "diverging")
+
+
+def render_layer(x: np.ndarray, outputs: Sequence[np.ndarray], layer: int, channel: int | None, *,
+                 mode: str, cmap: str = "auto", scope: str | None = None, columns: int = 80, rows: int = 40,
+                 ramp: bool = False) -> list[Row]:
+    """One map (``channel`` given) or the grid of all channels, with a legend row under it.
+
+    The default scope is the map for one channel and the layer for a grid, so
+    a grid's thumbnails can be compared with each other.
+    """
+    maps = layer_maps(x, outputs, layer)
+    scope = scope or ("map" if channel is not None else "layer")
+    arrays = scope_arrays(x, outputs, layer, channel, scope)
+    cmap = resolve_cmap(cmap, arrays)
+    if cmap not in CMAPS:
+        raise ValueError(f"unknown colour map {cmap!r}")
+    pal = palette(cmap, mode)
+    if channel is not None:
+        scale = scale_of(arrays, cmap)
+        picture, _ = map_rows(maps[channel], scale, pal, columns=columns, rows=rows, ramp=ramp)
+    else:
+        scales = ([scale_of([m], cmap) for m in maps] if scope == "map" else [scale_of(arrays, cmap)] * len(maps))
+        scale = scales[0]
+        thumb = thumbnail_width(maps.shape, columns)
+        picture = grid_rows(maps, scales, pal, columns=columns, thumb=thumb, ramp=ramp)
+    note = f"{cmap}, scaled per {scope}" + (", 0 in the middle" if cmap == "diverging" else "")
+    if channel is None and scope == "map":
+        note = f"{cmap}, each map scaled to its own range"
+    return [*picture, legend_row(scale, pal, min(24, max(columns - 30, 8)), ramp, note)]
+
+
+def thumbnail_width(shape: tuple[int, int, int], columns: int) -> int:
+    """Thumbnails as large as possible (up to the map's own width, or 2x for tiny maps)
+    while every channel fits in about two screens of ``columns``."""
+    count, _, width = shape
+    for size in (2 * width, width, width // 2, width // 4, 8):
+        size = max(size, 4)
+        per_row = max(1, (columns + 1) // (size + 1))
+        if size <= columns and (count <= 4 * per_row or size <= 8):
+            return min(size, columns)
+    return min(8, columns)

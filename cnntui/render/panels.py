@@ -1,0 +1,140 @@
+"""Numbers as pictures: heat-coloured tables, statistics, and the convolution worked by hand.
+
+These build rows of cells (see picture.py) from engine results; the words
+come from a translation function ``t(key, **args)`` so the app can show
+them in either language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from ..core.layers.windowed import WindowStep
+from .colormap import Palette
+from .picture import Label, Row, Scale, row_width, side_by_side
+
+Translate = Callable[..., str]
+
+
+def number(value: float, width: int = 6) -> str:
+    """A value in about ``width`` characters: 2 decimals when it fits, else 2 significant digits."""
+    value += 0.0  # -0.0 becomes 0.0
+    if value == 0 or abs(value) >= 0.005:
+        text = f"{value:.2f}"
+        if len(text) > width:
+            text = f"{value:.2g}"
+    else:  # too small for two decimals: keep its sign and size rather than show -0.00
+        text = f"{value:.0e}".replace("e-0", "e-")
+    return text.rjust(width)
+
+
+def cell_style(pal: Palette, scale: Scale, value: float) -> str:
+    """Text readable on the value's colour: the colour as background, black or white text on it."""
+    if not pal.colored:
+        return ""
+    red, green, blue = pal.rgb(int(scale.levels(np.array([value]))[0]))
+    ink = "#000000" if 0.299 * red + 0.587 * green + 0.114 * blue > 140 else "#ffffff"
+    return f"{ink} on #{red:02x}{green:02x}{blue:02x}"
+
+
+def heat_table(values: np.ndarray, scale: Scale, pal: Palette, *, title: str = "",
+               inside: np.ndarray | None = None, pick: tuple[int, int] | None = None,
+               pad_text: str = "pad") -> list[Row]:
+    """A 2-D array as a table of numbers on their colours; cells outside ``inside`` say ``pad_text``."""
+    rows: list[Row] = [[Label(title, "bold")]] if title else []
+    for i, line in enumerate(values):
+        row: Row = []
+        for j, value in enumerate(line):
+            if inside is not None and not inside[i, j]:
+                row.append(Label(f" {pad_text:>5}", "dim"))
+                continue
+            style = cell_style(pal, scale, float(value))
+            if pick == (i, j):
+                style = f"{style} bold underline" if style else "reverse bold"
+            row.append(Label(" "))
+            row.append(Label(number(float(value), 5), style))
+        rows.append(row)
+    return rows
+
+
+def flow(blocks: Sequence[list[Row]], width: int, gap: int = 2) -> list[Row]:
+    """Blocks side by side while they fit in ``width``, then on the next band; a blank row between bands."""
+    rows: list[Row] = []
+    band: list[list[Row]] = []
+    used = 0
+    for block in blocks:
+        block_width = max((row_width(r) for r in block), default=0)
+        if band and used + gap + block_width > width:
+            rows += side_by_side(band, gap) + [[]]
+            band, used = [], 0
+        used += (gap if band else 0) + block_width
+        band.append(block)
+    if band:
+        rows += side_by_side(band, gap)
+    return rows
+
+
+def text_rows(lines: Sequence[str], style: str = "") -> list[Row]:
+    return [[Label(line, style)] for line in lines]
+
+
+def map_stats(values: np.ndarray) -> dict[str, float]:
+    return {"min": float(values.min()), "max": float(values.max()), "mean": float(values.mean()),
+            "zeros": float((values == 0).mean())}
+
+
+def stats_text(t: Translate, values: np.ndarray) -> str:
+    stats = map_stats(values)
+    return t("view.stats", min=number(stats["min"]).strip(), max=number(stats["max"]).strip(),
+             mean=number(stats["mean"]).strip(), zeros=f"{stats['zeros']:.0%}")
+
+
+def positions(indices: np.ndarray) -> str:
+    """'3-7' or '1, 3, 5' for a window's rows; negative or too large ones are padding."""
+    values = indices.tolist()
+    if len(values) > 1 and all(b - a == 1 for a, b in zip(values, values[1:])):
+        return f"{values[0]}-{values[-1]}"
+    return ", ".join(map(str, values))
+
+
+def conv_step_rows(t: Translate, step: WindowStep, in_channel: int, pal: Palette, width: int) -> list[Row]:
+    """One input channel's window, kernel and products; then the sum over every channel plus the bias."""
+    k = step.channels.index(in_channel)
+    window, kernel, products = step.windows[k], step.kernels[k], step.products[k]
+    value_scale = Scale.of(window[step.inside], diverging=True) if step.inside.any() else Scale(0, 0, True)
+    blocks = [
+        heat_table(window, value_scale, pal, title=t("view.step.window", rows=positions(step.rows),
+                                                       cols=positions(step.cols)),
+                   inside=step.inside, pad_text="0"),
+        heat_table(kernel, Scale.of(kernel, diverging=True), pal, title=t("view.step.kernel")),
+        heat_table(products, Scale.of(products, diverging=True), pal, title=t("view.step.products")),
+    ]
+    rows = flow(blocks, width)
+    sums = step.channel_sums
+    channel_sum = number(float(sums[k])).strip()
+    rows += [[], [Label(t("view.step.channel_sum", channel=in_channel, sum=channel_sum))]]
+    if len(sums) > 1:
+        shown = " + ".join(number(float(s)).strip() for s in sums[:4]) + (" + ..." if len(sums) > 4 else "")
+        rows.append([Label(t("view.step.all_channels", count=len(sums), terms=shown,
+                             total=number(float(sums.sum())).strip()))])
+    rows.append([Label(t("view.step.bias", sum=number(float(sums.sum())).strip(), bias=number(step.bias).strip(),
+                         value=number(step.value).strip()), "bold")])
+    return rows
+
+
+def pool_step_rows(t: Translate, step: WindowStep, kind: str, pal: Palette, width: int) -> list[Row]:
+    """The window of one channel, then the max it picks or the mean it takes."""
+    window = step.windows[0]
+    real = window[step.inside] if step.inside.any() else np.zeros(1)
+    rows = heat_table(window, Scale.of(real, diverging=True), pal, inside=step.inside, pick=step.pick,
+                      pad_text="-inf" if kind == "maxpool2d" else "0",
+                      title=t("view.step.window", rows=positions(step.rows), cols=positions(step.cols)))
+    value = number(step.value).strip()
+    if kind == "maxpool2d":
+        rows += [[], [Label(t("view.step.max", value=value), "bold")]]
+    else:
+        total = number(float(window[step.inside].sum())).strip()
+        rows += [[], [Label(t("view.step.mean", sum=total, divisor=step.divisor, value=value), "bold")]]
+    return rows
