@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +20,26 @@ def assets_dir() -> Path:
 
 def preset_names() -> list[str]:
     return sorted(p.stem for p in (assets_dir() / "presets").glob("*.json"))
+
+
+def sample_names() -> list[str]:
+    """The shipped sample images (assets/samples/*.png) by stem: digits 0-9 first, then the rest by name."""
+    stems = [p.stem for p in (assets_dir() / "samples").glob("*.png")]
+    return sorted(stems, key=lambda stem: (not stem.startswith("digit-"), _natural(stem)))
+
+
+def _natural(stem: str) -> list[object]:
+    """A sort key that puts "digit-2" before "digit-10"."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", stem)]
+
+
+def find_sample(name: str) -> Path:
+    """The PNG file of a shipped sample image, by stem (see ``sample_names``)."""
+    names = sample_names()
+    if name not in names:
+        raise CnntuiError("unknown_sample", got=name, hint=closest(name, names),
+                          known=", ".join(names))
+    return assets_dir() / "samples" / f"{name}.png"
 
 
 def read_json(path: Path) -> object:

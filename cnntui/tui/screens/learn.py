@@ -45,6 +45,8 @@ class LearnScreen(ModeScreen):
                        OptionList(id="learn-list"), id="learn-nav")
         page = Vertical(VerticalScroll(id="learn-scroll"), LinkBar(id="learn-links"), id="learn-page")
         await self.query_one("#learn").mount_all([nav, page])
+        if not self.query("#learn-list"):
+            return  # the app closed while mounting
         self.query_one("#learn-list").focus()
         self.relabel()
         self.open_requested()
