@@ -553,6 +553,19 @@ def test_put_kernel_one_input_channel():
     np.testing.assert_allclose(net.forward(x)[0][0], x[1, 1:-1, 1:-1])
 
 
+def test_put_kernel_centres_a_smaller_kernel_in_a_larger_filter():
+    net = Network.from_dict({"input": [1, 7, 7], "layers": [{"type": "conv2d", "out_channels": 1, "kernel_size": 5}]})
+    net.init_weights(0)
+    net.put_kernel(0, 0, "sobel_x")
+    sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float32)
+    np.testing.assert_array_equal(net.weights["0.weight"][0, 0, 1:4, 1:4], sobel)
+    assert net.weights["0.weight"][0, 0].sum() == 0 and np.count_nonzero(net.weights["0.weight"][0, 0]) == 6
+    x = rand((1, 7, 7), 21)
+    # The 5x5 window centred at (2 + r, 2 + c) sees exactly what a 3x3 Sobel there would see.
+    want = [[(x[0, 1 + r:4 + r, 1 + c:4 + c] * sobel).sum() for c in range(3)] for r in range(3)]
+    np.testing.assert_allclose(net.forward(x)[0][0], want, rtol=1e-5, atol=1e-6)
+
+
 def test_put_kernel_errors():
     net = Network.from_dict({"input": [1, 6, 6], "layers": [
         {"type": "relu"}, {"type": "conv2d", "out_channels": 2, "kernel_size": 5}]})
@@ -561,8 +574,10 @@ def test_put_kernel_errors():
     net.init_weights(0)
     with pytest.raises(CnntuiError, match="not conv2d"):
         net.put_kernel(0, 0, "sobel_x")
-    with pytest.raises(CnntuiError, match="5x5"):
-        net.put_kernel(1, 0, "sobel_x")  # 3x3 kernel into a 5x5 filter
+    with pytest.raises(CnntuiError, match="4x4 but layer 1 has 5x5"):
+        net.put_kernel(1, 0, np.ones((4, 4)))  # cannot sit exactly in the middle
+    with pytest.raises(CnntuiError, match="7x7"):
+        net.put_kernel(1, 0, np.ones((7, 7)))  # larger than the filter
     with pytest.raises(CnntuiError, match="out of range"):
         net.put_kernel(1, 2, np.zeros((5, 5)))
     with pytest.raises(CnntuiError, match="did you mean 'sobel_x'"):

@@ -191,9 +191,13 @@ async def test_every_try_it_opens_its_mode_with_its_preset(tmp_path, page_id):
         if target["mode"] == "build":  # Build selects the layer the page is about
             await pilot.pause(0.2)
             assert app.screen.selected_index() == target["layer"]
-            assert app.requested_layer is None
-        else:
-            assert app.requested_layer == {k: v for k, v in target.items() if k not in ("mode", "preset")}
+        else:  # View shows it, once its forward pass is done
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if app.screen.drawn:
+                    break
+            assert app.screen.shown_layer == target["layer"]
+        assert app.requested_layer is None
 
 
 async def test_palette_opens_any_concept_and_language_rerenders(tmp_path):

@@ -38,7 +38,8 @@ async def settled(pilot) -> None:
     for _ in range(300):
         await pilot.pause(0.05)
         screen = pilot.app.screen
-        if getattr(screen, "shown", True) is not None and getattr(screen, "summary", True) is not None:
+        if (getattr(screen, "shown", True) is not None and getattr(screen, "summary", True) is not None
+                and getattr(screen, "drawn", True)):
             break
     await pilot.pause(0.2)
 
@@ -103,3 +104,22 @@ def test_build_invalid_layer_and_form(snap_compare, language, size):
         await pilot.pause(0.3)
 
     assert snap_compare(app("build", language), terminal_size=size, run_before=break_a_layer)
+
+
+VIEW_PANELS = {"map": ("enter", "right", "enter", "down", "right"), "step": ("enter", "s", *["down"] * 6, "right"),
+               "compare": ("enter", "a"), "input": ("up", "enter")}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("panel", VIEW_PANELS)
+def test_view_panel(snap_compare, panel, language, size):
+    from cnntui.tui.state import read_network
+
+    async def open_panel(pilot):
+        await settled(pilot)
+        await pilot.press(*VIEW_PANELS[panel])
+        await pilot.pause(0.3)
+
+    view = app("view", language, network=read_network("lenet5"))
+    assert snap_compare(view, terminal_size=size, run_before=open_panel)

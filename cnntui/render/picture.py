@@ -84,6 +84,15 @@ def sample_indices(size: int, factor: float) -> np.ndarray:
     return np.minimum(((np.arange(count) + 0.5) * size / count).astype(np.intp), size - 1)
 
 
+def shrink(values: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """A map shrunk to rows x cols by averaging the block of source pixels under each new pixel."""
+    row_starts = np.arange(rows) * values.shape[0] // rows
+    col_starts = np.arange(cols) * values.shape[1] // cols
+    sums = np.add.reduceat(np.add.reduceat(values.astype(np.float64), row_starts, axis=0), col_starts, axis=1)
+    counts = np.outer(np.diff(np.r_[row_starts, values.shape[0]]), np.diff(np.r_[col_starts, values.shape[1]]))
+    return sums / counts
+
+
 @dataclass(frozen=True)
 class Rect:
     """Rows top..bottom-1 and columns left..right-1 of a map, in its own pixels."""
@@ -176,7 +185,10 @@ def map_rows(values: np.ndarray, scale: Scale, pal: Palette, *, columns: int, ro
     """One 2-D map drawn in at most ``columns`` x ``rows`` cells."""
     factor = fit_factor(values.shape[0], values.shape[1], columns, rows)
     layout = MapLayout(sample_indices(values.shape[0], factor), sample_indices(values.shape[1], factor))
-    levels = scale.levels(values)[np.ix_(layout.rows, layout.cols)]
+    if factor < 1:  # each drawn pixel shows the mean of the pixels it covers, so nothing vanishes
+        levels = scale.levels(shrink(values, len(layout.rows), len(layout.cols)))
+    else:
+        levels = scale.levels(values)[np.ix_(layout.rows, layout.cols)]
     for rect in marks:
         levels = outline(levels, values.shape, rect)
     return level_rows(levels, pal, ramp), layout

@@ -82,8 +82,14 @@ class MapPane(PictureView, inherit_bindings=False):
         rows: int
         cols: int
 
+    class Resized(Message):
+        """The pane changed size (the window, or the layer list hidden or shown): pictures refit."""
+
     def action_move(self, rows: int, cols: int) -> None:
         self.post_message(self.Moved(rows, cols))
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
 
 
 def default_sample(channels: int) -> str:
@@ -132,6 +138,11 @@ class ViewScreen(ModeScreen):
             yield MapPane(id="view-picture")
             yield Line(id="view-status")
 
+    @property
+    def drawn(self) -> bool:
+        """Maps, or the reason there are none, are on screen (tests and snapshots wait for this)."""
+        return self.pending is None and (self.result is not None or self.problem is not None)
+
     def on_mount(self) -> None:
         for name in ("language", "color_mode", "network"):
             self.watch(self.app, name, self.app_changed, init=False)
@@ -142,7 +153,8 @@ class ViewScreen(ModeScreen):
         super().on_screen_resume()
         self.select_requested()
 
-    def on_resize(self) -> None:
+    @on(MapPane.Resized)
+    def pane_resized(self) -> None:
         self.redraw()
 
     def select_requested(self) -> None:
@@ -440,17 +452,25 @@ class ViewScreen(ModeScreen):
         self.app.push_screen(PromptDialog(t("view.export.title"), default, t("view.export.hint")), self.export_to)
 
     def export_to(self, path: str | None) -> None:
+        """The grid or the channel on screen, one pixel per value scaled up to about 256 pixels;
+        for the input, the image itself as the network sees it."""
         from ...core import CnntuiError
-        from ...images import save_map_png
+        from ...images import save_input_png, save_map_png
 
         if not path:
             return
         target = Path(path.strip()).expanduser()
         maps = self.maps()
-        cmap, scales, scope = self.colouring()
-        chosen = maps if self.panel == "grid" else maps[self.channel]
+        factor = max(1, 256 // max(maps.shape[1:]))
         try:
-            save_map_png(chosen, scales if self.panel == "grid" else scales[self.channel], cmap, target)
+            if self.shown_layer == INPUT and self.panel == "grid" and len(maps) in (1, 3):
+                save_input_png(self.result.x, target, factor=factor)
+            elif self.panel == "grid":
+                cmap, scales, _ = self.colouring()
+                save_map_png(maps, scales, cmap, target, factor=factor, per_row=getattr(self, "grid_per_row", None))
+            else:
+                cmap, scales, _ = self.colouring()
+                save_map_png(maps[self.channel], scales[self.channel], cmap, target, factor=factor)
         except CnntuiError as error:
             self.app.notify(self.error_text(error), severity="error", timeout=8)
             return
