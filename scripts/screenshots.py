@@ -1,4 +1,4 @@
-"""Regenerate the README's screenshots: one SVG per mode at 80x24, in English.
+"""Regenerate the README's screenshots: one SVG per mode at 80x24, and View's step-through at 120x40, in English.
 
     python scripts/screenshots.py
 
@@ -13,16 +13,27 @@ from pathlib import Path
 
 from cnntui.tui.app import CnntuiApp
 from cnntui.tui.settings import SettingsStore
+from cnntui.tui.state import read_network
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-SHOTS = {"learn": [], "build": [], "view": [], "quiz": [], "help": ["question_mark"]}
+# name: (mode, network or None for the default, keys, size)
+SHOTS = {
+    "learn": ("learn", None, [], (80, 24)),
+    "build": ("build", None, [], (80, 24)),
+    "view": ("view", "lenet5", [], (80, 24)),
+    "view-step": ("view", "lenet5", ["down", "down", "down", "enter", "s", *["down"] * 4, *["right"] * 4,
+                                     "right_curly_bracket"], (120, 40)),
+    "quiz": ("quiz", None, [], (80, 24)),
+    "help": ("learn", None, ["question_mark"], (80, 24)),
+}
 
 
-async def shoot(name: str, keys: list[str], settings: Path) -> Path:
-    mode = name if name in CnntuiApp.MODES else "learn"
-    app = CnntuiApp(mode, language="en", colors="256", ascii_only=False, environ={},
-                    settings_store=SettingsStore(settings))
-    async with app.run_test(size=(80, 24)) as pilot:
+async def shoot(name: str, settings: Path) -> Path:
+    mode, network, keys, size = SHOTS[name]
+    app = CnntuiApp(mode, read_network(network) if network else None, language="en", colors="256",
+                    ascii_only=False, environ={}, settings_store=SettingsStore(settings))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause(0.5)  # modes fill in just after the first frame; View runs its forward pass
         await pilot.press(*keys)
         await pilot.pause(0.5)
         return Path(app.save_screenshot(filename=f"{name}.svg", path=str(OUT)))
@@ -31,8 +42,8 @@ async def shoot(name: str, keys: list[str], settings: Path) -> Path:
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as home:
-        for name, keys in SHOTS.items():
-            print(asyncio.run(shoot(name, keys, Path(home) / "settings.json")))
+        for name in SHOTS:
+            print(asyncio.run(shoot(name, Path(home) / "settings.json")))
 
 
 if __name__ == "__main__":

@@ -288,3 +288,19 @@ async def test_every_colour_mode_draws_the_maps(tmp_path, colors):
             assert "▀" not in text and set("@%#") & set(text)  # the character ramp
         else:
             assert "▀" in text
+
+
+async def test_edits_elsewhere_are_caught_up_when_view_is_shown_again(tmp_path):
+    app = view_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        serial = screen.serial
+        await pilot.press("2")
+        await pilot.pause(0.3)
+        app.load_network("tinyvgg")
+        await pilot.pause(0.3)
+        assert screen.serial == serial  # no forward pass while View is hidden
+        await pilot.press("3")
+        screen = await ready(pilot)
+        assert screen.serial == serial + 1 and screen.result.net.name == "tinyvgg"
+        assert screen.result.x.shape == (3, 64, 64) and "scene" in str(screen.query_one("#view-status").content)

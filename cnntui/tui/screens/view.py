@@ -14,6 +14,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
@@ -128,6 +129,7 @@ class ViewScreen(ModeScreen):
         self.scope: str | None = None
         self.serial = 0
         self._busy_timer = None
+        self.pictures: LRUCache[tuple, tuple] = LRUCache(64)  # rows and heading per picture key
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="view-side"):
@@ -151,6 +153,7 @@ class ViewScreen(ModeScreen):
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
+        self.app_changed()
         self.select_requested()
 
     @on(MapPane.Resized)
@@ -166,6 +169,8 @@ class ViewScreen(ModeScreen):
     # -- forward passes -----------------------------------------------------------------
 
     def app_changed(self, *_) -> None:
+        if self.app.screen is not self:
+            return  # caught up when shown again: no forward passes for each edit made in Build
         network = self.app.network
         old = self.pending or (self.result.request if self.result else None)
         if old is not None and old.spec_id == id(network.spec):
@@ -218,6 +223,7 @@ class ViewScreen(ModeScreen):
         self.clamp()
         self.select_requested()
         self.redraw()
+        self.refresh_bindings()  # the keys that need maps now work
 
     def forward_failed(self, request: Request, error) -> None:
         if self.serial and self.pending is not request:
@@ -231,6 +237,7 @@ class ViewScreen(ModeScreen):
         else:
             self.result, self.problem = None, text
             self.fill_layers()
+            self.refresh_bindings()
         self.redraw()
 
     def error_text(self, error) -> str:
@@ -530,9 +537,11 @@ class ViewScreen(ModeScreen):
         key = (self.result.serial, self.panel, self.shown_layer, self.channel, self.cursor, self.in_channel, self.cmap,
                self.scope, self.app.color_mode, self.app.ascii_only, self.app.language, width, height)
         if key != picture.key:
-            rows, heading = self.panel_rows(width, max(height, 4))
+            built = self.pictures.get(key)
+            if built is None:
+                built = self.pictures[key] = self.panel_rows(width, max(height, 4))
+            rows, title.content = built
             picture.show(key, rows)
-            title.content = heading
         status.content = self.status_text()
 
     def panel_rows(self, width: int, height: int):

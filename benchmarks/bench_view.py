@@ -1,0 +1,70 @@
+"""View mode: time from a key that pages to the next channel to the repainted screen,
+first visit against a revisit, next to a key that changes nothing, in one app run.
+
+    python benchmarks/bench_view.py [--net tinyvgg] [--layer 0] [--rounds 3]
+
+The app runs headless (Textual's test driver) at 120x40 in 256 colours, with
+one channel shown large. "]" pages through every channel of the layer; the
+first lap builds each picture and its strips, later laps find the strips in
+the widget's cache. The no-op presses a key nothing is bound to. Each press
+is timed until Textual reports the app idle again (the repaint is done).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from cnntui.tui.app import CnntuiApp
+from cnntui.tui.settings import SettingsStore
+from cnntui.tui.state import read_network
+
+
+async def timed(pilot, key: str) -> float:
+    start = time.perf_counter()
+    await pilot.press(key)
+    await pilot.pause()
+    return time.perf_counter() - start
+
+
+async def measure(net: str, layer: int, rounds: int) -> tuple[list[float], list[float], list[float]]:
+    with tempfile.TemporaryDirectory() as home:
+        app = CnntuiApp("view", read_network(net), language="en", colors="256", ascii_only=False, environ={},
+                        settings_store=SettingsStore(Path(home) / "settings.json"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            while not getattr(app.screen, "drawn", False):
+                await pilot.pause(0.05)
+            app.screen.select_layer(layer)
+            await pilot.pause(0.2)
+            await pilot.press("enter", "enter")  # one channel, large, with its kernel
+            await pilot.pause(0.2)
+            channels = len(app.screen.maps())
+            first = [await timed(pilot, "right_square_bracket") for _ in range(channels)]
+            again, noops = [], []
+            for _ in range(rounds):
+                for _ in range(channels):
+                    again.append(await timed(pilot, "right_square_bracket"))
+                    noops.append(await timed(pilot, "f12"))
+            return first, again, noops
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--net", default="tinyvgg")
+    parser.add_argument("--layer", type=int, default=0)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    first, again, noops = asyncio.run(measure(args.net, args.layer, args.rounds))
+    first_ms, again_ms, noop_ms = (statistics.median(t) * 1e3 for t in (first, again, noops))
+    print(f"{args.net} layer {args.layer}, one channel large at 120x40, 256 colours; medians:")
+    print(f"  next channel, first visit: {first_ms:6.1f} ms  ({first_ms / noop_ms:.2f}x a no-op key)")
+    print(f"  next channel, revisited:   {again_ms:6.1f} ms  ({again_ms / noop_ms:.2f}x a no-op key)")
+    print(f"  no-op key:                 {noop_ms:6.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
