@@ -28,8 +28,10 @@ class Parser(argparse.ArgumentParser):
     def format_help(self) -> str:
         # Listing presets imports the engine, so only do it when help is shown.
         from .core import preset_names
+        from .core.assets import sample_names
 
-        return super().format_help().replace("{presets}", ", ".join(preset_names()))
+        text = super().format_help().replace("{presets}", ", ".join(preset_names()))
+        return text.replace("{samples}", ", ".join(sample_names()))
 
 
 def input_shape(text: str) -> tuple[int, int, int]:
@@ -43,6 +45,41 @@ def seed(text: str) -> int:
     if text.isdigit():
         return int(text)
     raise argparse.ArgumentTypeError(f"'{text}' is not a seed; use a whole number >= 0")
+
+
+# Kept here as text so that parsing the command line loads no NumPy; tests check they match render/.
+COLOR_MODES = ("truecolor", "256", "16", "none")
+CMAP_NAMES = ("grey", "viridis", "diverging")
+SCALE_SCOPES = ("map", "layer", "network")
+DEFAULT_WIDTH = 80
+MAX_WIDTH = 1000
+INPUT_LAYER = -1  # --layer input
+
+
+def layer_index(text: str) -> int:
+    if text.strip().lower() == "input":
+        return INPUT_LAYER
+    if text.startswith("-") and text[1:].isdigit():
+        raise argparse.ArgumentTypeError(f"'{text}': negative layer indices are not allowed; layers count from 0 "
+                                         "(see 'cnntui summary NET'), and 'input' is the input")
+    if text.isdigit():
+        return int(text)
+    raise argparse.ArgumentTypeError(f"'{text}' is not a layer; give its index from 0 (see 'cnntui summary NET') "
+                                     "or 'input'")
+
+
+def channel_index(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    if text.startswith("-") and text[1:].isdigit():
+        raise argparse.ArgumentTypeError(f"'{text}': negative channel indices are not allowed; channels count from 0")
+    raise argparse.ArgumentTypeError(f"'{text}' is not a channel; give a whole number from 0")
+
+
+def width(text: str) -> int:
+    if text.isdigit() and 1 <= int(text) <= MAX_WIDTH:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"'{text}' is not a width; give the number of columns, 1 to {MAX_WIDTH}")
 
 
 def build_parser() -> Parser:
@@ -85,6 +122,34 @@ def build_parser() -> Parser:
     forward.add_argument("--out", required=True, metavar="ACTS.npz", help="where to write the outputs")
     forward.add_argument("--save-weights", metavar="W.npz", help="also save the weights that were used")
     forward.set_defaults(run=run_forward)
+
+    render = commands.add_parser(
+        "render", help="print a layer's feature maps as a picture in the terminal",
+        description="Run the network on an input and print one feature map (--channel) or every channel "
+                    "of a layer as coloured half-block cells, with a legend of the value range.",
+        epilog="INPUT is an image (PNG, JPEG, ...), a .npy array or a sample image: {samples}. "
+               "Without --input: digit-3 for 1-channel networks, scene for 3-channel ones.")
+    render.add_argument("net", metavar="NET", help="preset name or network .json file")
+    render.add_argument("--input", metavar="INPUT", help="image, .npy array or sample name (see below)")
+    weights = render.add_mutually_exclusive_group()
+    weights.add_argument("--weights", metavar="W.npz", help="weights to use (keys '{i}.weight', '{i}.bias')")
+    weights.add_argument("--seed", type=seed, metavar="N", help="seeded random weights instead")
+    render.add_argument("--layer", required=True, type=layer_index, metavar="I",
+                        help="layer index from 0 (as in 'cnntui summary'), or 'input' for the input itself")
+    render.add_argument("--channel", type=channel_index, metavar="C", help="one channel (default: all, as a grid)")
+    render.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS,
+                        help="a character ramp instead of block characters (coloured when colours are on)")
+    render.add_argument("--colors", choices=("auto", *COLOR_MODES), default=argparse.SUPPRESS,
+                        help="colour mode (default auto: from COLORTERM/TERM; NO_COLOR means none)")
+    render.add_argument("--cmap", choices=("auto", *CMAP_NAMES), default="auto",
+                        help="colour map (default auto: diverging when there are negative values, else grey)")
+    render.add_argument("--scale", choices=SCALE_SCOPES, default=None,
+                        help="what the colours span: this map, the whole layer, or every feature map of "
+                             "the network (default: map for one channel, layer for a grid)")
+    render.add_argument("--width", type=width, metavar="COLS",
+                        help=f"width of the picture in cells (default: the terminal's, at most {DEFAULT_WIDTH})")
+    render.add_argument("--png", metavar="FILE", help="also write the picture as a PNG file in true colour")
+    render.set_defaults(run=run_render)
 
     export = commands.add_parser(
         "export", help="print the network as PyTorch or Keras code",
@@ -246,6 +311,107 @@ class _writing:
 
             raise CnntuiError("unwritable", path=str(self.path), reason=error.strerror or str(error)) from None
         return False
+
+
+# -- render -------------------------------------------------------------------
+
+def render_input(args, net):
+    """The input array for ``render``: a file, a sample by name, or the default sample."""
+    from pathlib import Path
+
+    from .core.assets import find_sample, sample_names
+    from .core.errors import closest
+    from .images import load_input
+
+    if args.input is None:
+        name = "digit-3" if net.input_shape[0] == 1 else "scene"
+        path, origin = find_sample(name), f"sample {name} (the default; --input chooses another)"
+    elif Path(args.input).exists():
+        path, origin = Path(args.input), None
+    elif args.input in sample_names():
+        path, origin = find_sample(args.input), f"sample {args.input}"
+    else:
+        from .core import CnntuiError
+
+        names = sample_names()
+        raise CnntuiError("no_input", got=args.input, hint=closest(args.input, names), known=", ".join(names))
+    x, note = load_input(path, net.input_shape, net.name)
+    if x.ndim == 4 and tuple(x.shape[1:]) == tuple(net.input_shape):
+        note += f"; showing sample 0 of {x.shape[0]}"
+        x = x[0]
+    say(f"input: {origin}: {note}" if origin else f"input: {note}")
+    return x
+
+
+def check_layer_and_channel(net, layer: int, channel: int | None) -> tuple[int, ...]:
+    """The shape of what ``--layer`` shows; an error if the layer or channel does not exist."""
+    from .core import CnntuiError
+
+    count = len(net.layers)
+    if layer >= count:
+        raise CnntuiError("layer_range", got=layer, name=net.name, count=count, last=count - 1)
+    shape = tuple(net.input_shape) if layer == INPUT_LAYER else tuple(net.summary()[layer].output_shape)
+    channels = shape[0] if len(shape) == 3 else 1
+    if channel is not None and channel >= channels:
+        if len(shape) != 3:
+            raise CnntuiError("vector_channel", got=channel, index=layer, count=shape[0])
+        if layer == INPUT_LAYER:
+            raise CnntuiError("input_channel_range", got=channel, count=channels, last=channels - 1)
+        raise CnntuiError("map_channel_range", got=channel, index=layer, count=channels, last=channels - 1)
+    return shape
+
+
+def png_factor(height: int, width: int, grid: bool) -> int:
+    """How many PNG pixels a side each map pixel takes: a map at least 256 pixels across (64 in a grid)."""
+    target = 64 if grid else 256
+    return max(1, -(-target // max(height, width)))
+
+
+def run_render(args) -> int:
+    import shutil
+
+    from .core import Network
+    from .render import features
+    from .render.picture import to_ansi
+    from .render.terminal import detect_color_mode, encoding_is_unicode
+
+    net = Network.load(args.net)
+    shape = check_layer_and_channel(net, args.layer, args.channel)
+    x = render_input(args, net)
+    choose_weights(net, args)
+    outputs = net.forward(x)
+
+    mode = detect_color_mode(os.environ) if args.colors in (None, "auto") else args.colors
+    ramp = bool(args.ascii) or mode == "none" or not encoding_is_unicode(sys.stdout.encoding)
+    columns = args.width or min(shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns, DEFAULT_WIDTH)
+    colours = features.colouring(x, outputs, args.layer, args.channel, cmap=args.cmap, scope=args.scale)
+    rows = features.render_layer(x, outputs, args.layer, args.channel, mode=mode, cmap=colours.cmap,
+                                 scope=colours.scope, columns=columns, rows=100_000, ramp=ramp)
+
+    where = "input" if args.layer == INPUT_LAYER else f"layer {args.layer} {net.summary()[args.layer].type}"
+    which = f"channel {args.channel}" if args.channel is not None else "all channels"
+    shown = "no colour" if mode == "none" else f"{mode} colours"
+    say(f"{where} {_shape(shape)}, {which}; {colours.cmap}, {shown}{', character ramp' if ramp else ''}")
+    if args.png:
+        write_render_png(args, features.layer_maps(x, outputs, args.layer), colours, columns)
+    sys.stdout.write(to_ansi(rows))
+    return 0
+
+
+def write_render_png(args, maps, colours, columns: int) -> None:
+    """The picture ``render`` prints, as a PNG: the same maps, scales and grid layout, in true colour."""
+    from .images import save_map_png
+    from .render.features import thumbnail_width
+    from .render.picture import grid_per_row
+
+    if args.channel is not None:
+        picture, scales, per_row = maps[args.channel], colours.scales[args.channel], 1
+    else:
+        picture, scales = maps, colours.scales
+        per_row = grid_per_row(thumbnail_width(maps.shape, columns), columns)
+    factor = png_factor(*maps.shape[1:], grid=args.channel is None)
+    size = save_map_png(picture, scales, colours.cmap, args.png, factor=factor, per_row=per_row)
+    say(f"wrote {args.png}: {size[0]}x{size[1]} pixels, {factor}x{factor} per map pixel")
 
 
 # -- export -------------------------------------------------------------------

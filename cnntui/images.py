@@ -68,3 +68,67 @@ def load_input(path: str | Path, shape: tuple[int, int, int], name: str = "the n
         array = load_array(path)
         return array, f"{path.name}: array {shape_text(array.shape)} {array.dtype}, used as it is"
     return load_image(path, shape, name)
+
+
+# -- feature maps as PNG --------------------------------------------------------
+
+GAP_RGB = (128, 128, 128)  # between the maps of a grid
+
+
+def map_image(maps: np.ndarray, scales, cmap: str, *, factor: int = 1, per_row: int | None = None,
+              gap: int = 1) -> Image.Image:
+    """Feature maps in true colour, as the terminal draws them but at full resolution.
+
+    ``maps`` is one (H, W) map or (C, H, W) channels; ``scales`` one Scale or one per
+    channel. Every map pixel becomes a ``factor`` x ``factor`` square; channels are
+    laid out ``per_row`` to a row (default: all in one row), ``gap`` pixels apart.
+    """
+    from .render.colormap import cmap_rgb
+
+    maps = np.asarray(maps)
+    maps = maps[None] if maps.ndim == 2 else maps
+    count, height, width = maps.shape
+    scales = list(scales) if isinstance(scales, (list, tuple)) else [scales] * count
+    per_row = max(1, min(per_row or count, count))
+    lines = -(-count // per_row)
+    cell_h, cell_w = height * factor, width * factor
+    canvas = np.empty((lines * (cell_h + gap) - gap, per_row * (cell_w + gap) - gap, 3), dtype=np.uint8)
+    canvas[:] = GAP_RGB
+    colours = cmap_rgb(cmap)
+    for channel in range(count):
+        rgb = colours[scales[channel].levels(maps[channel])]
+        top = channel // per_row * (cell_h + gap)
+        left = channel % per_row * (cell_w + gap)
+        canvas[top:top + cell_h, left:left + cell_w] = rgb.repeat(factor, axis=0).repeat(factor, axis=1)
+    return Image.fromarray(canvas, "RGB")
+
+
+def save_input_png(x: np.ndarray, path: str | Path, *, factor: int = 1) -> tuple[int, int]:
+    """A network input (1 or 3 channels, values in [0, 1]) back as a grey or RGB PNG, each pixel
+    a ``factor`` x ``factor`` square; atomically."""
+    pixels = np.clip(np.rint(np.asarray(x, dtype=np.float64) * 255), 0, 255).astype(np.uint8)
+    pixels = pixels.repeat(factor, axis=1).repeat(factor, axis=2)
+    image = Image.fromarray(pixels[0], "L") if len(pixels) == 1 else Image.fromarray(pixels.transpose(1, 2, 0), "RGB")
+    _save_png(image, path)
+    return image.size
+
+
+def _save_png(image: Image.Image, path: str | Path) -> None:
+    from .core.files import atomic_write
+
+    try:
+        with atomic_write(path) as handle:
+            image.save(handle, format="PNG")
+    except OSError as error:
+        raise CnntuiError("unwritable", path=str(path), reason=error.strerror or str(error)) from None
+
+
+def save_map_png(maps: np.ndarray, scales, cmap: str, path: str | Path, *, factor: int = 1,
+                 per_row: int | None = None, gap: int = 1) -> tuple[int, int]:
+    """Write ``map_image(...)`` to ``path`` as a PNG, atomically; returns its (width, height).
+
+    A file that cannot be written is a CnntuiError("unwritable").
+    """
+    image = map_image(maps, scales, cmap, factor=factor, per_row=per_row, gap=gap)
+    _save_png(image, path)
+    return image.size

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
+from test_app import make_app
 
 from cnntui.core import Network
 from cnntui.core.assets import find_sample
@@ -15,7 +16,6 @@ from cnntui.render.picture import picture_text
 from cnntui.tui.screens.dialogs import ChoiceDialog, PromptDialog
 from cnntui.tui.screens.view import ViewScreen
 from cnntui.tui.state import read_network
-from test_app import make_app
 
 
 async def ready(pilot) -> ViewScreen:

@@ -8,11 +8,20 @@ together, or every feature map of the network together.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from .colormap import CMAPS, palette
-from .picture import Row, Scale, auto_cmap, grid_rows, legend_row, map_rows
+from .picture import (
+    Row,
+    Scale,
+    auto_cmap,
+    grid_per_row,
+    grid_rows,
+    legend_row,
+    map_rows,
+)
 
 INPUT = -1  # the layer index that stands for the network's input
 
@@ -46,32 +55,52 @@ def scale_of(arrays: Sequence[np.ndarray], cmap: str) -> Scale:
     return Scale.of(list(arrays), diverging=cmap == "diverging")
 
 
+@dataclass(frozen=True)
+class Colouring:
+    """How a layer's maps are coloured: the map, the scope its range covers, one Scale per channel."""
+
+    cmap: str
+    scope: str
+    scales: list[Scale]
+
+
+def colouring(x: np.ndarray, outputs: Sequence[np.ndarray], layer: int, channel: int | None, *,
+              cmap: str = "auto", scope: str | None = None) -> Colouring:
+    """Colours for one channel (``channel`` given) or a grid of all. The default scope is the
+    map for one channel and the layer for a grid, so a grid's thumbnails compare with each other."""
+    maps = layer_maps(x, outputs, layer)
+    scope = scope or ("map" if channel is not None else "layer")
+    if scope == "map":
+        per_channel = [[m] for m in maps]
+        shown = per_channel[channel] if channel is not None else [m for arrays in per_channel for m in arrays]
+    else:
+        shown = scope_arrays(x, outputs, layer, None, scope)
+        per_channel = [shown] * len(maps)
+    cmap = resolve_cmap(cmap, shown)
+    if cmap not in CMAPS:
+        raise ValueError(f"unknown colour map {cmap!r}")
+    if scope == "map":
+        return Colouring(cmap, scope, [scale_of(arrays, cmap) for arrays in per_channel])
+    return Colouring(cmap, scope, [scale_of(shown, cmap)] * len(maps))
+
+
 def render_layer(x: np.ndarray, outputs: Sequence[np.ndarray], layer: int, channel: int | None, *,
                  mode: str, cmap: str = "auto", scope: str | None = None, columns: int = 80, rows: int = 40,
                  ramp: bool = False) -> list[Row]:
-    """One map (``channel`` given) or the grid of all channels, with a legend row under it.
-
-    The default scope is the map for one channel and the layer for a grid, so
-    a grid's thumbnails can be compared with each other.
-    """
+    """One map (``channel`` given) or the grid of all channels, with a legend row under it."""
     maps = layer_maps(x, outputs, layer)
-    scope = scope or ("map" if channel is not None else "layer")
-    arrays = scope_arrays(x, outputs, layer, channel, scope)
-    cmap = resolve_cmap(cmap, arrays)
-    if cmap not in CMAPS:
-        raise ValueError(f"unknown colour map {cmap!r}")
-    pal = palette(cmap, mode)
+    colours = colouring(x, outputs, layer, channel, cmap=cmap, scope=scope)
+    pal = palette(colours.cmap, mode)
     if channel is not None:
-        scale = scale_of(arrays, cmap)
+        scale = colours.scales[channel]
         picture, _ = map_rows(maps[channel], scale, pal, columns=columns, rows=rows, ramp=ramp)
     else:
-        scales = ([scale_of([m], cmap) for m in maps] if scope == "map" else [scale_of(arrays, cmap)] * len(maps))
-        scale = scales[0]
-        thumb = thumbnail_width(maps.shape, columns)
-        picture = grid_rows(maps, scales, pal, columns=columns, thumb=thumb, ramp=ramp)
-    note = f"{cmap}, scaled per {scope}" + (", 0 in the middle" if cmap == "diverging" else "")
-    if channel is None and scope == "map":
-        note = f"{cmap}, each map scaled to its own range"
+        scale = colours.scales[0]
+        picture = grid_rows(maps, colours.scales, pal, columns=columns, thumb=thumbnail_width(maps.shape, columns),
+                            ramp=ramp)
+    note = f"{colours.cmap}, scaled per {colours.scope}" + (", 0 in the middle" if colours.cmap == "diverging" else "")
+    if channel is None and colours.scope == "map":
+        note = f"{colours.cmap}, each map scaled to its own range"
     return [*picture, legend_row(scale, pal, min(24, max(columns - 30, 8)), ramp, note)]
 
 
@@ -81,7 +110,7 @@ def thumbnail_width(shape: tuple[int, int, int], columns: int) -> int:
     count, _, width = shape
     for size in (2 * width, width, width // 2, width // 4, 8):
         size = max(size, 4)
-        per_row = max(1, (columns + 1) // (size + 1))
+        per_row = grid_per_row(size, columns)
         if size <= columns and (count <= 4 * per_row or size <= 8):
             return min(size, columns)
     return min(8, columns)

@@ -8,6 +8,7 @@ them in either language.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 
 import numpy as np
 
@@ -94,7 +95,7 @@ def stats_text(t: Translate, values: np.ndarray) -> str:
 def positions(indices: np.ndarray) -> str:
     """'3-7' or '1, 3, 5' for a window's rows; negative or too large ones are padding."""
     values = indices.tolist()
-    if len(values) > 1 and all(b - a == 1 for a, b in zip(values, values[1:])):
+    if len(values) > 1 and all(b - a == 1 for a, b in pairwise(values)):
         return f"{values[0]}-{values[-1]}"
     return ", ".join(map(str, values))
 

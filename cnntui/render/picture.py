@@ -15,6 +15,7 @@ possible (for slow links), or as Rich segments for a Textual Strip.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 
-from .colormap import BLANK, CHAR_RAMP, LEVELS, MARK, MARK_CHAR, Palette, ink, palette
+from .colormap import BLANK, CHAR_RAMP, LEVELS, MARK, MARK_CHAR, Palette, ink
 
 SCOPES = ("map", "layer", "network")
 
@@ -52,7 +53,7 @@ class Scale:
     def levels(self, values: np.ndarray) -> np.ndarray:
         """Each value's level, 0..LEVELS-1 (int16). NaN counts as the lowest level."""
         span = self.high - self.low
-        if span <= 0:
+        if span <= 0 or not math.isfinite((LEVELS - 1) / span):
             # Every value is equal: zero's colour on a diverging map, else the bottom.
             fill = LEVELS // 2 if self.diverging else 0
             return np.full(values.shape, fill, dtype=np.int16)
@@ -263,13 +264,18 @@ def side_by_side(blocks: Sequence[list[Row]], gap: int = 2) -> list[Row]:
     return rows
 
 
+def grid_per_row(thumb: int, columns: int, gap: int = 1) -> int:
+    """How many thumbnails ``thumb`` cells wide fit in ``columns``, ``gap`` apart."""
+    return max(1, (columns + gap) // (thumb + gap))
+
+
 def grid_rows(maps: np.ndarray, scales: Sequence[Scale], pal: Palette, *, columns: int, thumb: int,
               ramp: bool = False, labels: Sequence[str] | None = None, gap: int = 1,
               selected: int | None = None) -> list[Row]:
     """Channel thumbnails ``thumb`` cells wide, as many a row as fit in ``columns``; each with a
     label above (the ``selected`` channel's label reversed)."""
     count, height, width = maps.shape
-    per_row = max(1, (columns + gap) // (thumb + gap))
+    per_row = grid_per_row(thumb, columns, gap)
     thumb_rows = max(1, -(-height * thumb // width) // 2)
     labels = labels or [str(i) for i in range(count)]
     rows: list[Row] = []
@@ -285,43 +291,52 @@ def grid_rows(maps: np.ndarray, scales: Sequence[Scale], pal: Palette, *, column
 
 # -- output -----------------------------------------------------------------------------
 
+class _AnsiLine:
+    """One line of ANSI text that remembers the colours in effect, to emit only changes."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.fg = self.bg = 0  # colour codes in effect; 0 is the terminal default
+
+    def set_colors(self, fg: int, bg: int) -> None:
+        codes = []
+        if fg != self.fg:
+            codes.append(ink(fg).fg)
+        if bg != self.bg:
+            codes.append(ink(bg).bg)
+        if codes:
+            self.parts.append(f"\x1b[{';'.join(codes)}m")
+        self.fg, self.bg = fg, bg
+
+    def add(self, piece: Piece) -> None:
+        if isinstance(piece, Label):
+            self.set_colors(0, 0)
+            self.parts.append(piece.text)
+        elif isinstance(piece, Chars):
+            for char, code in zip(piece.text, piece.codes.tolist()):
+                if char != " ":
+                    self.set_colors(code, 0)
+                elif self.bg:  # a space shows no foreground, so keep whichever is set
+                    self.set_colors(self.fg, 0)
+                self.parts.append(char)
+        else:
+            for up, down in zip(piece.upper.tolist(), piece.lower.tolist()):
+                char, fg, bg = half_block(up, down, self.fg, self.bg)
+                self.set_colors(fg, bg)
+                self.parts.append(char)
+
+    def text(self) -> str:
+        return "".join(self.parts) + ("\x1b[0m" if self.fg or self.bg else "")
+
+
 def to_ansi(rows: Sequence[Row]) -> str:
     """ANSI text, emitting a colour code only when a colour changes; every line ends reset."""
     lines = []
     for row in rows:
-        out: list[str] = []
-        fg = bg = 0  # colour codes now in effect; 0 is the terminal default
-
-        def set_colors(new_fg: int, new_bg: int) -> None:
-            nonlocal fg, bg
-            codes = []
-            if new_fg != fg:
-                codes.append(ink(new_fg).fg)
-            if new_bg != bg:
-                codes.append(ink(new_bg).bg)
-            if codes:
-                out.append(f"\x1b[{';'.join(codes)}m")
-            fg, bg = new_fg, new_bg
-
+        line = _AnsiLine()
         for piece in row:
-            if isinstance(piece, Label):
-                set_colors(0, 0)
-                out.append(piece.text)
-            elif isinstance(piece, Chars):
-                for char, code in zip(piece.text, piece.codes.tolist()):
-                    if char != " ":  # a space shows no foreground, so keep whatever is set
-                        set_colors(code, 0)
-                    elif bg:
-                        set_colors(fg, 0)
-                    out.append(char)
-            else:
-                for up, down in zip(piece.upper.tolist(), piece.lower.tolist()):
-                    char, new_fg, new_bg = half_block(up, down, fg, bg)
-                    set_colors(new_fg, new_bg)
-                    out.append(char)
-        if fg or bg:
-            out.append("\x1b[0m")
-        lines.append("".join(out))
+            line.add(piece)
+        lines.append(line.text())
     return "\n".join(lines) + "\n"
 
 
@@ -373,8 +388,3 @@ def picture_text(rows: Sequence[Row]) -> str:
                 parts.append(piece.text)
         out.append("".join(parts))
     return "\n".join(out)
-
-
-__all__ = ["SCOPES", "Scale", "Rect", "MapLayout", "Pixels", "Chars", "Label", "Row", "auto_cmap", "fit_factor",
-           "sample_indices", "outline", "map_rows", "level_rows", "legend_row", "grid_rows", "side_by_side",
-           "to_ansi", "row_segments", "picture_text", "ramp_level", "palette"]

@@ -316,9 +316,7 @@ class ViewScreen(ModeScreen):
         """View's keys do nothing until there are maps to look at; hide them from the key bar till then."""
         if action in VIEW_ACTIONS and self.result is None:
             return False
-        if action == "in_channel" and not self.step_source_channels():
-            return False
-        return True
+        return not (action == "in_channel" and not self.step_source_channels())
 
     def action_panel(self, panel: str) -> None:
         if self.result is None:
@@ -501,16 +499,12 @@ class ViewScreen(ModeScreen):
 
     def colouring(self):
         """(colour map, one Scale per channel, scope) for the selected layer."""
-        from ...render.features import resolve_cmap, scale_of, scope_arrays
+        from ...render.features import colouring
 
         result = self.result
-        scope = self.scope or ("layer" if self.panel == "grid" else "map")
-        maps = self.maps()
-        arrays_of = [scope_arrays(result.x, result.outputs, self.shown_layer, c, scope) for c in range(len(maps))] \
-            if scope == "map" else [scope_arrays(result.x, result.outputs, self.shown_layer, None, scope)]
-        cmap = resolve_cmap(self.cmap, [a for arrays in arrays_of for a in arrays])
-        scales = [scale_of(arrays, cmap) for arrays in arrays_of]
-        return cmap, scales * len(maps) if len(scales) == 1 else scales, scope
+        channel = None if self.panel == "grid" else self.channel
+        colours = colouring(result.x, result.outputs, self.shown_layer, channel, cmap=self.cmap, scope=self.scope)
+        return colours.cmap, colours.scales, colours.scope
 
     def redraw(self, *_) -> None:
         if not self.is_mounted:
@@ -563,11 +557,11 @@ class ViewScreen(ModeScreen):
 
     def grid_rows(self, width, height, cmap, scales, scope, pal, ramp):
         from ...render.features import thumbnail_width
-        from ...render.picture import grid_rows
+        from ...render.picture import grid_per_row, grid_rows
 
         maps = self.maps()
         thumb = thumbnail_width(maps.shape, width)
-        self.grid_per_row = max(1, (width + 1) // (thumb + 1))
+        self.grid_per_row = grid_per_row(thumb, width)
         rows = grid_rows(maps, scales, pal, columns=width, thumb=thumb, ramp=ramp, selected=self.channel)
         rows.append(self.legend(scales[self.channel], pal, ramp, cmap, scope, width))
         heading = self.app.t("view.grid.title", layer=self.layer_name(), shape="x".join(map(str, maps.shape)),
@@ -718,7 +712,7 @@ class ViewScreen(ModeScreen):
             return t("view.step.gap", channel=unit, size="x".join(map(str, source.shape[1:])),
                      value=number(y_value).strip())
         if kind == "flatten":
-            c, h, w = source.shape
+            _, h, w = source.shape
             ch, rest = divmod(unit, h * w)
             return t("view.step.flatten", unit=unit, channel=ch, row=rest // w, col=rest % w,
                      value=number(y_value).strip())
@@ -801,7 +795,7 @@ class ViewScreen(ModeScreen):
         names = [classes[index][:8] for index in top]
         name_width = max(len(name) for name in names)
         for name, index in zip(names, top):
-            lines.append(f"{name:>{name_width}} {bar * int(round(probs[index] * 10)):<10} {probs[index]:6.1%}")
+            lines.append(f"{name:>{name_width}} {bar * round(probs[index] * 10):<10} {probs[index]:6.1%}")
         return "\n".join(lines)
 
     def status_text(self) -> str:
