@@ -354,7 +354,7 @@ def test_every_thumbnail_of_a_grid_decodes_to_its_resampled_map(shape, columns, 
     out_h, out_w = fitted_size(height, width, thumb, max(1, -(-height * thumb // width) // 2))
     cell_rows = (out_h + 1) // 2
     seen = []
-    for index, text in enumerate(texts[:-1]):
+    for index, text in enumerate(texts[:-2]):
         if not re.fullmatch(r" *\d[\d ]*", text):
             continue
         for label in re.finditer(r"\d+", text):
@@ -365,7 +365,10 @@ def test_every_thumbnail_of_a_grid_decodes_to_its_resampled_map(shape, columns, 
             assert got == expected_pixels(want, "grey", mode), channel
             assert max(len(line) for line in decoded.lines[index + 1:index + 1 + cell_rows]) <= columns
     assert seen == list(range(count))
-    assert texts[-1].startswith(f"{Scale.of(outputs[0][0]).low:.3g} ")  # the legend comes last
+    # The legend comes last; its note follows on a line of its own when the picture is too narrow for both.
+    legend = texts[-1] if texts[-1].startswith(f"{Scale.of(outputs[0][0]).low:.3g} ") else texts[-2]
+    assert legend.startswith(f"{Scale.of(outputs[0][0]).low:.3g} ")
+    assert "each map scaled to its own range" in " ".join(texts[-2:])
 
 
 def test_a_grid_scaled_per_layer_shares_one_range():
@@ -454,7 +457,7 @@ def test_render_one_channel_in_256_colours_is_the_engines_output_quantised(tmp_p
                  "--cmap", "grey", "--colors", 256, "--width", 28, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     decoded = decode(result.stdout)
-    assert len(decoded.lines) == 14 + 1  # 28 rows of pixels, then the legend
+    assert len(decoded.lines) == 14 + 2  # 28 rows of pixels, then the legend and (28 columns being narrow) its note
     _, outputs = lenet_layer(image_file, 0)
     want = quantise(outputs[0][2])
     assert pixels_of(decoded.lines[:14]) == expected_pixels(want, "grey", "256")

@@ -304,3 +304,18 @@ async def test_edits_elsewhere_are_caught_up_when_view_is_shown_again(tmp_path):
         screen = await ready(pilot)
         assert screen.serial == serial + 1 and screen.result.net.name == "tinyvgg"
         assert screen.result.x.shape == (3, 64, 64) and "scene" in str(screen.query_one("#view-status").content)
+
+
+async def test_a_colour_input_is_shown_in_colour_above_its_channels(tmp_path):
+    app = view_app(tmp_path, network="tinyvgg", colors="truecolor")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        screen.select_layer(-1)
+        await pilot.pause(0.2)
+        rows = screen.query_one("#view-picture").rows
+        assert "In colour" in picture_text(rows[:1])
+        # The scene's sky is blue at the top left: the first pixel's colour is the image's own.
+        red, green, blue = (np.rint(screen.result.x[:, 0, 0] * 255)).astype(int)
+        code = rows[1][0].upper[0]
+        assert (code >> 16 & 255, code >> 8 & 255, code & 255) == (red, green, blue)
+        assert "0" in picture_text(rows) and len(rows) > 10

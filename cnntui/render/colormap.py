@@ -79,6 +79,12 @@ def nearest_256(rgb: np.ndarray) -> np.ndarray:
     return distance.argmin(axis=1) + 16
 
 
+def nearest_16(rgb: np.ndarray) -> np.ndarray:
+    """For each RGB row, the closest of xterm's 16 colours (for photos; maps use RAMPS_16)."""
+    candidates = _lab(xterm_256_rgb()[:16])
+    return ((_lab(rgb)[:, None, :] - candidates[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+
+
 TRUECOLOR_FLAG = 1 << 24
 
 
@@ -150,3 +156,17 @@ def palette(cmap: str, mode: str) -> Palette:
     else:
         raise ValueError(f"unknown colour mode {mode!r}")
     return Palette(cmap, mode, np.array(codes + [0], dtype=np.int64))
+
+
+def rgb_codes(rgb: np.ndarray, mode: str) -> np.ndarray:
+    """Colour codes for an (..., 3) uint8 array of true colours, in ``mode`` (all 0 for "none")."""
+    flat = rgb.reshape(-1, 3).astype(np.int64)
+    if mode == "truecolor":
+        codes = TRUECOLOR_FLAG | flat[:, 0] << 16 | flat[:, 1] << 8 | flat[:, 2]
+    elif mode == "256":
+        codes = nearest_256(flat) + 1
+    elif mode == "16":
+        codes = nearest_16(flat) + 1
+    else:
+        codes = np.zeros(len(flat), dtype=np.int64)
+    return codes.reshape(rgb.shape[:-1])

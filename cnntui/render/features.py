@@ -13,15 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .colormap import CMAPS, palette
-from .picture import (
-    Row,
-    Scale,
-    auto_cmap,
-    grid_per_row,
-    grid_rows,
-    legend_row,
-    map_rows,
-)
+from .picture import Label, Row, Scale, auto_cmap, grid_per_row, grid_rows, legend_row, map_rows, row_width
 
 INPUT = -1  # the layer index that stands for the network's input
 
@@ -101,7 +93,10 @@ def render_layer(x: np.ndarray, outputs: Sequence[np.ndarray], layer: int, chann
     note = f"{colours.cmap}, scaled per {colours.scope}" + (", 0 in the middle" if colours.cmap == "diverging" else "")
     if channel is None and colours.scope == "map":
         note = f"{colours.cmap}, each map scaled to its own range"
-    return [*picture, legend_row(scale, pal, min(24, max(columns - 30, 8)), ramp, note)]
+    legend = legend_row(scale, pal, min(24, max(columns - 30, 8)), ramp)
+    if row_width(legend) + 2 + len(note) <= columns:
+        return [*picture, [*legend, Label(f"  {note}", "dim")]]
+    return [*picture, legend, [Label(note, "dim")]]  # a narrow picture: the note on a line of its own
 
 
 def thumbnail_width(shape: tuple[int, int, int], columns: int) -> int:

@@ -23,7 +23,7 @@ import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 
-from .colormap import BLANK, CHAR_RAMP, LEVELS, MARK, MARK_CHAR, Palette, ink
+from .colormap import BLANK, CHAR_RAMP, LEVELS, MARK, MARK_CHAR, Palette, ink, palette, rgb_codes
 
 SCOPES = ("map", "layer", "network")
 
@@ -193,6 +193,27 @@ def map_rows(values: np.ndarray, scale: Scale, pal: Palette, *, columns: int, ro
     for rect in marks:
         levels = outline(levels, values.shape, rect)
     return level_rows(levels, pal, ramp), layout
+
+
+def rgb_rows(image: np.ndarray, mode: str, *, columns: int, rows: int, ramp: bool = False) -> list[Row]:
+    """A colour image (3, H, W) with values in [0, 1] as it looks, in at most ``columns`` x ``rows`` cells.
+    The character ramp follows its brightness."""
+    factor = fit_factor(image.shape[1], image.shape[2], columns, rows)
+    count_rows, count_cols = len(sample_indices(image.shape[1], factor)), len(sample_indices(image.shape[2], factor))
+    if factor < 1:
+        image = np.stack([shrink(channel, count_rows, count_cols) for channel in image])
+    else:
+        image = image[:, sample_indices(image.shape[1], factor)][:, :, sample_indices(image.shape[2], factor)]
+    rgb = np.clip(np.rint(np.nan_to_num(image.transpose(1, 2, 0).astype(np.float64)) * 255), 0, 255).astype(np.uint8)
+    if ramp or mode == "none":
+        brightness = (rgb.astype(np.float64) @ [0.299, 0.587, 0.114]).round().astype(np.int16)
+        chars = level_rows(brightness, palette("grey", "none"), ramp=True)
+        tops = rgb_codes(rgb[0::2], mode)
+        return [[Chars(row[0].text, codes)] for row, codes in zip(chars, tops)]
+    codes = rgb_codes(rgb, mode)
+    if len(codes) % 2:
+        codes = np.vstack([codes, np.zeros((1, codes.shape[1]), dtype=codes.dtype)])
+    return [[Pixels(up, down)] for up, down in zip(codes[0::2], codes[1::2])]
 
 
 def level_rows(levels: np.ndarray, pal: Palette, ramp: bool) -> list[Row]:

@@ -564,9 +564,19 @@ class ViewScreen(ModeScreen):
         self.grid_per_row = grid_per_row(thumb, width)
         rows = grid_rows(maps, scales, pal, columns=width, thumb=thumb, ramp=ramp, selected=self.channel)
         rows.append(self.legend(scales[self.channel], pal, ramp, cmap, scope, width))
+        if self.shown_layer == INPUT and len(maps) == 3:
+            rows = [*self.colour_image_rows(width, height, ramp), [], *rows]
         heading = self.app.t("view.grid.title", layer=self.layer_name(), shape="x".join(map(str, maps.shape)),
                              channel=self.channel, count=len(maps))
         return rows, heading
+
+    def colour_image_rows(self, width: int, height: int, ramp: bool):
+        """An RGB input as the eye sees it, above its three channels."""
+        from ...render.picture import Label, rgb_rows
+
+        picture = rgb_rows(self.result.x, self.app.color_mode, columns=min(width, 2 * self.result.x.shape[2]),
+                           rows=max(4, height // 2 - 1), ramp=ramp)
+        return [[Label(self.app.t("view.input.colour"), "bold")], *picture]
 
     def map_rows(self, width, height, cmap, scales, scope, pal, ramp):
         from ...render.panels import Label, flow, number, stats_text
