@@ -148,7 +148,8 @@ class ViewScreen(ModeScreen):
     def on_mount(self) -> None:
         for name in ("language", "color_mode", "network"):
             self.watch(self.app, name, self.app_changed, init=False)
-        self.set_timer(FIRST_FRAME_GRACE, self.app_changed)  # the engine loads after the first frame
+        # The engine loads (in the worker) once the first frame is out, so the mode appears at once.
+        self.call_after_refresh(self.set_timer, FIRST_FRAME_GRACE, self.app_changed)
         self.query_one("#view-layers").focus()
 
     def on_screen_resume(self) -> None:
@@ -518,15 +519,17 @@ class ViewScreen(ModeScreen):
                                           "-full")
         width, height = picture.size.width - 1, picture.size.height
         if self.result is None:
+            title.content = self.app.t("mode.view")
+            status.content = self.app.t("view.problem.hint") if self.problem else self.app.t("view.loading")
+            if self.problem is None:
+                return  # nothing to draw yet, and the renderer (NumPy) need not load before the first frame
             import textwrap
 
             from ...render.picture import Label
 
-            text = self.problem or self.app.t("view.loading")
-            title.content = self.app.t("mode.view")
+            text = self.problem
             lines = [wrapped for line in text.split("\n") for wrapped in textwrap.wrap(line, max(width, 20))]
             picture.show(("problem", text, width), [[Label(line)] for line in lines])
-            status.content = self.app.t("view.problem.hint") if self.problem else ""
             return
         key = (self.result.serial, self.panel, self.shown_layer, self.channel, self.cursor, self.in_channel, self.cmap,
                self.scope, self.app.color_mode, self.app.ascii_only, self.app.language, width, height)

@@ -16,13 +16,14 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...render.colormap import ink
-from ...render.picture import Row, row_segments, row_width
+# The renderer (and so NumPy) loads on the first picture, not with the module: the first frame stays light.
 
 
 @lru_cache(maxsize=4096)
 def cell_style(fg: int, bg: int) -> Style:
     """Colours as exact RGB: the app's colour filter maps them back to the palette index chosen."""
+    from ...render.colormap import ink
+
     return Style(color=Color.from_rgb(*ink(fg).rgb) if fg else None,
                  bgcolor=Color.from_rgb(*ink(bg).rgb) if bg else None)
 
@@ -38,11 +39,13 @@ class PictureView(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None):
         super().__init__(id=id)
         self.key: object = None
-        self.rows: list[Row] = []
+        self.rows: list = []  # rows of cells, see render.picture
         self._strips: LRUCache[tuple, Strip] = LRUCache(4096)
 
-    def show(self, key: object, rows: list[Row]) -> None:
+    def show(self, key: object, rows: list) -> None:
         """Show ``rows``; ``key`` must change whenever the rows could differ."""
+        from ...render.picture import row_width
+
         if key == self.key:
             return
         self.key, self.rows = key, rows
@@ -65,6 +68,8 @@ class PictureView(ScrollView, can_focus=True):
         key = (self.key, index, scroll_x, width)
         strip = self._strips.get(key)
         if strip is None:
+            from ...render.picture import row_segments
+
             segments = row_segments(self.rows[index], cell_style, label_style)
             strip = Strip(segments).crop_extend(scroll_x, scroll_x + width, base).apply_style(base)
             self._strips[key] = strip
