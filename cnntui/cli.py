@@ -96,6 +96,8 @@ def build_parser() -> Parser:
         opener.add_argument("net", metavar="NET", nargs="?", help="network to load: preset name or .json file")
         add_app_options(opener, top_level=False)
         opener.set_defaults(run=run_app, mode=mode)
+        if mode == "quiz":
+            add_worksheet_options(opener)
 
     summary = commands.add_parser(
         "summary", help="shapes, parameters and MACs of every layer",
@@ -165,7 +167,7 @@ APP_MODES = {
     "learn": "open the app's glossary of CNN concepts",
     "build": "open the app's network builder",
     "view": "open the app's feature-map viewer",
-    "quiz": "open the app's guided quiz",
+    "quiz": "open the app's guided quiz, or print a worksheet (--print N, --json)",
 }
 
 
@@ -183,6 +185,27 @@ def add_app_options(parser: argparse.ArgumentParser, top_level: bool) -> None:
                        help="colour mode (default: saved setting, else auto: from COLORTERM/TERM; NO_COLOR means none)")
     group.add_argument("--ascii", action="store_true", default=False if top_level else argparse.SUPPRESS,
                        help="draw with ASCII only, for terminals that cannot show block characters")
+
+
+def question_count(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    raise argparse.ArgumentTypeError(f"'{text}' is not a number of questions; give a whole number from 1 to 200")
+
+
+def add_worksheet_options(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("Open the app in Quiz mode; or, with --print or --json, print a worksheet "
+                          "for a class instead.")
+    group = parser.add_argument_group("worksheet options (print instead of opening the app)")
+    group.add_argument("--print", type=question_count, metavar="N", dest="print_count",
+                       help="print N questions (1 to 200) with an answer key, in the language of --lang")
+    group.add_argument("--json", action="store_true",
+                       help="print the questions as JSON instead (20 unless --print N), with answers; "
+                            "computed ones carry the network, layer and quantity they are about")
+    group.add_argument("--seed", type=seed, metavar="S",
+                       help="which questions (default 0): the same seed prints the same worksheet")
+    group.add_argument("--topic", metavar="T", help="only questions on this topic, e.g. padding")
+    parser.set_defaults(run=run_quiz)
 
 
 # -- the app --------------------------------------------------------------------
@@ -203,6 +226,40 @@ def run_app(args) -> int:
                     ascii_only=True if args.ascii else None)
     app.run()
     return app.return_code or 0
+
+
+# -- quiz worksheets -------------------------------------------------------------
+
+JSON_QUESTIONS = 20
+
+
+def run_quiz(args) -> int:
+    printing = args.print_count is not None or args.json
+    if not printing:
+        extra = [name for name, value in (("--seed", args.seed), ("--topic", args.topic)) if value is not None]
+        if extra:
+            verb = "choose" if len(extra) > 1 else "chooses"
+            raise UsageError(f"{' and '.join(extra)} {verb} the questions of a printed worksheet; "
+                             "add --print N or --json (or leave them out to open the app)")
+        return run_app(args)
+    if args.net:
+        raise UsageError(f"a worksheet makes its own networks, so NET ('{args.net}') is not used; "
+                         "leave it out, or leave out --print/--json to open the app with it")
+    from .content import language_from_env
+    from .quiz.worksheet import pick_questions, worksheet_text
+
+    count = args.print_count if args.print_count is not None else JSON_QUESTIONS
+    seed_value = args.seed or 0
+    questions = pick_questions(count, seed_value, args.topic)
+    if len(questions) < count:
+        where = f" on topic '{args.topic}'" if args.topic else ""
+        say(f"there are only {len(questions)} different questions{where}; printing them all")
+    if args.json:
+        print(json.dumps([q.to_json() for q in questions], ensure_ascii=False, indent=2))
+    else:
+        lang = getattr(args, "lang", None) or language_from_env()
+        print(worksheet_text(questions, lang, seed=seed_value), end="")
+    return 0
 
 
 # -- summary ------------------------------------------------------------------

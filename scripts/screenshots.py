@@ -11,6 +11,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+from cnntui.quiz.progress import ProgressStore
 from cnntui.tui.app import CnntuiApp
 from cnntui.tui.settings import SettingsStore
 from cnntui.tui.state import read_network
@@ -31,7 +32,8 @@ SHOTS = {
 async def shoot(name: str, settings: Path) -> Path:
     mode, network, keys, size = SHOTS[name]
     app = CnntuiApp(mode, read_network(network) if network else None, language="en", colors="256",
-                    ascii_only=False, environ={}, settings_store=SettingsStore(settings))
+                    ascii_only=False, environ={}, settings_store=SettingsStore(settings),
+                    progress_store=ProgressStore(settings.with_name("progress.json")))
     async with app.run_test(size=size) as pilot:
         await pilot.pause(0.5)  # modes fill in just after the first frame; View runs its forward pass
         await pilot.press(*keys)

@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import Input, TextArea
 
 from cnntui.content import LANGUAGES, catalog, language_from_env
+from cnntui.quiz.progress import ProgressStore
 from cnntui.render.terminal import detect_color_mode, encoding_is_unicode
 from cnntui.tui.app import CnntuiApp
 from cnntui.tui.screens.help import HelpScreen
@@ -24,6 +25,7 @@ def make_app(tmp_path, **options) -> CnntuiApp:
     options.setdefault("colors", "truecolor")
     options.setdefault("ascii_only", False)
     options.setdefault("environ", {})
+    options.setdefault("progress_store", ProgressStore(tmp_path / "progress.json"))
     return CnntuiApp(settings_store=SettingsStore(tmp_path / "settings.json"), **options)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cnntui.quiz.progress import ProgressStore
 from cnntui.tui.app import CnntuiApp
 from cnntui.tui.settings import SettingsStore
 
@@ -30,7 +31,8 @@ def fresh_settings():
 def app(mode: str = "learn", language: str = "en", **options) -> CnntuiApp:
     options.setdefault("ascii_only", False)
     return CnntuiApp(mode, language=language, colors="truecolor", environ={},
-                     settings_store=SettingsStore(SETTINGS), **options)
+                     settings_store=SettingsStore(SETTINGS),
+                     progress_store=ProgressStore(SETTINGS.parent / "progress.json"), **options)
 
 
 async def settled(pilot) -> None:
@@ -123,3 +125,20 @@ def test_view_panel(snap_compare, panel, language, size):
 
     view = app("view", language, network=read_network("lenet5"))
     assert snap_compare(view, terminal_size=size, run_before=open_panel)
+
+
+QUIZ_PANELS = {"question": ("n",), "feedback": ("n", "n", "o", "enter"), "task": ("down", "down", "enter", "n"),
+               "summary": ("n", "n", "o", "enter", "n", "escape", "end", "enter")}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("panel", QUIZ_PANELS)
+def test_quiz_panel(snap_compare, panel, language, size):
+    """A fresh course: the first question (true/false), the marked answer, the Build task, the summary."""
+    async def open_panel(pilot):
+        await settled(pilot)
+        await pilot.press(*QUIZ_PANELS[panel])
+        await pilot.pause(0.3)
+
+    assert snap_compare(app("quiz", language), terminal_size=size, run_before=open_panel)

@@ -83,6 +83,9 @@ TEMPLATES: dict[str, str] = {
     "unwritable": "cannot write {path}: {reason}",
     "bad_json": "{path}: line {line} column {column}: {reason}",
     "unreadable": "cannot read {path}: {reason}",
+    # quiz worksheets
+    "unknown_topic": "unknown topic '{got}'{hint}; topics: {known}",
+    "question_count": "the number of questions must be 1 to {most}, got {got}",
 }
 
 

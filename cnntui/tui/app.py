@@ -74,10 +74,12 @@ class CnntuiApp(App):
 
     def __init__(self, mode: str = "learn", network: CurrentNetwork | None = None, *,
                  language: str | None = None, colors: str | None = None, ascii_only: bool | None = None,
-                 settings_store: SettingsStore | None = None, environ: Mapping[str, str] = os.environ):
+                 settings_store: SettingsStore | None = None, progress_store=None,
+                 environ: Mapping[str, str] = os.environ):
         super().__init__()
         self.initial_mode = mode
         self.settings_store = settings_store or SettingsStore(default_path())
+        self.progress_store = progress_store  # the quiz's; None: the platform's data folder
         self.settings = self.settings_store.load()
         self.startup_problems: list[tuple[str, dict]] = []
         if self.settings_store.problem and self.settings_store.moved_to:
@@ -98,6 +100,7 @@ class CnntuiApp(App):
         self._settings_error_shown = False
         self.requested_concept: str | None = None  # for Learn to open when it shows
         self.requested_layer: dict | None = None  # for Build or View: {"layer": i}
+        self.view_state: dict | None = None  # what View shows, for the quiz's hands-on tasks
 
     def _initial_colors(self, colors: str | None, environ: Mapping[str, str]) -> tuple[str, str]:
         if colors in COLOR_MODES:

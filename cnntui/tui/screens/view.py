@@ -540,6 +540,8 @@ class ViewScreen(ModeScreen):
             rows, title.content = built
             picture.show(key, rows)
         status.content = self.status_text()
+        self.app.view_state = {"network": self.result.net.name, "layer": self.shown_layer, "channel": self.channel,
+                               "panel": self.panel, "kernels": [list(k) for k in self.result.request.kernels]}
 
     def panel_rows(self, width: int, height: int):
         from ...render.colormap import palette

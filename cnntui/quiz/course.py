@@ -1,0 +1,102 @@
+"""The course: four lessons in the article's order, each a recap, maybe a hands-on task, then questions.
+
+Questions grow harder within a lesson: for each difficulty, a few authored
+ones from the bank and a few computed by the engine. Taking a lesson again
+gives new numbers (the attempt number is part of the seeds).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+
+from .questions import QUIZ_CONTENT, load_bank, load_lessons
+
+# Which computed questions belong to which lesson, in the order they are asked.
+LESSON_GENERATORS = {
+    "building-blocks": ["neuron_output", "linear_params", "hidden_layers"],
+    "structure": ["feature_map_shape", "conv_params", "pool_value", "gap_head"],
+    "numbers": ["conv_output_size", "pool_output_size", "same_padding", "conv_macs", "receptive_field",
+                "network_params", "most_params_layer", "valid_config"],
+    "comparisons": ["fc_equivalent", "gap_head", "most_params_layer"],
+}
+BANK_PER_LEVEL = 2
+COMPUTED_PER_LEVEL = 2
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # "recap", "task" or "question"
+    ref: str = ""  # the task id or question id
+
+
+def lesson_ids() -> list[str]:
+    return [lesson["id"] for lesson in load_lessons()]
+
+
+def lesson(lesson_id: str) -> dict:
+    return next(item for item in load_lessons() if item["id"] == lesson_id)
+
+
+@cache
+def load_tasks() -> dict[str, dict]:
+    """Hands-on tasks by lesson id (see content/quiz/tasks.json)."""
+    return {task["lesson"]: task for task in json.loads((QUIZ_CONTENT / "tasks.json").read_text(encoding="utf-8"))}
+
+
+def question_ids(lesson_id: str, attempt: int) -> list[str]:
+    """The lesson's questions, easiest first; the same for the same attempt."""
+    bank = [item for item in load_bank().values() if item["lesson"] == lesson_id]
+    generators = LESSON_GENERATORS.get(lesson_id, [])
+    chosen: list[str] = []
+    for level in (1, 2, 3):
+        authored = sorted((item for item in bank if item["difficulty"] == level), key=lambda item: item["id"])
+        if authored:
+            start = attempt * BANK_PER_LEVEL % len(authored)
+            rotated = authored[start:] + authored[:start]
+            chosen += [f"bank:{item['id']}" for item in rotated[:BANK_PER_LEVEL]]
+        for turn in range(COMPUTED_PER_LEVEL if generators else 0):
+            name = generators[(attempt * COMPUTED_PER_LEVEL + turn + level) % len(generators)]
+            chosen.append(f"{name}:{level}:{attempt * 100 + level * 10 + turn}")
+    return chosen
+
+
+def steps(lesson_id: str, attempt: int) -> list[Step]:
+    task = load_tasks().get(lesson_id)
+    return [Step("recap"), *([Step("task", task["id"])] if task else []),
+            *(Step("question", qid) for qid in question_ids(lesson_id, attempt))]
+
+
+# -- hands-on tasks, checked against what the student did in Build or View ---------------
+
+def check_task(task: dict, state: dict) -> bool:
+    """Whether ``state`` (the app's current network, and View's selection) meets the task's goal."""
+    return CHECKS[task["check"]](task, state)
+
+
+def _only_stride_makes_size(task: dict, state: dict) -> bool:
+    from ..core import analyze
+
+    spec, start = state.get("spec") or {}, task["network"]
+    layers = spec.get("layers") if isinstance(spec, dict) else None
+    if not isinstance(layers, list) or len(layers) != len(start["layers"]) or spec.get("input") != start["input"]:
+        return False
+    index, goal = task["layer"], task["output"]
+    changed, original = dict(layers[index]) if isinstance(layers[index], dict) else {}, dict(start["layers"][index])
+    changed.pop("stride", None), original.pop("stride", None)
+    others_same = all(a == b for i, (a, b) in enumerate(zip(layers, start["layers"])) if i != index)
+    summary = analyze(spec)
+    return (changed == original and others_same and summary.ok
+            and list(summary[index].output_shape) == goal)
+
+
+def _kernel_in_view(task: dict, state: dict) -> bool:
+    view = state.get("view") or {}
+    placed = [list(k) for k in view.get("kernels", [])]
+    return (view.get("network") == task["preset"] and [task["layer"], task["channel"], task["kernel"]] in placed
+            and view.get("channel") == task["channel"] and view.get("layer") in (task["layer"], task["layer"] + 1)
+            and view.get("panel") in ("map", "step"))
+
+
+CHECKS = {"only_stride_makes_size": _only_stride_makes_size, "kernel_in_view": _kernel_in_view}

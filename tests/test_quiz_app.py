@@ -1,0 +1,228 @@
+"""Quiz mode, driven by keys: a whole lesson answered right and wrong, progress kept across a restart,
+hints, tasks, review, summary and a damaged progress file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from textual.widgets import Input, OptionList
+
+from cnntui.quiz.course import load_tasks, steps
+from cnntui.quiz.progress import ProgressStore
+from cnntui.tui.screens.quiz import QuizScreen
+from test_app import make_app
+
+
+def typed(question, right: bool) -> str:
+    """What a student types to answer ``question`` rightly or wrongly."""
+    answer = question.answer
+    if question.form == "choice":
+        index = answer if right else (answer + 1) % len(question.options)
+        return "abcdefgh"[index]
+    if question.form == "bool":
+        return "yes" if answer == right else "no"
+    if question.form in ("size", "shape"):
+        return "x".join(str(v if right else v + 1) for v in answer)
+    return str(answer if right else answer + 7)
+
+
+async def start(pilot) -> QuizScreen:
+    await pilot.pause(0.2)
+    screen = pilot.app.screen
+    assert isinstance(screen, QuizScreen)
+    return screen
+
+
+def text_of(screen: QuizScreen, name: str) -> str:
+    return str(screen.query_one(f"#quiz-{name}").render())
+
+
+async def answer(pilot, screen: QuizScreen, right: bool) -> None:
+    box = screen.query_one("#quiz-answer", Input)
+    box.focus()
+    box.value = typed(screen.question, right)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_a_whole_lesson_right_and_wrong_then_progress_survives_a_restart(tmp_path):
+    app = make_app(tmp_path, mode="quiz")
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await start(pilot)
+        assert screen.section == "building-blocks"
+        assert "Recap" in text_of(screen, "text")
+        lesson_steps = steps("building-blocks", 0)
+        await pilot.press("n")  # past the recap
+        outcomes = []
+        for index, step in enumerate(lesson_steps[1:]):
+            assert step.kind == "question" and screen.question.id == step.ref
+            right = index % 3 != 1
+            await answer(pilot, screen, right)
+            assert screen.result.correct is right
+            feedback = text_of(screen, "feedback")
+            assert ("Right!" in feedback) is right and "Worked solution" in feedback
+            outcomes.append(right)
+            await pilot.press("n")
+        assert app.screen.progress.lesson("building-blocks") == {"step": 0, "attempt": 1, "done": True}
+        wrong = outcomes.count(False)
+        assert len(app.screen.progress.review) == wrong
+    saved = json.loads((tmp_path / "progress.json").read_text(encoding="utf-8"))
+    assert saved["lessons"]["building-blocks"]["done"] is True
+    asked = sum(topic["asked"] for topic in saved["topics"].values())
+    assert asked == len(outcomes)
+
+    again = make_app(tmp_path, mode="quiz")
+    async with again.run_test(size=(100, 40)) as pilot:
+        screen = await start(pilot)
+        assert screen.section == "structure"  # the first lesson not done yet
+        assert screen.progress.session == 2
+        listing = screen.query_one("#quiz-list", OptionList)
+        assert str(listing.get_option("building-blocks").prompt).startswith("✓")
+        screen.open_section("review")
+        await pilot.pause()
+        assert len(screen.review_queue) == wrong and screen.question is not None
+        await answer(pilot, screen, True)
+        assert screen.progress.review[screen.question.id]["box"] == 2
+
+
+async def test_lesson_position_is_remembered_mid_lesson(tmp_path):
+    app = make_app(tmp_path, mode="quiz")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot)
+        await pilot.press("n")
+        await answer(pilot, screen, True)
+        await pilot.press("n")
+        second = screen.question.id
+    again = make_app(tmp_path, mode="quiz")
+    async with again.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot)
+        assert screen.progress.lesson("building-blocks")["step"] == 2
+        assert screen.question.id == second
+
+
+async def test_a_hint_counts_half_and_an_unreadable_answer_is_not_marked(tmp_path):
+    app = make_app(tmp_path, mode="quiz")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot)
+        await pilot.press("n")
+        box = screen.query_one("#quiz-answer", Input)
+        box.focus()
+        await pilot.press("f2")
+        assert screen.hinted and "Hint:" in text_of(screen, "text")
+        box.value = "twelve apples"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.result is None
+        assert any("not an answer of the kind wanted" in n.message for n in app._notifications)
+        await answer(pilot, screen, True)
+        assert screen.progress.topics[screen.question.topic]["score"] == 0.5
+
+
+async def test_the_build_task_is_checked_against_the_network(tmp_path):
+    app = make_app(tmp_path, mode="quiz")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await start(pilot)
+        screen.open_section("numbers")
+        await pilot.press("n")  # past the recap, to the task
+        task = load_tasks()["numbers"]
+        assert screen.current_task() == task and "stride" in text_of(screen, "text")
+        await pilot.press("k")
+        assert any("Not yet" in n.message for n in app._notifications)
+        await pilot.press("g")
+        await pilot.pause(0.3)
+        assert app.current_mode == "build" and app.network.spec == task["network"]
+        spec = json.loads(json.dumps(task["network"]))
+        spec["layers"][0]["stride"] = 2
+        app.screen.change(spec)
+        await pilot.press("4")
+        await pilot.pause(0.2)
+        await pilot.press("k")
+        assert any("Task done" in n.message for n in app._notifications)
+        assert app.screen.current_step().kind == "question"
+
+
+async def test_the_view_task_checks_the_kernel_and_the_channel(tmp_path):
+    app = make_app(tmp_path, mode="quiz")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await start(pilot)
+        screen.open_section("structure")
+        await pilot.press("n", "g")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if getattr(app.screen, "drawn", False):
+                break
+        assert app.current_mode == "view" and app.network.name == "lenet5"
+        await pilot.press("w", "end", "enter")  # the classic kernel...
+        await pilot.press("down", "down", "down", "enter")  # ...sobel_x
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.screen.drawn and app.screen.result.request.kernels:
+                break
+        await pilot.press("enter", "enter")  # into the picture, channel 0 large
+        await pilot.pause(0.2)
+        await pilot.press("4")
+        await pilot.pause(0.2)
+        await pilot.press("k")
+        assert any("Task done" in n.message for n in app._notifications)
+
+
+async def test_summary_shows_strong_and_weak_topics(tmp_path):
+    app = make_app(tmp_path, mode="quiz")
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await start(pilot)
+        await pilot.press("n")
+        for right in (True, False, True):
+            await answer(pilot, screen, right)
+            await pilot.press("n")
+        screen.open_section("summary")
+        await pilot.pause()
+        text = text_of(screen, "text")
+        assert "weakest first" in text and "To work on:" in text
+        for topic in screen.progress.topics:
+            assert app.t(f"quiz.topic.{topic}") in text
+
+
+def test_every_topic_has_a_name_in_both_languages():
+    from cnntui.content import catalog
+    from cnntui.quiz.generate import GENERATORS
+    from cnntui.quiz.questions import load_bank
+
+    topics = {item["topic"] for item in load_bank().values()} | {g.topic for g in GENERATORS.values()} | {"hands-on"}
+    for language in ("en", "zh"):
+        assert {f"quiz.topic.{topic}" for topic in topics} <= set(catalog(language))
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe garbage", b"[1, 2, 3]",
+                                     b'{"lessons": {"building-blocks": {"step": "two"}}, "session": -4}'])
+async def test_damaged_progress_is_set_aside_and_reported(tmp_path, content):
+    (tmp_path / "progress.json").write_bytes(content)
+    app = make_app(tmp_path, mode="quiz")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot)
+        assert screen.progress.lesson("building-blocks")["step"] == 0
+        kept = list(tmp_path.glob("progress.json.corrupt-*"))
+        assert len(kept) == 1 and kept[0].read_bytes() == content  # nothing lost
+        assert any("set aside" in n.message for n in app._notifications)
+    assert json.loads((tmp_path / "progress.json").read_text(encoding="utf-8"))["session"] == 1
+
+
+async def test_unwritable_progress_is_reported_once_and_the_quiz_goes_on(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the data folder should be")
+    app = make_app(tmp_path, mode="quiz", progress_store=ProgressStore(blocker / "progress.json"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot)
+        await pilot.press("n")
+        await answer(pilot, screen, True)
+        warnings = [n for n in app._notifications if "Could not save quiz progress" in n.message]
+        assert len(warnings) == 1 and screen.result.correct
+
+
+async def test_quiz_speaks_chinese(tmp_path):
+    app = make_app(tmp_path, mode="quiz", language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot)
+        assert "回顾" in text_of(screen, "text")
+        await pilot.press("n")
+        assert screen.question.prompt["zh"][:6] in text_of(screen, "text")

@@ -1,0 +1,94 @@
+"""Reading typed answers in each form, and marking them."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnntui.quiz.grading import Unreadable, mark, read_answer
+from cnntui.quiz.questions import Question
+
+WORDS = {"en": "q", "zh": "题"}
+
+
+def question(form: str, answer, options: int = 0) -> Question:
+    kind = {"choice": "choice", "bool": "truefalse"}.get(form, "computed")
+    return Question(f"test:{form}", "topic", kind, form, WORDS, answer, WORDS, "kernel",
+                    options=[{"text": WORDS, "why": WORDS} for _ in range(options)])
+
+
+SIZE = question("size", [14, 14])
+WIDE = question("size", [14, 28])
+SHAPE = question("shape", [6, 14, 14])
+INTEGER = question("integer", 61706)
+NUMBER = question("number", 2.25)
+CHOICE = question("choice", 0, options=4)
+TRUE = question("bool", True)
+FALSE = question("bool", False)
+
+
+@pytest.mark.parametrize(("q", "text", "value"), [
+    (SIZE, "14x14", [14, 14]), (SIZE, "14", [14, 14]), (SIZE, "6x14x14", [14, 14]), (SIZE, " 14 X 14 ", [14, 14]),
+    (SIZE, "14×14", [14, 14]), (SIZE, "14*14", [14, 14]), (SIZE, "14, 14", [14, 14]), (SIZE, "(14, 14)", [14, 14]),
+    (SIZE, "14，14", [14, 14]), (WIDE, "14x28", [14, 28]),
+    (SHAPE, "6x14x14", [6, 14, 14]), (SHAPE, "6,14,14", [6, 14, 14]), (SHAPE, "[6, 14, 14]", [6, 14, 14]),
+    (SHAPE, "6 x 14 x 14.", [6, 14, 14]),
+    (INTEGER, "61,706", 61706), (INTEGER, "61706", 61706), (INTEGER, "61 706", 61706), (INTEGER, "61_706", 61706),
+    (INTEGER, "-3", -3), (INTEGER, "61706。", 61706),
+    (NUMBER, "2.25", 2.25), (NUMBER, "2", 2.0), (NUMBER, "-0.5", -0.5), (NUMBER, "1,000.5", 1000.5),
+    (CHOICE, "a", 0), (CHOICE, "A", 0), (CHOICE, "1", 0), (CHOICE, "d", 3), (CHOICE, "4", 3), (CHOICE, " b ", 1),
+    (TRUE, "yes", True), (TRUE, "y", True), (TRUE, "True", True), (TRUE, "t", True), (TRUE, "是", True),
+    (TRUE, "对", True), (TRUE, "YES", True),
+    (TRUE, "no", False), (TRUE, "n", False), (TRUE, "false", False), (TRUE, "F", False), (TRUE, "否", False),
+    (TRUE, "错", False),
+])
+def test_forms_read_what_the_issue_promises(q, text, value):
+    assert read_answer(q, text) == value
+
+
+@pytest.mark.parametrize(("q", "text"), [
+    (SIZE, "fourteen"), (SIZE, "14x14x14x14"), (SIZE, ""), (SIZE, "14x"), (SIZE, "-14"), (SIZE, "14.5"),
+    (SHAPE, "14x14"), (SHAPE, "14"), (SHAPE, "6x14xa"), (SHAPE, "6x14x14x1"),
+    (INTEGER, "many"), (INTEGER, "2.5"), (INTEGER, ""), (INTEGER, "6e4"),
+    (NUMBER, "two"), (NUMBER, ""), (NUMBER, "2..5"),
+    (CHOICE, "e"), (CHOICE, "5"), (CHOICE, "0"), (CHOICE, "ab"), (CHOICE, "option a"), (CHOICE, ""),
+    (TRUE, "maybe"), (TRUE, "yess"), (TRUE, ""), (TRUE, "2"),
+])
+def test_garbage_is_unreadable_and_names_the_form_wanted(q, text):
+    with pytest.raises(Unreadable) as caught:
+        read_answer(q, text)
+    assert caught.value.form == q.form
+    with pytest.raises(Unreadable):
+        mark(q, text)
+
+
+def test_choice_letters_stop_at_the_number_of_options():
+    two = question("choice", 1, options=2)
+    assert read_answer(two, "b") == 1
+    with pytest.raises(Unreadable):
+        read_answer(two, "c")
+    with pytest.raises(Unreadable):
+        read_answer(two, "3")
+
+
+@pytest.mark.parametrize(("q", "text", "correct"), [
+    (SIZE, "14x14", True), (SIZE, "14", True), (SIZE, "6x14x14", True), (SIZE, "3x14x14", True),
+    (SIZE, "13x14", False), (SIZE, "28", False),
+    (WIDE, "14x28", True), (WIDE, "28x14", False), (WIDE, "14", False),
+    (SHAPE, "6x14x14", True), (SHAPE, "6,14,14", True), (SHAPE, "14x14x6", False), (SHAPE, "6x14x13", False),
+    (INTEGER, "61,706", True), (INTEGER, "61706", True), (INTEGER, "61,707", False), (INTEGER, "-61706", False),
+    (NUMBER, "2.25", True), (NUMBER, "2.255", True), (NUMBER, "2.26", True), (NUMBER, "2.24", True),
+    (NUMBER, "2.3", False), (NUMBER, "2", False), (NUMBER, "2.2", False),
+    (CHOICE, "a", True), (CHOICE, "1", True), (CHOICE, "b", False), (CHOICE, "2", False),
+    (TRUE, "yes", True), (TRUE, "是", True), (TRUE, "no", False), (TRUE, "否", False),
+    (FALSE, "false", True), (FALSE, "否", True), (FALSE, "true", False), (FALSE, "是", False),
+])
+def test_marking_right_and_wrong(q, text, correct):
+    result = mark(q, text)
+    assert result.correct is correct
+    assert result.given == read_answer(q, text)
+
+
+def test_a_whole_number_answer_in_number_form_accepts_its_integer():
+    assert mark(question("number", 3), "3").correct
+    assert mark(question("number", 3), "3.0").correct
+    assert not mark(question("number", 3), "3.5").correct
