@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_app import make_app
 from textual.widgets import Input, OptionList
 
 from cnntui.quiz.course import load_tasks, steps
 from cnntui.quiz.progress import ProgressStore
 from cnntui.tui.screens.quiz import QuizScreen
-from test_app import make_app
 
 
 def typed(question, right: bool) -> str:

@@ -12,12 +12,20 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from test_quiz_generate import expected  # the answers, recomputed by hand from the network JSON
+from test_quiz_generate import (
+    expected,  # the answers, recomputed by hand from the network JSON
+)
 
 from cnntui.core import CnntuiError
 from cnntui.quiz.generate import GENERATORS
 from cnntui.quiz.questions import load_bank
-from cnntui.quiz.worksheet import MAX_QUESTIONS, WIDTH, pick_questions, topics, worksheet_text
+from cnntui.quiz.worksheet import (
+    MAX_QUESTIONS,
+    WIDTH,
+    pick_questions,
+    topics,
+    worksheet_text,
+)
 
 SCRIPT = Path(sys.executable).with_name("cnntui")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -27,7 +35,7 @@ def quiz(*args, cwd: Path | None = None, hash_seed: str = "random") -> subproces
     env = {**os.environ, "LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "PYTHONIOENCODING": "utf-8",
            "PYTHONHASHSEED": hash_seed}
     return subprocess.run([str(SCRIPT), "quiz", *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          timeout=120, env=env, stdin=subprocess.DEVNULL, encoding="utf-8")
+                          timeout=120, env=env, stdin=subprocess.DEVNULL, encoding="utf-8", check=False)
 
 
 def assert_user_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
@@ -191,7 +199,7 @@ def test_print_speaks_chinese_with_lang_zh_and_follows_the_locale_without_it():
     assert len(CJK.findall(result.stdout)) > 50
     env = {**os.environ, "LANG": "zh_CN.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
     by_locale = subprocess.run([str(SCRIPT), "quiz", "--print", "4", "--seed", "1"], capture_output=True,
-                               encoding="utf-8", env=env, timeout=120)
+                               encoding="utf-8", env=env, timeout=120, check=False)
     assert by_locale.stdout == result.stdout
 
 

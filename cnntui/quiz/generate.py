@@ -75,7 +75,7 @@ def neuron_output(rng: random.Random, difficulty: int) -> Made:
     net = Network.from_dict(spec)
     net.set_weights({"1.weight": np.array([ws], dtype=np.float32), "1.bias": np.array([bias], dtype=np.float32)})
     outputs = net.forward(np.array(xs, dtype=np.float32).reshape(count, 1, 1))
-    z, y = int(round(float(outputs[1][0]))), int(round(float(outputs[2][0])))
+    z, y = round(float(outputs[1][0])), round(float(outputs[2][0]))
     terms = " + ".join(f"({w})*({x})" for w, x in zip(ws, xs))
     return Made({"xs": xs, "ws": ws, "b": bias, "terms": terms, "z": z, "y": y}, y, spec, 2, "output_value",
                 {"weights": {"1.weight": [ws], "1.bias": [bias]}, "input": [[[x]] for x in xs]})

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.containers import Container, VerticalScroll
+from textual.containers import Container
 from textual.screen import Screen
 
-from ..widgets.chrome import KeyBar, TooSmall, TopBar, Translated
+from ..widgets.chrome import KeyBar, TooSmall, TopBar
 
 
 class ModeScreen(Screen):
@@ -34,26 +34,3 @@ class ModeScreen(Screen):
             self._painted_colors = self.app.color_mode
             for widget in self.walk_children():
                 widget.refresh()
-
-
-class ModeIntro(Translated):
-    """What a mode is for and which network is current, until the mode is filled in."""
-
-    def content(self):
-        from textual.content import Content
-
-        app, network = self.app, self.app.network
-        mode = self.screen.mode_name
-        shape = "x".join(map(str, network.spec.get("input", []))) or "?"
-        return Content("\n\n").join([
-            Content.from_markup("[b]$title[/b]", title=app.t(f"mode.{mode}")),
-            Content(app.t(f"mode.{mode}.intro")),
-            Content(app.t("mode.network", name=network.name, input=shape, layers=len(network.spec.get("layers", [])))),
-            Content(app.t("mode.coming")),
-        ])
-
-
-class PlaceholderMode(ModeScreen):
-    def compose_body(self) -> ComposeResult:
-        with VerticalScroll(classes="intro"):
-            yield ModeIntro()
