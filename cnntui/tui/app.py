@@ -142,6 +142,7 @@ class CnntuiApp(App):
         return filters
 
     def on_mount(self) -> None:
+        self.set_class(self.ascii_only, "-ascii")  # app.tcss swaps block-character borders for ASCII ones
         self.update_size_class()
         self.switch_mode(self.initial_mode)
         self.call_after_refresh(self.report_startup_problems)

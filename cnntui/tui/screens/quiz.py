@@ -41,6 +41,7 @@ class QuizScreen(ModeScreen):
         self.question = None
         self.hinted = False
         self.result = None  # the Mark of the answer given, once answered
+        self.shown_step = (0, 0)  # (index, count) of the lesson step on screen
         self.review_queue: list[str] = []
         self._save_error_shown = False
 
@@ -153,6 +154,9 @@ class QuizScreen(ModeScreen):
         from ...quiz.questions import question_by_id
 
         self.question, self.hinted, self.result = None, False, None
+        if self.section not in (REVIEW, SUMMARY):
+            # What the title shows, fixed while this step is on screen even once progress moves on.
+            self.shown_step = (self.progress.lesson(self.section)["step"], len(self.current_steps()))
         if self.section == REVIEW and self.review_queue:
             self.question = question_by_id(self.review_queue[0])
         elif self.section not in (REVIEW, SUMMARY):
@@ -174,7 +178,8 @@ class QuizScreen(ModeScreen):
             title = t("quiz.review.title", count=len(self.review_queue))
             body = self.question_text() if self.question is not None else t("quiz.review.empty")
         else:
-            title, body = self.lesson_title(), self.step_text()
+            title = self.lesson_title()
+            body = self.question_text() if self.question is not None else self.step_text()
         self.query_one("#quiz-title", Line).content = title
         show_if_changed(self.query_one("#quiz-text", Static), body)
         show_if_changed(self.query_one("#quiz-feedback", Static), self.feedback_text())
@@ -184,9 +189,9 @@ class QuizScreen(ModeScreen):
     def lesson_title(self) -> str:
         from ...quiz.course import lesson
 
-        state = self.progress.lesson(self.section)
+        step, count = self.shown_step
         return self.app.t("quiz.lesson.title", title=lesson(self.section)["title"][self.app.language],
-                          step=min(state["step"], len(self.current_steps()) - 1) + 1, count=len(self.current_steps()))
+                          step=step + 1, count=count)
 
     def step_text(self) -> Content:
         from ...quiz.course import lesson, load_tasks
@@ -204,7 +209,7 @@ class QuizScreen(ModeScreen):
             if self.hinted:
                 parts += ["\n\n", (t("quiz.hint.label"), "bold"), " ", task["hint"][lang]]
             return Content.assemble(*parts)
-        return self.question_text()
+        return Content("")  # a question step: show_step draws the question
 
     def question_text(self) -> Content:
         t, lang, question = self.app.t, self.app.language, self.question
@@ -305,6 +310,9 @@ class QuizScreen(ModeScreen):
                             severity="warning", timeout=6)
             return
         self.progress.record(self.question.id, self.question.topic, self.result.correct, self.hinted)
+        if self.section not in (REVIEW, SUMMARY):
+            # Saved as done at once: after a restart the course resumes at the next step.
+            self.finish_lesson_step()
         self.save()
         event.input.value = ""
         self.show_step()
@@ -328,12 +336,16 @@ class QuizScreen(ModeScreen):
                 self.review_queue.pop(0)
             self.load_step()
         elif self.section != SUMMARY:
-            self.progress.advance(self.section, len(self.current_steps()))
-            self.save()
-            if self.progress.lesson(self.section)["step"] == 0:
-                self.app.notify(self.app.t("quiz.lesson.done"), timeout=5)
+            if self.result is None:  # a recap or a task: answered questions moved on already
+                self.finish_lesson_step()
+                self.save()
             self.load_step()
         self.fill_list()
+
+    def finish_lesson_step(self) -> None:
+        self.progress.advance(self.section, len(self.current_steps()))
+        if self.progress.lesson(self.section)["step"] == 0:
+            self.app.notify(self.app.t("quiz.lesson.done"), timeout=5)
 
     def action_open_concept(self) -> None:
         if self.question is not None:
@@ -348,7 +360,7 @@ class QuizScreen(ModeScreen):
     def current_task(self) -> dict | None:
         from ...quiz.course import load_tasks
 
-        if self.section in (REVIEW, SUMMARY) or self.current_step().kind != "task":
+        if self.section in (REVIEW, SUMMARY) or self.question is not None or self.current_step().kind != "task":
             return None
         return load_tasks()[self.section]
 
