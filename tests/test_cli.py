@@ -214,7 +214,7 @@ ERROR_CASES = {
     "output folder missing": (["forward", "lenet5", "--input", "{image}", "--out", "{dir}/no/such/a.npz"],
                               ["cannot write", "a.npz"]),
     "analysis-only net": (["forward", "vgg16", "--input", "{image}", "--out", "{dir}/a.npz"],
-                          ["138,357,544 parameters", "analysis only"]),
+                          ["138,357,544 parameters", "meant for analysis: 'cnntui summary"]),
     "app with an unknown network": (["build", "lenet"], ["unknown network 'lenet'"]),
     "app with an invalid network": (["view", "{invalid}"], ["layer 3 conv2d: the 5x5 kernel does not fit"]),
     "app with a bad language": (["--lang", "fr"], ["invalid choice: 'fr'"]),

@@ -618,7 +618,7 @@ ERRORS = {
     "unknown colour map": (["lenet5", "--layer", "0", "--cmap", "jet"], ["invalid choice: 'jet'"]),
     "unknown colour mode": (["lenet5", "--layer", "0", "--colors", "88"], ["invalid choice: '88'"]),
     "unknown network": (["lenet", "--layer", "0"], ["unknown network 'lenet'"]),
-    "analysis-only network": (["vgg16", "--layer", "0"], ["vgg16 has 138,357,544 parameters", "analysis only"]),
+    "analysis-only network": (["vgg16", "--layer", "0"], ["vgg16 has 138,357,544 parameters", "meant for analysis: 'cnntui summary vgg16'"]),
     "forward over the memory budget": (["{wide}", "--layer", "0"], ["more than the 1.0 GiB budget"]),
     "png folder missing": (["lenet5", "--layer", "0", "--png", "{dir}/no/such/map.png"], ["cannot write", "map.png"]),
 }

@@ -61,7 +61,7 @@ TEMPLATES: dict[str, str] = {
     "weights_not_numeric": "'{key}' holds {dtype} values; weights must be numbers",
     "weights_not_finite": "'{key}' contains NaN or infinity",
     "weights_unreadable": "{path} is not a readable .npz weights file: {reason}",
-    "weights_too_big": "{name} has {params} parameters ({size}), more than the {budget} allowed for weights; it is meant for analysis only (pass a larger weight_budget to allocate anyway)",
+    "weights_too_big": "{name} has {params} parameters ({size}), more than the {budget} allowed for weights; it is meant for analysis: 'cnntui summary {name}' or Build mode (from Python, a larger weight_budget allocates anyway)",
     "memory_budget": "this forward pass would need about {need} ({detail}), more than the {budget} budget; use a smaller batch or input, or raise the budget",
     "input_shape": "the input has shape {got} but {name} takes {want} (or N x {want}); resize it or change the network's input",
     "input_not_numeric": "the input holds {dtype} values; it must be numbers",
