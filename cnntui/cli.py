@@ -82,6 +82,24 @@ def width(text: str) -> int:
     raise argparse.ArgumentTypeError(f"'{text}' is not a width; give the number of columns, 1 to {MAX_WIDTH}")
 
 
+def positive(what: str, limit: int):
+    def parse(text: str) -> int:
+        if text.isdigit() and 1 <= int(text) <= limit:
+            return int(text)
+        raise argparse.ArgumentTypeError(f"'{text}' is not a valid number of {what}; use a whole number from 1 to {limit:,}")
+    return parse
+
+
+def learning_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if 0 < value <= 1:
+        return value
+    raise argparse.ArgumentTypeError(f"'{text}' is not a learning rate; use a number above 0 and at most 1, e.g. 0.001")
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog="cnntui",
@@ -152,6 +170,24 @@ def build_parser() -> Parser:
                         help=f"width of the picture in cells (default: the terminal's, at most {DEFAULT_WIDTH})")
     render.add_argument("--png", metavar="FILE", help="also write the picture as a PNG file in true colour")
     render.set_defaults(run=run_render)
+
+    train = commands.add_parser(
+        "train", help="train a network on built-in synthetic data and save its weights",
+        description="Train the network with backpropagation on a dataset drawn from a seed (nothing is "
+                    "downloaded; drawn datasets are kept in your cache folder), show progress, report the "
+                    "validation accuracy and save the weights with a metadata file beside them.")
+    train.add_argument("net", metavar="NET", help="preset name or network .json file")
+    train.add_argument("--dataset", required=True, choices=("digits", "shapes"),
+                       help="digits: 0-9, white on black, 1x32x32 or 1x28x28; shapes: 5 shapes, 3x64x64")
+    train.add_argument("--epochs", type=positive("epochs", 1000), default=5, metavar="E", help="passes over the data (default 5)")
+    train.add_argument("--samples", type=positive("samples", 200_000), default=10_000, metavar="N",
+                       help="samples drawn, a fifth held back for validation (default 10000)")
+    train.add_argument("--seed", type=seed, default=0, metavar="S", help="seed of the data, the weights and the order (default 0)")
+    train.add_argument("--batch", type=positive("batch size", 4096), default=64, metavar="B", help="batch size (default 64)")
+    train.add_argument("--lr", type=learning_rate, default=1e-3, metavar="LR", help="Adam's learning rate (default 0.001)")
+    train.add_argument("--out", required=True, metavar="W.npz",
+                       help="where to save the weights; W.json beside it records how they were made")
+    train.set_defaults(run=run_train)
 
     export = commands.add_parser(
         "export", help="print the network as PyTorch or Keras code",
@@ -469,6 +505,94 @@ def write_render_png(args, maps, colours, columns: int) -> None:
     factor = png_factor(*maps.shape[1:], grid=args.channel is None)
     size = save_map_png(picture, scales, colours.cmap, args.png, factor=factor, per_row=per_row)
     say(f"wrote {args.png}: {size[0]}x{size[1]} pixels, {factor}x{factor} per map pixel")
+
+
+# -- train --------------------------------------------------------------------
+
+class ProgressBar:
+    """One line on stderr, redrawn in place on a terminal; epoch summaries only when piped."""
+
+    WIDTH = 24
+
+    def __init__(self):
+        self.live = sys.stderr.isatty()
+
+    def draw(self, label: str, done: int, total: int, tail: str = "") -> None:
+        if not self.live:
+            return
+        filled = round(self.WIDTH * done / max(total, 1))
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'-' * (self.WIDTH - filled)}] {done / max(total, 1):4.0%} {tail}\x1b[K")
+        sys.stderr.flush()
+
+    def line(self, text: str) -> None:
+        if self.live:
+            sys.stderr.write("\r\x1b[K")
+        say(text)
+
+
+def run_train(args) -> int:
+    from .core import CnntuiError, Network
+    from .train.datasets import CHANNELS, SIZES, load_dataset
+    from .train.loop import Settings, train
+
+    net = Network.load(args.net)
+    channels, height, width_ = net.input_shape
+    sizes = SIZES[args.dataset]
+    if channels != CHANNELS[args.dataset] or height != width_ or height not in sizes:
+        want = " or ".join(f"{CHANNELS[args.dataset]}x{s}x{s}" for s in sizes)
+        raise CnntuiError("train_input", name=net.name, shape=_shape(net.input_shape), dataset=args.dataset,
+                          want=want)
+    outputs = net.summary()[-1].output_shape
+    classes = 10 if args.dataset == "digits" else 5
+    if len(outputs) != 1 or outputs[0] < classes:
+        raise CnntuiError("train_classes", name=net.name, shape=_shape(outputs), dataset=args.dataset, count=classes)
+    bar = ProgressBar()
+    data = load_dataset(args.dataset, args.samples, args.seed, height,
+                        progress=lambda done, total: bar.draw(f"drawing {args.dataset}", done, total))
+    bar.line(data.note)
+    train_set, val_set = data.split(0.2)
+    net.init_weights(args.seed)
+    settings = Settings(epochs=args.epochs, batch_size=args.batch, lr=args.lr, seed=args.seed)
+
+    def batch_done(report) -> None:
+        bar.draw(f"epoch {report.epoch}/{args.epochs}", report.batch, report.batches,
+                 f"loss {report.loss:.3f} acc {report.accuracy:.0%}")
+
+    def epoch_done(report) -> None:
+        bar.line(f"epoch {report.epoch}/{args.epochs}: train loss {report.train_loss:.3f} acc "
+                 f"{report.train_accuracy:.1%}; validation loss {report.val_loss:.3f} acc "
+                 f"{report.val_accuracy:.1%} ({report.seconds:.1f} s)")
+
+    history = train(net, train_set, val_set, settings, batch_done, epoch_done)
+    final = history[-1]
+    with _writing(args.out):
+        net.save_weights(args.out)
+        write_training_record(args, net, final, len(train_set), len(val_set), data.classes)
+    say(f"validation accuracy {final.val_accuracy:.1%} on {len(val_set):,} held-out samples; "
+        f"wrote {args.out} and its record {record_path(args.out)}")
+    return 0
+
+
+def record_path(weights_path: str) -> str:
+    from pathlib import Path
+
+    return str(Path(weights_path).with_suffix(".json"))
+
+
+def write_training_record(args, net, final, train_count: int, val_count: int, classes: list[str]) -> None:
+    """How the weights were made and how well they do, next to them (written atomically)."""
+    from .core.files import atomic_write
+
+    record = {
+        "network": net.name, "dataset": args.dataset, "classes": classes, "samples": args.samples,
+        "train_samples": train_count, "validation_samples": val_count, "seed": args.seed, "epochs": args.epochs,
+        "batch": args.batch, "optimizer": "adam", "lr": args.lr,
+        "validation_accuracy": round(final.val_accuracy, 4), "validation_loss": round(final.val_loss, 4),
+        "command": f"cnntui train {args.net} --dataset {args.dataset} --epochs {args.epochs} "
+                   f"--samples {args.samples} --seed {args.seed} --batch {args.batch} --lr {args.lr} --out {args.out}",
+    }
+    with atomic_write(record_path(args.out), "w", encoding="utf-8") as handle:
+        json.dump(record, handle, indent=1, ensure_ascii=False)
 
 
 # -- export -------------------------------------------------------------------

@@ -160,7 +160,7 @@ async def test_new_seed_and_a_classic_kernel_change_the_maps(tmp_path):
         assert not np.allclose(screen.result.outputs[0], before)
 
         await pilot.press("enter", "right", "right")  # channel 2 of conv 0
-        await pilot.press("w", "down", "down", "enter")  # a classic kernel...
+        await pilot.press("w", "down", "down", "down", "enter")  # a classic kernel...
         assert isinstance(app.screen, ChoiceDialog)
         await pilot.press("down", "down", "down", "enter")  # ...sobel_x
         screen = await ready(pilot)
@@ -319,3 +319,28 @@ async def test_a_colour_input_is_shown_in_colour_above_its_channels(tmp_path):
         code = rows[1][0].upper[0]
         assert (code >> 16 & 255, code >> 8 & 255, code & 255) == (red, green, blue)
         assert "0" in picture_text(rows) and len(rows) > 10
+
+
+async def test_weights_from_a_file_are_used_and_a_bad_file_is_reported(tmp_path):
+    trained = Network.load("lenet5")
+    trained.init_weights(7)
+    trained.save_weights(tmp_path / "mine.npz")
+    (tmp_path / "broken.npz").write_bytes(b"not a zip")
+    app = view_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("w", "down", "down", "enter")  # weights from a file...
+        assert isinstance(app.screen, PromptDialog)
+        app.screen.query_one("Input").value = str(tmp_path / "mine.npz")
+        await pilot.press("enter")
+        screen = await ready(pilot)
+        assert "mine.npz" in str(screen.query_one("#view-status").content)
+        x, _ = load_image(find_sample("digit-3"), trained.input_shape)
+        np.testing.assert_array_equal(screen.result.outputs[-1], trained.forward(x)[-1])
+        before = screen.result
+        await pilot.press("w", "down", "down", "enter")
+        app.screen.query_one("Input").value = str(tmp_path / "broken.npz")
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        assert any("broken.npz" in n.message for n in app._notifications)
+        assert screen.result is before

@@ -61,6 +61,8 @@ TEMPLATES: dict[str, str] = {
     "weights_not_numeric": "'{key}' holds {dtype} values; weights must be numbers",
     "weights_not_finite": "'{key}' contains NaN or infinity",
     "weights_unreadable": "{path} is not a readable .npz weights file: {reason}",
+    "train_input": "{name} takes {shape} but the {dataset} dataset is {want}; pick the other dataset or change the network's input",
+    "train_classes": "{name} ends in {shape} but the {dataset} dataset has {count} classes; end the network with a linear layer of {count} outputs",
     "weights_too_big": "{name} has {params} parameters ({size}), more than the {budget} allowed for weights; it is meant for analysis: 'cnntui summary {name}' or Build mode (from Python, a larger weight_budget allocates anyway)",
     "memory_budget": "this forward pass would need about {need} ({detail}), more than the {budget} budget; use a smaller batch or input, or raise the budget",
     "input_shape": "the input has shape {got} but {name} takes {want} (or N x {want}); resize it or change the network's input",

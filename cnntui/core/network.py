@@ -1,4 +1,4 @@
-"""Network: a checked network description, its weights and its forward pass."""
+"""Network: a checked network description, its weights, its forward and backward passes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,15 @@ from .assets import find_network, read_json
 from .errors import BudgetError, CnntuiError, WeightsError
 from .kernels import classic_kernel
 from .layers import Layer, Shape, shape_text
-from .weights import check_budget, fitted, human_bytes, init_scheme, initial_weights, read_npz, write_npz
+from .weights import (
+    check_budget,
+    fitted,
+    human_bytes,
+    init_scheme,
+    initial_weights,
+    read_npz,
+    write_npz,
+)
 
 MEMORY_BUDGET = 1 << 30  # bytes a forward pass may use
 WEIGHT_BUDGET = 64 << 20  # bytes of weights allocated without asking
@@ -187,6 +195,44 @@ class Network:
         if array.ndim == 3:
             outputs = [output[0] for output in outputs]
         return outputs
+
+    # -- backward pass ------------------------------------------------------
+
+    def backward(self, x: np.ndarray, outputs: list[np.ndarray], grad_last: np.ndarray,
+                 from_layer: int | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Gradients by backpropagation: (dL/dx, dL/d(every weight)), the latter keyed
+        like ``weights`` ("{i}.weight", "{i}.bias").
+
+        ``outputs`` is what ``forward(x)`` returned and ``grad_last`` is dL/d(the last
+        layer's output), batched or not as ``x`` is. With ``from_layer``, ``grad_last``
+        is dL/d(outputs[from_layer]) instead and the layers after it are skipped
+        (``cnntui.train.losses.loss_and_grad`` says where to start).
+        """
+        array = self._check_input(x)
+        self._require_weights()
+        last = len(self.layers) - 1 if from_layer is None else from_layer
+        if not -1 <= last < len(self.layers) or len(outputs) != len(self.layers):
+            raise ValueError(f"backward: {len(outputs)} outputs for {len(self.layers)} layers, "
+                             f"start at layer {last}")
+        batched = array.ndim == 4
+        dtype = np.result_type(np.asarray(grad_last).dtype, np.float32)
+        grad = np.asarray(grad_last, dtype=dtype)
+        want = outputs[last].shape if last >= 0 else array.shape
+        if grad.shape != want:
+            raise ValueError(f"backward: gradient shaped {shape_text(grad.shape)}, "
+                             f"layer {last}'s output is {shape_text(want)}")
+        if not batched:
+            grad, outputs = grad[None], [output[None] for output in outputs]
+        values = [np.asarray(array if batched else array[None], dtype=dtype), *outputs]
+        grads: dict[str, np.ndarray] = {}
+        for index in range(last, -1, -1):
+            params = {kind: self.weights[f"{index}.{kind}"] for kind in ("weight", "bias")
+                      if f"{index}.{kind}" in self.weights}
+            grad, layer_grads = self.layers[index].backward(values[index], values[index + 1], grad, params)
+            for kind, value in layer_grads.items():
+                grads[f"{index}.{kind}"] = value
+        grads = {key: grads[key] for key in self.param_shapes() if key in grads}  # layer order
+        return (grad if batched else grad[0]), grads
 
     def _check_input(self, x: Any) -> np.ndarray:
         array = np.asarray(x)

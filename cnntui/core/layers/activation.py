@@ -22,6 +22,9 @@ class ReLU(Activation):
     def forward(self, x, params):
         return np.maximum(x, 0)
 
+    def backward(self, x, y, grad_y, params):
+        return np.where(x > 0, grad_y, np.zeros((), dtype=grad_y.dtype)), {}
+
 
 class LeakyReLU(Activation):
     type = "leaky_relu"
@@ -33,6 +36,9 @@ class LeakyReLU(Activation):
     def forward(self, x, params):
         return np.where(x > 0, x, x * np.asarray(self.negative_slope, dtype=x.dtype))
 
+    def backward(self, x, y, grad_y, params):
+        return np.where(x > 0, grad_y, grad_y * np.asarray(self.negative_slope, dtype=grad_y.dtype)), {}
+
 
 class Sigmoid(Activation):
     type = "sigmoid"
@@ -43,6 +49,9 @@ class Sigmoid(Activation):
         small = np.exp(-np.abs(x))
         return np.where(x >= 0, 1 / (1 + small), small / (1 + small)).astype(x.dtype, copy=False)
 
+    def backward(self, x, y, grad_y, params):
+        return grad_y * y * (1 - y), {}
+
 
 class Tanh(Activation):
     type = "tanh"
@@ -50,6 +59,9 @@ class Tanh(Activation):
 
     def forward(self, x, params):
         return np.tanh(x)
+
+    def backward(self, x, y, grad_y, params):
+        return grad_y * (1 - y * y), {}
 
 
 class Softmax(Activation):
@@ -65,3 +77,7 @@ class Softmax(Activation):
     def forward(self, x, params):
         shifted = np.exp(x - x.max(axis=-1, keepdims=True))
         return shifted / shifted.sum(axis=-1, keepdims=True)
+
+    def backward(self, x, y, grad_y, params):
+        # The Jacobian-vector product, without building the Jacobian.
+        return y * (grad_y - (grad_y * y).sum(axis=-1, keepdims=True)), {}

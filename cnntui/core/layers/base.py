@@ -2,7 +2,7 @@
 
 A layer owns everything about itself: which fields it takes, its output-shape
 formula, parameter shapes, multiply-accumulates, receptive-field step,
-derivation text and forward pass. Adding a layer type is one subclass.
+derivation text, forward pass and backward pass. Adding a layer type is one subclass.
 """
 
 from __future__ import annotations
@@ -140,6 +140,13 @@ class Layer:
 
     def forward(self, x: np.ndarray, params: dict[str, np.ndarray]) -> np.ndarray:
         """Output for a batch ``x`` of shape (N, *input shape)."""
+        raise NotImplementedError
+
+    def backward(self, x: np.ndarray, y: np.ndarray, grad_y: np.ndarray,
+                 params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Gradients for a batch: given the input ``x``, the forward output ``y`` and
+        dL/dy, return dL/dx and dL/d(each parameter), keyed and shaped like ``params``
+        ("weight", "bias"; empty for layers that learn nothing)."""
         raise NotImplementedError
 
     def work_elements(self, shape: Shape, out: Shape) -> int:

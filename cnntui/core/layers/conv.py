@@ -72,20 +72,44 @@ class Conv2d(WindowLayer):
         rows, cols = self.axes(shape)
         return shape[0] * (kh * kw * out[1] * out[2] + rows.padded * cols.padded)
 
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray]) -> np.ndarray:
-        weight = params["weight"]
+    def columns(self, x: np.ndarray) -> np.ndarray:
+        """im2col: (N, C_in*kh*kw, H_out*W_out), channels outermost, so one matrix
+        product per image gives (C_out, H_out*W_out), already the NCHW layout."""
         n, c_in = x.shape[:2]
-        c_out, _, kh, kw = weight.shape
+        kh, kw = self.kernel_size
         rows, cols = self.geometry(x.shape[1:])[:2]
-        # im2col with channels outermost, so one matrix product per image
-        # gives (c_out, H_out*W_out), which is already the NCHW layout.
         columns = np.empty((n, c_in, kh, kw, rows.out, cols.out), dtype=x.dtype)
         for i, j, view in self.windows(x, 0.0):
             columns[:, :, i, j] = view
-        y = np.matmul(weight.reshape(c_out, -1), columns.reshape(n, c_in * kh * kw, -1))
+        return columns.reshape(n, c_in * kh * kw, -1)
+
+    def forward(self, x: np.ndarray, params: dict[str, np.ndarray]) -> np.ndarray:
+        weight = params["weight"]
+        n, c_out = x.shape[0], weight.shape[0]
+        rows, cols = self.geometry(x.shape[1:])[:2]
+        y = np.matmul(weight.reshape(c_out, -1), self.columns(x))
         if self.bias:
             y += params["bias"][:, None]
         return y.reshape(n, c_out, rows.out, cols.out)
+
+    def backward(self, x, y, grad_y, params):
+        weight = params["weight"]
+        n, c_in = x.shape[:2]
+        c_out, _, kh, kw = weight.shape
+        grad = grad_y.reshape(n, c_out, -1)
+        # dL/dW sums, over images and positions, output grad times the column it came from.
+        # (einsum with optimize=True makes both products single BLAS calls; a batched
+        # np.matmul or np.tensordot here is many times slower.)
+        grads = {"weight": np.einsum("nol,nkl->ok", grad, self.columns(x), optimize=True)
+                 .reshape(weight.shape).astype(weight.dtype, copy=False)}
+        if self.bias:
+            grads["bias"] = grad.sum(axis=(0, 2)).astype(params["bias"].dtype, copy=False)
+        # col2im: each column entry's grad goes back to the input value it copied.
+        grad_columns = np.einsum("ok,nol->nkl", weight.reshape(c_out, -1), grad, optimize=True)
+        grad_columns = grad_columns.reshape(n, c_in, kh, kw, *grad_y.shape[2:])
+        grad_x = self.scatter(x.shape, ((i, j, grad_columns[:, :, i, j]) for i in range(kh) for j in range(kw)),
+                              np.result_type(x, grad_columns))
+        return grad_x, grads
 
     def step(self, x: np.ndarray, params: dict[str, np.ndarray], channel: int, row: int, col: int) -> WindowStep:
         """Output ``channel`` at (row, col) for one sample ``x`` (C, H, W), worked in float64:

@@ -37,6 +37,9 @@ class Flatten(Layer):
         # C-order reshape of (N, C, H, W) is PyTorch's flatten order.
         return x.reshape(x.shape[0], -1)
 
+    def backward(self, x, y, grad_y, params):
+        return grad_y.reshape(x.shape), {}
+
 
 class GlobalAvgPool(SeesWholeInput):
     type = "global_avg_pool"
@@ -51,6 +54,11 @@ class GlobalAvgPool(SeesWholeInput):
 
     def forward(self, x: np.ndarray, params) -> np.ndarray:
         return x.mean(axis=(2, 3), dtype=x.dtype)
+
+    def backward(self, x, y, grad_y, params):
+        h, w = x.shape[2:]
+        share = grad_y / np.asarray(h * w, dtype=grad_y.dtype)
+        return np.broadcast_to(share[:, :, None, None], x.shape).copy(), {}
 
 
 class Linear(SeesWholeInput):
@@ -84,3 +92,10 @@ class Linear(SeesWholeInput):
         if self.bias:
             y += params["bias"]
         return y
+
+    def backward(self, x, y, grad_y, params):
+        weight = params["weight"]
+        grads = {"weight": (grad_y.T @ x).astype(weight.dtype, copy=False)}
+        if self.bias:
+            grads["bias"] = grad_y.sum(axis=0).astype(params["bias"].dtype, copy=False)
+        return grad_y @ weight, grads

@@ -61,6 +61,23 @@ class MaxPool2d(Pool2d):
             np.maximum(y, view, out=y)
         return y
 
+    def backward(self, x, y, grad_y, params):
+        # Each output's gradient goes to the tap that won; on a tie, as in PyTorch,
+        # to the first maximum in window order (rows, then columns).
+        taps = self.windows(x, -np.inf)
+        first = next(taps)
+        where = [first[:2]]
+        best, winner = first[2].copy(), np.zeros(y.shape, dtype=np.intp)
+        for number, (i, j, view) in enumerate(taps, start=1):
+            better = view > best
+            np.maximum(best, view, out=best)
+            winner[better] = number
+            where.append((i, j))
+        zero = np.zeros((), dtype=grad_y.dtype)
+        grad_x = self.scatter(x.shape, ((i, j, np.where(winner == number, grad_y, zero))
+                                        for number, (i, j) in enumerate(where)), grad_y.dtype)
+        return grad_x, {}
+
     def step(self, x: np.ndarray, params, channel: int, row: int, col: int) -> WindowStep:
         """Output ``channel`` at (row, col): the largest value in the window (padding never wins)."""
         step = self.gather(x, [channel], row, col, -np.inf)
@@ -86,6 +103,15 @@ class AvgPool2d(Pool2d):
         divisor = np.outer(rows.window_sizes(self.count_include_pad), cols.window_sizes(self.count_include_pad))
         y /= divisor.astype(y.dtype)
         return y
+
+    def backward(self, x, y, grad_y, params):
+        # Every tap of a window gets the output's gradient over that window's divisor;
+        # taps in the padding are dropped.
+        rows, cols = self.geometry(x.shape[1:])[:2]
+        divisor = np.outer(rows.window_sizes(self.count_include_pad), cols.window_sizes(self.count_include_pad))
+        share = grad_y / divisor.astype(grad_y.dtype)
+        taps = ((i, j, share) for i in range(rows.kernel) for j in range(cols.kernel))
+        return self.scatter(x.shape, taps, grad_y.dtype), {}
 
     def step(self, x: np.ndarray, params, channel: int, row: int, col: int) -> WindowStep:
         """Output ``channel`` at (row, col): the window's sum over PyTorch's divisor

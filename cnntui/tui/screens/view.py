@@ -46,8 +46,9 @@ class Request:
     spec_id: int
     source: str
     input: str  # a sample name, or a path
-    weights: str  # "shipped" or "seeded"
+    weights: str  # "shipped", "seeded" or "file"
     seed: int
+    weights_file: str = ""  # with weights "file": a .npz, e.g. from `cnntui train`
     kernels: tuple[tuple[int, int, str], ...] = ()  # (layer, channel, kernel name) put in by hand
 
 
@@ -379,16 +380,19 @@ class ViewScreen(ModeScreen):
             if name:
                 self.with_request(input=name)
                 return
-            self.app.push_screen(PromptDialog(t("view.input.path"), "", t("view.input.path.hint"), check=path_problem),
+            self.app.push_screen(PromptDialog(t("view.input.path"), "", t("view.input.path.hint"),
+                                              check=self.file_problem),
                                  lambda path: path and self.with_request(input=str(Path(path).expanduser())))
 
-        def path_problem(text: str) -> str | None:
-            path = Path(text.strip()).expanduser()
-            if not text.strip():
-                return t("view.input.path.empty")
-            return None if path.is_file() else t("view.input.path.missing", path=str(path))
-
         self.app.push_screen(ChoiceDialog(t("view.input.title"), choices, t("view.input.hint")), chosen)
+
+    def file_problem(self, text: str) -> str | None:
+        """What is wrong with a typed file path, while it is typed; None when a file is there."""
+        t = self.app.t
+        path = Path(text.strip()).expanduser()
+        if not text.strip():
+            return t("view.input.path.empty")
+        return None if path.is_file() else t("view.input.path.missing", path=str(path))
 
     def with_request(self, **changes) -> None:
         base = self.pending or (self.result.request if self.result else None)
@@ -403,7 +407,8 @@ class ViewScreen(ModeScreen):
         if net.shipped_weights is not None:
             choices.append(("shipped", t("view.weights.shipped")))
         choices += [("seeded", t("view.weights.seeded", seed=request.seed)),
-                    ("reseed", t("view.weights.reseed", seed=request.seed + 1))]
+                    ("reseed", t("view.weights.reseed", seed=request.seed + 1)),
+                    ("file", t("view.weights.file"))]
         conv = self.kernel_target()
         if conv is not None:
             choices.append(("kernel", t("view.weights.kernel", layer=conv, channel=self.channel)))
@@ -419,6 +424,12 @@ class ViewScreen(ModeScreen):
                 self.with_request(weights="seeded", seed=request.seed + 1, kernels=())
             elif choice == "clear":
                 self.with_request(kernels=())
+            elif choice == "file":
+                self.app.push_screen(PromptDialog(t("view.weights.path"), request.weights_file,
+                                                  t("view.weights.path.hint"), check=self.file_problem),
+                                     lambda path: path and self.with_request(
+                                         weights="file", weights_file=str(Path(path.strip()).expanduser()),
+                                         kernels=()))
             elif choice == "kernel":
                 self.choose_kernel(conv)
 
@@ -833,7 +844,10 @@ def compute(request: Request, serial: int, worker) -> Result | None:
         except CnntuiError:
             source = None
     net = Network.from_dict(request.spec, source=source)
-    if request.weights == "shipped" and net.shipped_weights is not None:
+    if request.weights == "file":
+        net.load_weights(request.weights_file)
+        weights_text = Path(request.weights_file).name
+    elif request.weights == "shipped" and net.shipped_weights is not None:
         net.load_weights(net.shipped_weights)
         weights_text = "trained"
     else:
