@@ -27,11 +27,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from functools import partial
 from pathlib import Path
 
 import numpy as np
+from bench_forward import per_call_ms
 from PIL import Image
 
 from cnntui.core import Network
@@ -43,14 +43,6 @@ from cnntui.render.picture import Scale, map_rows, row_segments, to_ansi
 from cnntui.tui.widgets.picture import cell_style, label_style  # the app's own styles
 
 MODES = {"truecolor": "full", "256": "256", "16": "16"}  # ours -> chafa's -c
-
-
-def per_call_ms(function, repeat: int) -> float:
-    function()  # warm caches and allocator
-    start = time.perf_counter()
-    for _ in range(repeat):
-        function()
-    return (time.perf_counter() - start) / repeat * 1e3
 
 
 def tinyvgg_run() -> tuple[np.ndarray, list[np.ndarray]]:

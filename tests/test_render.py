@@ -25,6 +25,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
+from test_cli import assert_user_error
 
 from cnntui import cli
 from cnntui.content import catalog
@@ -422,17 +423,6 @@ def run(*args, cwd: Path | None = None, **environ) -> subprocess.CompletedProces
            **environ}
     return subprocess.run([str(SCRIPT), *map(str, args)], capture_output=True, encoding="utf-8", cwd=cwd, check=False,
                           timeout=120, env=env)
-
-
-def assert_user_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
-    """Exit 2, exactly one line on stderr starting 'cnntui: error:', no traceback."""
-    lines = result.stderr.splitlines()
-    errors = [line for line in lines if line.startswith("cnntui: error:")]
-    assert result.returncode == 2, result.stderr
-    assert len(errors) == 1 and lines[-1] == errors[0], result.stderr
-    assert "Traceback" not in result.stderr
-    for fragment in fragments:
-        assert fragment in errors[0], errors[0]
 
 
 @pytest.fixture

@@ -75,3 +75,20 @@ def read_json_object(path: str | os.PathLike) -> tuple[dict, str | None, Path | 
                 return data, None, None
             problem = "it does not hold a JSON object"
     return {}, problem, set_aside(source)
+
+
+def load_json_object(path: str | os.PathLike) -> tuple[dict, str | None, Path | None]:
+    """``read_json_object``, with a file that cannot be read at all (permissions) reported
+    as the problem instead of raised."""
+    try:
+        return read_json_object(path)
+    except OSError as error:
+        return {}, error.strerror or str(error), None
+
+
+def save_json(path: str | os.PathLike, data: dict) -> None:
+    """Write ``data`` as JSON at ``path`` atomically, making its folder; OSError if that cannot be done."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(target, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=1)

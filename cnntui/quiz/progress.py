@@ -11,11 +11,10 @@ right in the last box leaves the review.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.files import atomic_write, read_json_object, set_aside
+from ..core.files import load_json_object, save_json, set_aside
 
 LAST_BOX = 4
 HINT_COST = 0.5  # a right answer after a hint counts half
@@ -103,10 +102,7 @@ class ProgressStore:
     moved_to: Path | None = None
 
     def load(self) -> Progress:
-        try:
-            data, self.problem, self.moved_to = read_json_object(self.path)
-        except OSError as error:
-            data, self.problem = {}, error.strerror or str(error)
+        data, self.problem, self.moved_to = load_json_object(self.path)
         progress = Progress.from_dict(data)
         damaged = _damaged(data, progress)
         if damaged:
@@ -117,9 +113,7 @@ class ProgressStore:
 
     def save(self, progress: Progress) -> None:
         """Write ``progress``; raises OSError when the data folder cannot be written."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(self.path, "w", encoding="utf-8") as handle:
-            json.dump(progress.to_dict(), handle, ensure_ascii=False, indent=1)
+        save_json(self.path, progress.to_dict())
 
 
 def _damaged(data: dict, progress: Progress) -> int:

@@ -6,12 +6,11 @@ file is set aside and reported, never silently replaced.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..content import LANGUAGES
-from ..core.files import atomic_write, read_json_object
+from ..core.files import load_json_object, save_json
 from ..render.terminal import COLOR_MODES
 
 DEFAULT_THEME = "cnntui"
@@ -54,15 +53,10 @@ class SettingsStore:
     moved_to: Path | None = None
 
     def load(self) -> Settings:
-        try:
-            data, self.problem, self.moved_to = read_json_object(self.path)
-        except OSError as error:
-            data, self.problem = {}, error.strerror or str(error)
+        data, self.problem, self.moved_to = load_json_object(self.path)
         return Settings.from_dict(data)
 
     def save(self, settings: Settings) -> None:
         """Write ``settings``; raises OSError when the config dir cannot be written."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(self.path, "w", encoding="utf-8") as handle:
-            json.dump(asdict(settings), handle, ensure_ascii=False, indent=1)
+        save_json(self.path, asdict(settings))
 
