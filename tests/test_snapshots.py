@@ -46,6 +46,16 @@ async def settled(pilot) -> None:
     await pilot.pause(0.2)
 
 
+def pressing(*keys: str, pause: float = 0.3):
+    """A run_before that waits for the mode to settle, presses ``keys`` and lets the screen redraw."""
+    async def run_before(pilot) -> None:
+        await settled(pilot)
+        await pilot.press(*keys)
+        await pilot.pause(pause)
+
+    return run_before
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("language", ["en", "zh"])
 @pytest.mark.parametrize("mode", ["learn", "build", "view", "quiz"])
@@ -56,12 +66,7 @@ def test_mode(snap_compare, mode, language, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_help(snap_compare, language, size):
-    async def open_help(pilot):
-        await settled(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause(0.2)
-
-    assert snap_compare(app("learn", language), terminal_size=size, run_before=open_help)
+    assert snap_compare(app("learn", language), terminal_size=size, run_before=pressing("question_mark", pause=0.2))
 
 
 def test_too_small(snap_compare):
@@ -69,12 +74,8 @@ def test_too_small(snap_compare):
 
 
 def test_ascii_help(snap_compare):
-    async def open_help(pilot):
-        await settled(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause(0.2)
-
-    assert snap_compare(app("learn", ascii_only=True), terminal_size=(80, 24), run_before=open_help)
+    assert snap_compare(app("learn", ascii_only=True), terminal_size=(80, 24),
+                        run_before=pressing("question_mark", pause=0.2))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -118,13 +119,8 @@ VIEW_PANELS = {"map": ("enter", "right", "enter", "down", "right"), "step": ("en
 def test_view_panel(snap_compare, panel, language, size):
     from cnntui.tui.state import read_network
 
-    async def open_panel(pilot):
-        await settled(pilot)
-        await pilot.press(*VIEW_PANELS[panel])
-        await pilot.pause(0.3)
-
     view = app("view", language, network=read_network("lenet5"))
-    assert snap_compare(view, terminal_size=size, run_before=open_panel)
+    assert snap_compare(view, terminal_size=size, run_before=pressing(*VIEW_PANELS[panel]))
 
 
 QUIZ_PANELS = {"question": ("n",), "feedback": ("n", "n", "o", "enter"), "task": ("down", "down", "enter", "n"),
@@ -136,9 +132,4 @@ QUIZ_PANELS = {"question": ("n",), "feedback": ("n", "n", "o", "enter"), "task":
 @pytest.mark.parametrize("panel", QUIZ_PANELS)
 def test_quiz_panel(snap_compare, panel, language, size):
     """A fresh course: the first question (true/false), the marked answer, the Build task, the summary."""
-    async def open_panel(pilot):
-        await settled(pilot)
-        await pilot.press(*QUIZ_PANELS[panel])
-        await pilot.pause(0.3)
-
-    assert snap_compare(app("quiz", language), terminal_size=size, run_before=open_panel)
+    assert snap_compare(app("quiz", language), terminal_size=size, run_before=pressing(*QUIZ_PANELS[panel]))
