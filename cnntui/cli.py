@@ -359,6 +359,8 @@ def choose_weights(net, args) -> None:
         net.init_weights(args.seed)
     elif net.shipped_weights:
         net.load_weights(net.shipped_weights)
+        say(f"weights: trained, shipped with {net.name} ({net.shipped_weights.name}; --seed N for random ones)")
+        return
     else:
         net.init_weights(0)
         say(f"weights: {net.weights_origin}, as {net.name} ships no trained weights (--weights or --seed choose)")
@@ -531,21 +533,12 @@ class ProgressBar:
 
 
 def run_train(args) -> int:
-    from .core import CnntuiError, Network
-    from .train.datasets import CHANNELS, SIZES, load_dataset
+    from .core import Network
+    from .train.datasets import check_fits, load_dataset
     from .train.loop import Settings, train
 
     net = Network.load(args.net)
-    channels, height, width_ = net.input_shape
-    sizes = SIZES[args.dataset]
-    if channels != CHANNELS[args.dataset] or height != width_ or height not in sizes:
-        want = " or ".join(f"{CHANNELS[args.dataset]}x{s}x{s}" for s in sizes)
-        raise CnntuiError("train_input", name=net.name, shape=_shape(net.input_shape), dataset=args.dataset,
-                          want=want)
-    outputs = net.summary()[-1].output_shape
-    classes = 10 if args.dataset == "digits" else 5
-    if len(outputs) != 1 or outputs[0] < classes:
-        raise CnntuiError("train_classes", name=net.name, shape=_shape(outputs), dataset=args.dataset, count=classes)
+    height = check_fits(net, args.dataset)
     bar = ProgressBar()
     data = load_dataset(args.dataset, args.samples, args.seed, height,
                         progress=lambda done, total: bar.draw(f"drawing {args.dataset}", done, total))
@@ -607,7 +600,17 @@ def run_export(args) -> int:
 
 # -- entry point --------------------------------------------------------------
 
+def single_blas_thread() -> None:
+    """One BLAS thread unless the user set a number: the engine's matrix products are
+    small, so more threads gain nothing, and on a shared machine whose cores are busy
+    they wait for each other and make a forward pass many times slower. NumPy reads
+    these when it loads, which the command line puts off until after this."""
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
+
+
 def main(argv: list[str] | None = None) -> int:
+    single_blas_thread()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""Regenerate the README's screenshots: one SVG per mode at 80x24, and View's step-through at 120x40, in English.
+"""Regenerate the README's screenshots: one SVG per mode at 80x24 (Train after its overfitting experiment), and View's step-through at 120x40, in English.
 
     python scripts/screenshots.py
 
@@ -25,8 +25,15 @@ SHOTS = {
     "view-step": ("view", "lenet5", ["down", "down", "down", "enter", "s", *["down"] * 4, *["right"] * 4,
                                      "right_curly_bracket"], (120, 40)),
     "quiz": ("quiz", None, [], (80, 24)),
+    "train": ("train", None, ["o"], (80, 24)),  # the overfitting experiment, run to its end (about a minute)
     "help": ("learn", None, ["question_mark"], (80, 24)),
 }
+
+
+def finished(app) -> bool:
+    """Whatever the shot started has finished: Train's run (other modes have nothing running)."""
+    run = getattr(app.screen, "run", None)
+    return run is None or run.state in ("done", "stopped", "failed")
 
 
 async def shoot(name: str, settings: Path) -> Path:
@@ -38,6 +45,8 @@ async def shoot(name: str, settings: Path) -> Path:
         await pilot.pause(0.5)  # modes fill in just after the first frame; View runs its forward pass
         await pilot.press(*keys)
         await pilot.pause(0.5)
+        while not finished(app):
+            await pilot.pause(0.5)
         return Path(app.save_screenshot(filename=f"{name}.svg", path=str(OUT)))
 
 

@@ -8,8 +8,15 @@ Test modules import it with ``from conftest import ...``.
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
+import os
+
+# As `cnntui` itself does (cli.single_blas_thread): one BLAS thread, set before NumPy loads. Training
+# with the default threads on a busy 2-core machine was 4-5 times slower in wall time.
+for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 settings.register_profile(
     "cnntui", deadline=None, database=None, print_blob=True,

@@ -146,12 +146,15 @@ async def test_key_bar_lists_keys_in_the_current_language(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.3)
         keys = bar_text(app, KeyBar)
-        for label in ("1 Learn", "2 Build", "3 View", "4 Quiz", "? Help", "l 中文", "^p Commands", "q Quit"):
+        for label in ("? Help", "l 中文", "^p Commands", "q Quit"):
             assert label in keys
+        modes = bar_text(app, TopBar)
+        for label in ("1 Learn", "2 Build", "3 View", "4 Quiz", "5 Train"):
+            assert label in modes and label not in keys  # each mode's key is shown once, in the top bar
         assert app.screen.query_one(KeyBar).render().cell_length <= 80
         await pilot.press("l")
-        keys = bar_text(app, KeyBar)
-        assert "1 学习" in keys and "q 退出" in keys
+        keys, modes = bar_text(app, KeyBar), bar_text(app, TopBar)
+        assert "5 训练" in modes and "q 退出" in keys
         assert app.screen.query_one(KeyBar).render().cell_length <= 80
 
 
@@ -182,6 +185,10 @@ async def test_colour_key_cycles_modes_and_the_filter_follows(tmp_path):
             seen.append((app.color_mode, app.color_filter.mode, app.color_filter.enabled))
         assert seen == [("16", "16", True), ("none", "none", True),
                         ("truecolor", "truecolor", False), ("256", "256", True)]
+        assert app.t("colors.256") not in bar_text(app, TopBar)  # at 80 columns the network and language come first
+        assert app.t("colors.switched", mode=app.t("colors.256")) in [n.message for n in app._notifications]
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause(0.1)
         assert app.t("colors.256") in bar_text(app, TopBar)
 
 

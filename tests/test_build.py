@@ -232,8 +232,9 @@ async def test_compare_highlights_the_parameters_gap_saves(tmp_path):
         assert table.display
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         assert rows[10][1].startswith("flatten") and rows[10][4].startswith("global_avg_pool")
-        assert rows[11][2] == "16,910" and rows[11][5] == "110" and rows[11][7] == "-16,800"
-        assert rows[-1][7] == "-16,800"
+        # (1690 + 1)*5 = 8,455 against (10 + 1)*5 = 55
+        assert rows[11][2] == "8,455" and rows[11][5] == "55" and rows[11][7] == "-8,400"
+        assert rows[-1][7] == "-8,400"
 
 
 async def test_try_it_selects_the_layer_and_shows_its_derivation(tmp_path):
@@ -242,7 +243,7 @@ async def test_try_it_selects_the_layer_and_shows_its_derivation(tmp_path):
         app.try_it({"mode": "build", "preset": "tinyvgg", "layer": 11})
         screen = await start(pilot, app)
         assert screen.selected_index() == 11
-        assert "params = (1690 + 1)*10 = 16910" in side_text(screen)
+        assert "params = (1690 + 1)*5 = 8455" in side_text(screen)
 
 
 # -- the pieces behind the screen ------------------------------------------------------

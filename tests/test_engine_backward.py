@@ -98,6 +98,50 @@ def test_conv2d_backward(layer, shape):
 
 
 @pytest.mark.parametrize("layer, shape", [
+    ({"type": "conv2d", "out_channels": 3, "kernel_size": 3}, (2, 5, 5)),
+    ({"type": "conv2d", "out_channels": 2, "kernel_size": 3, "stride": 2, "padding": 1, "dilation": 2}, (2, 7, 6)),
+])
+def test_conv2d_in_blocks_of_images_equals_one_block(layer, shape, monkeypatch):
+    """A batch is put through im2col a few images at a time; however it is cut, the
+    forward pass and every gradient come out the same."""
+    from cnntui.core.layers import conv
+
+    layer_object = one_layer(layer, shape)
+    rng = np.random.default_rng(3)
+    params = {"weight": rng.standard_normal((layer["out_channels"], shape[0], 3, 3)).astype(np.float32),
+              "bias": rng.standard_normal(layer["out_channels"]).astype(np.float32)}
+    x = rng.standard_normal((7, *shape)).astype(np.float32)
+    y = layer_object.forward(x, params)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    grad_x, grads = layer_object.backward(x, y, g, params)
+    column_bytes = shape[0] * 9 * y.shape[2] * y.shape[3] * 4  # one image's im2col columns
+    for block_bytes in (1, 3 * column_bytes):  # one image per block; blocks of 3, 3 and 1
+        monkeypatch.setattr(conv, "COLUMN_BLOCK_BYTES", block_bytes)
+        np.testing.assert_allclose(layer_object.forward(x, params), y, rtol=1e-5, atol=1e-5)
+        blocked_x, blocked = layer_object.backward(x, y, g, params)
+        np.testing.assert_allclose(blocked_x, grad_x, rtol=1e-5, atol=1e-5)
+        for kind in params:
+            np.testing.assert_allclose(blocked[kind], grads[kind], rtol=1e-5, atol=1e-5)
+
+
+def test_conv2d_scratch_memory_is_not_shared_between_threads():
+    """View and Train run networks in worker threads; the conv's reused work arrays are per thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    nets = [Network.load(name) for name in ("lenet5", "lenet5")]
+    for seed, net in enumerate(nets):
+        net.init_weights(seed)
+    rng = np.random.default_rng(5)
+    xs = [rng.random((40, 1, 32, 32), dtype=np.float32) for _ in nets]
+    alone = [net.forward(x)[-1] for net, x in zip(nets, xs)]
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(5):
+            together = list(pool.map(lambda pair: pair[0].forward(pair[1])[-1], zip(nets, xs)))
+            for got, want in zip(together, alone):
+                np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("layer, shape", [
     ({"type": "maxpool2d", "kernel_size": 2}, (2, 4, 4)),
     ({"type": "maxpool2d", "kernel_size": 2, "padding": 1, "ceil_mode": True}, (2, 5, 4)),
     ({"type": "maxpool2d", "kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}, (1, 6, 7)),

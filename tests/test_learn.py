@@ -191,6 +191,8 @@ async def test_every_try_it_opens_its_mode_with_its_preset(tmp_path, page_id):
         if target["mode"] == "build":  # Build selects the layer the page is about
             await pilot.pause(0.2)
             assert app.screen.selected_index() == target["layer"]
+        elif target["mode"] == "train":  # Train is set up to train that network
+            assert app.screen.plan.name == target["preset"]
         else:  # View shows it, once its forward pass is done
             for _ in range(100):
                 await pilot.pause(0.05)

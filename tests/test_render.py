@@ -352,7 +352,8 @@ def test_every_thumbnail_of_a_grid_decodes_to_its_resampled_map(shape, columns, 
     texts = ["".join(cell.char for cell in line) for line in decoded.lines]
     count, height, width = shape
     thumb = features.thumbnail_width(shape, columns)
-    out_h, out_w = fitted_size(height, width, thumb, max(1, -(-height * thumb // width) // 2))
+    pixel_rows = -(-height * thumb // width)  # the thumbnail's height at its width, in pixels
+    out_h, out_w = fitted_size(height, width, thumb, max(1, -(-pixel_rows // 2)))
     cell_rows = (out_h + 1) // 2
     seen = []
     for index, text in enumerate(texts[:-2]):

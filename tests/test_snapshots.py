@@ -58,7 +58,7 @@ def pressing(*keys: str, pause: float = 0.3):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("language", ["en", "zh"])
-@pytest.mark.parametrize("mode", ["learn", "build", "view", "quiz"])
+@pytest.mark.parametrize("mode", ["learn", "build", "view", "quiz", "train"])
 def test_mode(snap_compare, mode, language, size):
     assert snap_compare(app(mode, language), terminal_size=size, run_before=settled)
 
@@ -133,3 +133,55 @@ QUIZ_PANELS = {"question": ("n",), "feedback": ("n", "n", "o", "enter"), "task":
 def test_quiz_panel(snap_compare, panel, language, size):
     """A fresh course: the first question (true/false), the marked answer, the Build task, the summary."""
     assert snap_compare(app("quiz", language), terminal_size=size, run_before=pressing(*QUIZ_PANELS[panel]))
+
+
+def made_up_run(screen, kind: str):
+    """A finished run with fixed numbers (real runs differ in their timings), to check the drawing."""
+    import numpy as np
+
+    from cnntui.train.live import Point, Progress
+    from cnntui.tui.screens.train import Arm, Run
+
+    rng = np.random.default_rng(0)
+    t = screen.app.t
+    steps = [i / 4 for i in range(21)]
+
+    def curve(arm: str, fit: float, gap: float, watched: bool) -> list:
+        points = []
+        for x in steps:
+            train_loss = 2.3 * np.exp(-x * fit) + 0.02
+            val_loss = train_loss + gap * x / 5
+            kernels = rng.normal(0, 0.3, (6, 1, 5, 5)) if watched else None
+            maps = np.maximum(rng.normal(0, 1, (6, 28, 28)), 0) if watched else None
+            probabilities = np.full(10, 0.02) if watched else None
+            if watched:
+                probabilities[3] = 0.82
+            points.append(Point(arm, x, train_loss, 1 - 0.9 * np.exp(-x * fit), val_loss,
+                                1 - 0.9 * np.exp(-x * fit) - gap / 10 * x / 5, kernels, maps, probabilities))
+        return points
+
+    if kind == "single":
+        run = Run("single", t("train.title.single", name="lenet5", dataset="digits"), state="done", epochs=5,
+                  arms={"net": Arm("lenet5", 61706)}, points={"net": curve("net", 1.2, 0.1, True)},
+                  progress=Progress("net", 5, 5, 63, 63, 21.0), classes=[str(d) for d in range(10)],
+                  watched=(rng.random((1, 32, 32)), 3))
+    else:
+        run = Run("experiment", t("train.title.experiment"), state="done", epochs=5,
+                  arms={"fc": Arm(t("train.arm.fc"), 62006, 60330), "gap": Arm(t("train.arm.gap"), 1846, 170)},
+                  points={"fc": curve("fc", 2.0, 1.5, False), "gap": curve("gap", 0.8, 0.2, False)},
+                  progress=Progress("gap", 5, 5, 5, 5, 30.0))
+    return run
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("kind", ["single", "experiment"])
+def test_train_run(snap_compare, kind, language, size):
+    async def show_run(pilot):
+        await settled(pilot)
+        screen = pilot.app.screen
+        screen.run = made_up_run(screen, kind)
+        screen.changed()
+        await pilot.pause(0.3)
+
+    assert snap_compare(app("train", language), terminal_size=size, run_before=show_run)

@@ -41,10 +41,14 @@ def view_app(tmp_path, network: str = "lenet5", **options):
     return make_app(tmp_path, mode="view", network=read_network(network), **options)
 
 
-def expected_outputs(network: str = "lenet5", seed: int = 0, sample: str = "digit-3"):
-    """The same forward pass, done here without the app."""
+def expected_outputs(network: str = "lenet5", seed: int | None = None, sample: str = "digit-3"):
+    """The same forward pass, done here without the app: with the preset's trained
+    weights as View starts (seed 0 if it ships none), or seeded random ones."""
     net = Network.load(network)
-    net.init_weights(seed)
+    if seed is None and net.shipped_weights is not None:
+        net.load_weights(net.shipped_weights)
+    else:
+        net.init_weights(seed or 0)
     x, _ = load_image(find_sample(sample), net.input_shape)
     return net, x, net.forward(x)
 
@@ -60,7 +64,7 @@ async def test_view_opens_on_the_first_conv_layer_with_every_channel(tmp_path):
         _, _, outputs = expected_outputs()
         for got, want in zip(screen.result.outputs, outputs):
             np.testing.assert_array_equal(got, want)
-        assert "seed 0" in str(screen.query_one("#view-status").content)
+        assert "trained" in str(screen.query_one("#view-status").content)
 
 
 async def test_arrows_pick_layers_and_channels(tmp_path):
@@ -109,11 +113,11 @@ async def test_the_step_through_ends_at_the_forward_passs_value(tmp_path, layer,
         row, col = position
         await pilot.press(*["down"] * row, *["right"] * col)
         assert screen.panel == "step" and screen.cursor == position
-        _, _, outputs = expected_outputs()
+        net, _, outputs = expected_outputs()
         text = shown_text(screen)
         value = number(float(outputs[layer][1, row, col])).strip()
         if layer == 0:  # conv: the sum plus bias is the value
-            assert f"+ bias 0.00 = {value}" in text
+            assert f"+ bias {number(float(net.weights['0.bias'][1])).strip()} = {value}" in text
         elif layer == 1:  # relu after conv: the conv's value, then relu
             pre = number(float(outputs[0][1, row, col])).strip()
             assert f"relu({pre}) = {value}" in text
@@ -154,13 +158,14 @@ async def test_new_seed_and_a_classic_kernel_change_the_maps(tmp_path):
         before = screen.result.outputs[0].copy()
         await pilot.press("w")
         assert isinstance(app.screen, ChoiceDialog)
-        await pilot.press("down", "enter")  # new random weights
+        assert [key for key, _ in app.screen.choices][:4] == ["shipped", "seeded", "reseed", "file"]
+        await pilot.press("down", "down", "enter")  # after trained and seed 0: new random weights
         screen = await ready(pilot)
         assert screen.result.request.seed == 1 and "seed 1" in str(screen.query_one("#view-status").content)
         assert not np.allclose(screen.result.outputs[0], before)
 
         await pilot.press("enter", "right", "right")  # channel 2 of conv 0
-        await pilot.press("w", "down", "down", "down", "enter")  # a classic kernel...
+        await pilot.press("w", "down", "down", "down", "down", "enter")  # a classic kernel...
         assert isinstance(app.screen, ChoiceDialog)
         await pilot.press("down", "down", "down", "enter")  # ...sobel_x
         screen = await ready(pilot)
@@ -329,7 +334,7 @@ async def test_weights_from_a_file_are_used_and_a_bad_file_is_reported(tmp_path)
     app = view_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await ready(pilot)
-        await pilot.press("w", "down", "down", "enter")  # weights from a file...
+        await pilot.press("w", "down", "down", "down", "enter")  # after trained, seed 0, new seed: from a file...
         assert isinstance(app.screen, PromptDialog)
         app.screen.query_one("Input").value = str(tmp_path / "mine.npz")
         await pilot.press("enter")
@@ -338,7 +343,7 @@ async def test_weights_from_a_file_are_used_and_a_bad_file_is_reported(tmp_path)
         x, _ = load_image(find_sample("digit-3"), trained.input_shape)
         np.testing.assert_array_equal(screen.result.outputs[-1], trained.forward(x)[-1])
         before = screen.result
-        await pilot.press("w", "down", "down", "enter")
+        await pilot.press("w", "down", "down", "down", "enter")
         app.screen.query_one("Input").value = str(tmp_path / "broken.npz")
         await pilot.press("enter")
         await pilot.pause(0.5)

@@ -16,7 +16,7 @@ from functools import cache
 from ..content import CONTENT_DIR
 
 KINDS = ("overview", "concept", "comparison", "relations")
-MODES_FOR_TRY = ("learn", "build", "view", "quiz")
+MODES_FOR_TRY = ("learn", "build", "view", "quiz", "train")
 LINK = re.compile(r"\[\[([\w-]+)(?:\|([^\]]+))?\]\]")
 
 

@@ -9,9 +9,8 @@ same order. The text version ends with an answer key and worked solutions.
 from __future__ import annotations
 
 import random
-import re
-import textwrap
 
+from ..render.text import cell_width, wrap_line
 from .generate import GENERATORS, generate
 from .questions import Question, from_bank, load_bank
 
@@ -20,7 +19,6 @@ WIDTH = 78
 # Draws of new seeds that may give a question already on the sheet before a
 # (generator, difficulty) is taken as having no more different questions.
 RETRIES = 100
-NO_BREAK_BEFORE = set("，。、；：？！）》」』”’,.;:?!)")  # a line never starts with these
 
 
 def topics() -> list[str]:
@@ -96,7 +94,7 @@ def worksheet_text(questions: list[Question], lang: str, seed: int | None = None
         return text(lang, f"quiz.sheet.{key}", **args)
 
     title = t("title", count=len(questions)) + (t("seed", seed=seed) if seed is not None else "")
-    lines = [*_wrap(title, ""), "=" * min(WIDTH, _width(title)), ""]
+    lines = [*_wrap(title, ""), "=" * min(WIDTH, cell_width(title)), ""]
     for number, question in enumerate(questions, 1):
         label = f"{number}. "
         indent = " " * len(label)
@@ -109,7 +107,7 @@ def worksheet_text(questions: list[Question], lang: str, seed: int | None = None
         lines += [indent + t("answer_line", line="_" * 30), ""]
 
     key = t("key")
-    lines += [key, "=" * _width(key), ""]
+    lines += [key, "=" * cell_width(key), ""]
     for number, question in enumerate(questions, 1):
         label = f"{number}. "
         indent = " " * len(label)
@@ -142,13 +140,6 @@ def _answer(question: Question, lang: str, t) -> str:
     return f"{answer:g}" if isinstance(answer, float) else str(answer)
 
 
-def _width(line: str) -> int:
-    """Columns ``line`` takes in a terminal: CJK characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
-
-
 def _wrap(paragraphs: str, indent: str, first: str | None = None) -> list[str]:
     """``paragraphs`` wrapped to WIDTH columns, each of its own lines kept (a grid stays a grid)."""
     out: list[str] = []
@@ -160,30 +151,5 @@ def _wrap(paragraphs: str, indent: str, first: str | None = None) -> list[str]:
         if line.startswith("  "):  # preformatted, such as a pool_value grid: keep it as it is
             out.append(indent + line)
             continue
-        out += _wrap_line(line, lead, indent)
+        out += wrap_line(line, WIDTH, lead, indent)
     return out
-
-
-def _wrap_line(line: str, first: str, indent: str) -> list[str]:
-    if _width(line) == len(line):
-        return textwrap.wrap(line, WIDTH, initial_indent=first, subsequent_indent=indent,
-                             break_on_hyphens=False) or [first.rstrip()]
-    # Chinese has no spaces between words: break between its characters, keeping runs of
-    # Latin letters and digits (numbers, formulas' words) whole, counting CJK characters as two columns.
-    rows, row, used = [], first, _width(first)
-    tokens = re.findall(r"[!-~]+| +|.", line)
-    for i, token in enumerate(tokens):
-        size = _width(token)
-        glued = i + 1  # punctuation that must stay on this token's line
-        while glued < len(tokens) and tokens[glued] in NO_BREAK_BEFORE:
-            size += _width(tokens[glued])
-            glued += 1
-        if used + size > WIDTH and row.strip() and token not in NO_BREAK_BEFORE:
-            rows.append(row.rstrip())
-            row, used = indent, len(indent)
-            if token.isspace():
-                continue
-        row += token
-        used += _width(token)
-    rows.append(row.rstrip())
-    return rows

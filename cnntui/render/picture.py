@@ -23,7 +23,18 @@ import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 
-from .colormap import BLANK, CHAR_RAMP, LEVELS, MARK, MARK_CHAR, Palette, ink, palette, rgb_codes
+from .colormap import (
+    BLANK,
+    CHAR_RAMP,
+    LEVELS,
+    MARK,
+    MARK_CHAR,
+    Palette,
+    ink,
+    palette,
+    rgb_codes,
+)
+from .text import cell_width
 
 SCOPES = ("map", "layer", "network")
 
@@ -161,7 +172,7 @@ class Label:
 
     @property
     def width(self) -> int:
-        return len(self.text)
+        return cell_width(self.text)
 
 
 Piece = Pixels | Chars | Label
@@ -297,7 +308,8 @@ def grid_rows(maps: np.ndarray, scales: Sequence[Scale], pal: Palette, *, column
     label above (the ``selected`` channel's label reversed)."""
     count, height, width = maps.shape
     per_row = grid_per_row(thumb, columns, gap)
-    thumb_rows = max(1, -(-height * thumb // width) // 2)
+    pixel_rows = -(-height * thumb // width)
+    thumb_rows = max(1, -(-pixel_rows // 2))  # two pixel rows per cell, rounded up so no row is lost
     labels = labels or [str(i) for i in range(count)]
     rows: list[Row] = []
     for start in range(0, count, per_row):

@@ -117,6 +117,24 @@ class Dataset:
             yield self.x[index], self.y[index]
 
 
+def check_fits(net, name: str) -> int:
+    """The image size of dataset ``name`` that ``net`` takes; CnntuiError saying what to change if none does,
+    or if the network has fewer outputs than the dataset has classes."""
+    from ..core.errors import CnntuiError
+
+    channels, height, width = net.input_shape
+    shape = "x".join(map(str, net.input_shape))
+    if channels != CHANNELS[name] or height != width or height not in SIZES[name]:
+        want = " or ".join(f"{CHANNELS[name]}x{size}x{size}" for size in SIZES[name])
+        raise CnntuiError("train_input", name=net.name, shape=shape, dataset=name, want=want)
+    outputs = net.summary()[-1].output_shape
+    classes = len(DIGIT_CLASSES if name == "digits" else SHAPE_CLASSES)
+    if outputs is None or len(outputs) != 1 or outputs[0] < classes:
+        raise CnntuiError("train_classes", name=net.name, shape="x".join(map(str, outputs or ())), dataset=name,
+                          count=classes)
+    return height
+
+
 # -- making them ------------------------------------------------------------------------
 
 

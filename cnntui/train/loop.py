@@ -72,28 +72,47 @@ def evaluate(net, data: Dataset, batch_size: int = 256) -> tuple[float, float]:
     return total_loss / max(len(data), 1), correct / max(len(data), 1)
 
 
+class Trainer:
+    """One network's training, an epoch at a time: the optimiser's state and the
+    batch order carry over, so two runs can take turns (the overfitting experiment)."""
+
+    def __init__(self, net, train_set: Dataset, val_set: Dataset, settings: Settings):
+        self.net, self.train_set, self.val_set, self.settings = net, train_set, val_set, settings
+        self.optimizer = settings.make_optimizer()
+        self.rng = np.random.default_rng(settings.seed)
+        self.batches = -(-len(train_set) // settings.batch_size)
+        self.history: list[EpochReport] = []
+
+    @property
+    def done(self) -> bool:
+        return len(self.history) >= self.settings.epochs
+
+    def epoch(self, on_batch: Callable[[BatchReport], bool | None] | None = None) -> EpochReport | None:
+        """Train one epoch and validate; None if ``on_batch`` returned False (stopped mid-epoch)."""
+        number = len(self.history) + 1
+        started = time.perf_counter()
+        seen = loss_sum = correct = 0.0
+        for index, (x, y) in enumerate(self.train_set.batches(self.settings.batch_size, self.rng), 1):
+            loss, accuracy = train_step(self.net, x, y, self.optimizer)
+            seen += len(y)
+            loss_sum += loss * len(y)
+            correct += accuracy * len(y)
+            if on_batch is not None and on_batch(BatchReport(number, index, self.batches, loss, accuracy)) is False:
+                return None
+        val_loss, val_accuracy = evaluate(self.net, self.val_set)
+        report = EpochReport(number, loss_sum / seen, correct / seen, val_loss, val_accuracy,
+                             time.perf_counter() - started)
+        self.history.append(report)
+        return report
+
+
 def train(net, train_set: Dataset, val_set: Dataset, settings: Settings,
           on_batch: Callable[[BatchReport], bool | None] | None = None,
           on_epoch: Callable[[EpochReport], bool | None] | None = None) -> list[EpochReport]:
     """Train ``net`` in place; a callback returning False stops after the current batch."""
-    optimizer = settings.make_optimizer()
-    rng = np.random.default_rng(settings.seed)
-    batches = -(-len(train_set) // settings.batch_size)
-    history: list[EpochReport] = []
-    for epoch in range(1, settings.epochs + 1):
-        started = time.perf_counter()
-        seen = loss_sum = correct = 0.0
-        for index, (x, y) in enumerate(train_set.batches(settings.batch_size, rng), 1):
-            loss, accuracy = train_step(net, x, y, optimizer)
-            seen += len(y)
-            loss_sum += loss * len(y)
-            correct += accuracy * len(y)
-            if on_batch is not None and on_batch(BatchReport(epoch, index, batches, loss, accuracy)) is False:
-                return history
-        val_loss, val_accuracy = evaluate(net, val_set)
-        report = EpochReport(epoch, loss_sum / seen, correct / seen, val_loss, val_accuracy,
-                             time.perf_counter() - started)
-        history.append(report)
-        if on_epoch is not None and on_epoch(report) is False:
+    trainer = Trainer(net, train_set, val_set, settings)
+    while not trainer.done:
+        report = trainer.epoch(on_batch)
+        if report is None or (on_epoch is not None and on_epoch(report) is False):
             break
-    return history
+    return trainer.history

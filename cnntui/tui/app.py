@@ -1,4 +1,4 @@
-"""The cnntui app: four modes around one current network, ready for SSH on lab machines.
+"""The cnntui app: five modes around one current network, ready for SSH on lab machines.
 
 Nothing here imports NumPy: the first paint must be as quick as a bare
 Textual app's. The engine loads when a mode first needs it.
@@ -28,7 +28,6 @@ from ..content import LANGUAGES, catalog, language_from_env, text
 from ..render.terminal import COLOR_MODES, detect_color_mode, encoding_is_unicode
 from .colors import ColorModeFilter
 from .commands import AppCommands
-from .widgets.chrome import TooSmall
 from .state import CurrentNetwork, read_network, read_valid_network
 from .settings import DEFAULT_NETWORK, DEFAULT_THEME, SettingsStore, default_path
 
@@ -52,13 +51,15 @@ class CnntuiApp(App):
     TITLE = "cnntui"
     MIN_SIZE = (60, 20)
     # Each mode's module is imported when the mode is first shown, to keep start-up light.
-    MODES = {mode: partial(mode_screen, mode) for mode in ("learn", "build", "view", "quiz")}
+    MODES = {mode: partial(mode_screen, mode) for mode in ("learn", "build", "view", "quiz", "train")}
     COMMANDS = {AppCommands}
+    # The mode keys are not in the key bar: the top bar shows each mode with its number.
     BINDINGS = [
-        Binding("1", "switch_mode('learn')", "Learn", id="mode.learn"),
-        Binding("2", "switch_mode('build')", "Build", id="mode.build"),
-        Binding("3", "switch_mode('view')", "View", id="mode.view"),
-        Binding("4", "switch_mode('quiz')", "Quiz", id="mode.quiz"),
+        Binding("1", "switch_mode('learn')", "Learn", id="mode.learn", show=False),
+        Binding("2", "switch_mode('build')", "Build", id="mode.build", show=False),
+        Binding("3", "switch_mode('view')", "View", id="mode.view", show=False),
+        Binding("4", "switch_mode('quiz')", "Quiz", id="mode.quiz", show=False),
+        Binding("5", "switch_mode('train')", "Train", id="mode.train", show=False),
         Binding("question_mark,f1", "help", "Help", id="help", key_display="?"),
         Binding("l", "toggle_language", "Language", id="language"),
         Binding("c", "cycle_colors", "Colours", id="colors", show=False),
@@ -101,6 +102,7 @@ class CnntuiApp(App):
         self.requested_concept: str | None = None  # for Learn to open when it shows
         self.requested_layer: dict | None = None  # for Build or View: {"layer": i}
         self.view_state: dict | None = None  # what View shows, for the quiz's hands-on tasks
+        self.trained_weights: tuple[int, str] | None = None  # (id of a network spec, .npz) from Train, for View
 
     def _initial_colors(self, colors: str | None, environ: Mapping[str, str]) -> tuple[str, str]:
         if colors in COLOR_MODES:
@@ -160,8 +162,8 @@ class CnntuiApp(App):
         size = self.terminal_size = size or self.size
         width, height = self.MIN_SIZE
         self.set_class(size.width < width or size.height < height, "-too-small")
-        for notice in self.screen.query(TooSmall):
-            notice.redraw()
+        for widget in self.screen.query("TooSmall, TopBar"):
+            widget.redraw()
 
     # -- actions --------------------------------------------------------------
 
@@ -209,7 +211,7 @@ class CnntuiApp(App):
         """Open Build or View on a preset, asking it to select one layer."""
         if not self.load_network(target["preset"], quiet=True):
             return
-        self.requested_layer = {key: value for key, value in target.items() if key not in ("mode", "preset")}
+        self.requested_layer = {key: value for key, value in target.items() if key not in ("mode", "preset")} or None
         self.switch_mode(target["mode"])
         self.notify(self.t("learn.try.done", mode=self.t(f"mode.{target['mode']}"), preset=target["preset"]),
                     timeout=3)

@@ -64,19 +64,22 @@ class MaxPool2d(Pool2d):
     def backward(self, x, y, grad_y, params):
         # Each output's gradient goes to the tap that won; on a tie, as in PyTorch,
         # to the first maximum in window order (rows, then columns).
-        taps = self.windows(x, -np.inf)
-        first = next(taps)
-        where = [first[:2]]
-        best, winner = first[2].copy(), np.zeros(y.shape, dtype=np.intp)
-        for number, (i, j, view) in enumerate(taps, start=1):
-            better = view > best
+        taps = list(self.windows(x, -np.inf))
+        best = taps[0][2].copy()
+        for _, _, view in taps[1:]:
             np.maximum(best, view, out=best)
-            winner[better] = number
-            where.append((i, j))
+        unclaimed = np.ones(best.shape, dtype=bool)  # outputs whose gradient no tap has taken yet
+        hit = np.empty(best.shape, dtype=bool)
         zero = np.zeros((), dtype=grad_y.dtype)
-        grad_x = self.scatter(x.shape, ((i, j, np.where(winner == number, grad_y, zero))
-                                        for number, (i, j) in enumerate(where)), grad_y.dtype)
-        return grad_x, {}
+
+        def shares():
+            for i, j, view in taps:
+                np.equal(view, best, out=hit)
+                np.logical_and(hit, unclaimed, out=hit)
+                np.logical_xor(unclaimed, hit, out=unclaimed)
+                yield i, j, np.where(hit, grad_y, zero)
+
+        return self.scatter(x.shape, shares(), grad_y.dtype), {}
 
     def step(self, x: np.ndarray, params, channel: int, row: int, col: int) -> WindowStep:
         """Output ``channel`` at (row, col): the largest value in the window (padding never wins)."""

@@ -161,18 +161,26 @@ class WindowLayer(Layer):
         for i, j, row_slice, col_slice in taps:
             yield i, j, x[:, :, row_slice, col_slice]
 
-    def scatter(self, shape: tuple[int, ...], tap_grads, dtype) -> np.ndarray:
+    def scatter(self, shape: tuple[int, ...], tap_grads, dtype, work: np.ndarray | None = None) -> np.ndarray:
         """The backward of ``windows``: add each tap's gradient (one value per output,
         from the (i, j, grad) pairs of ``tap_grads``) to the input position it read,
-        and drop what fell in the padding. ``shape`` is the batch input's (N, C, H, W)."""
+        and drop what fell in the padding. ``shape`` is the batch input's (N, C, H, W).
+
+        With ``work``, an array of the padded shape to sum in (its contents are
+        overwritten), the result is a view into it rather than a new array."""
         n, c, h, w = shape
         _, _, (top, bottom, left, right), taps = self.geometry(shape[1:])
-        padded = np.zeros((n, c, h + top + bottom, w + left + right), dtype=dtype)
+        if work is None:
+            padded = np.zeros((n, c, h + top + bottom, w + left + right), dtype=dtype)
+        else:
+            padded = work
+            padded.fill(0)
         slices = {(i, j): (row_slice, col_slice) for i, j, row_slice, col_slice in taps}
         for i, j, grad in tap_grads:
             # Within one tap the outputs read distinct positions, so += on the view is exact.
             row_slice, col_slice = slices[i, j]
             padded[:, :, row_slice, col_slice] += grad
         if top or bottom or left or right:
-            return np.ascontiguousarray(padded[:, :, top:top + h, left:left + w])
+            inside = padded[:, :, top:top + h, left:left + w]
+            return inside if work is not None else np.ascontiguousarray(inside)
         return padded

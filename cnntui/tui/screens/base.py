@@ -25,7 +25,8 @@ class ModeScreen(Screen):
         yield from ()
 
     def on_screen_resume(self) -> None:
-        self.query_one(TooSmall).redraw()
+        for widget in self.query("TooSmall, TopBar"):
+            widget.redraw()  # the terminal may have been resized while another mode was shown
         self.catch_up_colors()
 
     def catch_up_colors(self) -> None:

@@ -25,7 +25,7 @@ class HelpScreen(ModalScreen):
                        source=app.t(f"help.source.{app.color_source}"),
                        blocks=app.t("help.blocks.ascii" if app.ascii_only else "help.blocks.unicode"),
                        settings=app.settings_store.path)
-        sections = ("help.keys", "help.modes", "help.learn", "help.build", "help.view", "help.quiz", "help.screen")
+        sections = ("help.keys", "help.modes", "help.learn", "help.build", "help.view", "help.quiz", "help.train", "help.screen")
         return "\n\n".join([*(app.t(key) for key in sections), colors])
 
     def on_mount(self) -> None:

@@ -84,14 +84,8 @@ class MapPane(PictureView, inherit_bindings=False):
         rows: int
         cols: int
 
-    class Resized(Message):
-        """The pane changed size (the window, or the layer list hidden or shown): pictures refit."""
-
     def action_move(self, rows: int, cols: int) -> None:
         self.post_message(self.Moved(rows, cols))
-
-    def on_resize(self) -> None:
-        self.post_message(self.Resized())
 
 
 def default_sample(channels: int) -> str:
@@ -175,6 +169,14 @@ class ViewScreen(ModeScreen):
             return  # caught up when shown again: no forward passes for each edit made in Build
         network = self.app.network
         old = self.pending or (self.result.request if self.result else None)
+        trained = self.app.trained_weights
+        if trained is not None and trained[0] == id(network.spec):
+            self.app.trained_weights = None  # Train's "open in View": its weights, on the input shown now
+            same = old is not None and old.spec_id == id(network.spec)
+            channels = network.spec["input"][0]
+            self.request(Request(network.spec, id(network.spec), network.source,
+                                 old.input if same else default_sample(channels), "file", 0, trained[1]))
+            return
         if old is not None and old.spec_id == id(network.spec):
             self.redraw()
             return

@@ -7,7 +7,9 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-MODE_ORDER = ("learn", "build", "view", "quiz")
+MODE_ORDER = ("learn", "build", "view", "quiz", "train")
+NARROW = 100  # columns below which the top bar leaves out the colour mode...
+NARROWEST = 70  # ...and below which also the app's name and the "net:" label
 
 
 def show_if_changed(widget: Static, content) -> None:
@@ -51,14 +53,19 @@ class TopBar(Translated):
 
     def content(self) -> Content:
         app = self.app
+        width = getattr(app, "terminal_size", app.size).width
         current = self.screen.mode_name
-        parts = [(f" {app.t('app.title')} ", "bold")]
+        # Narrow terminals lose the least useful parts first: the colour mode, then the title and labels.
+        parts = [(f" {app.t('app.title')} ", "bold")] if width >= NARROWEST else []
         for number, mode in enumerate(MODE_ORDER, 1):
             label = f" {number} {app.t(f'mode.{mode}')} "
             parts.append((label, "bold reverse $accent" if mode == current else f"@click=app.switch_mode('{mode}')"))
         separator = " | " if app.ascii_only else " │ "
-        parts.append(separator + separator.join([f"{app.t('bar.network')}: {app.network.name}",
-                                                 app.t(f"colors.{app.color_mode}"), app.language.upper()]))
+        network = f"{app.t('bar.network')}: {app.network.name}" if width >= NARROWEST else app.network.name
+        facts = [network, app.t(f"colors.{app.color_mode}"), app.language.upper()]
+        if width < NARROW:
+            del facts[1]
+        parts.append(separator + separator.join(facts))
         return Content.assemble(*parts)
 
 

@@ -13,6 +13,7 @@ from rich.color import Color
 from rich.style import Style
 from textual.cache import LRUCache
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -35,6 +36,12 @@ def label_style(style: str) -> Style:
 
 class PictureView(ScrollView, can_focus=True):
     DEFAULT_CSS = "PictureView { scrollbar-size: 1 1; }"
+
+    class Resized(Message):
+        """The view changed size (the window, or a side pane hidden or shown): pictures refit."""
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
 
     def __init__(self, *, id: str | None = None):
         super().__init__(id=id)

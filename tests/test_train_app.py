@@ -1,0 +1,218 @@
+"""Train mode, driven with Pilot: set up a run with the keys, start, pause, resume, stop, finish,
+save the weights, open them in View; bad input and a busy run change nothing."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from cnntui.core import Network
+from cnntui.tui.state import CurrentNetwork
+from test_app import make_app
+
+
+@pytest.fixture(autouse=True)
+def own_folders(tmp_path, monkeypatch):
+    """Datasets are cached and trained weights kept in the user's folders: use the test's own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
+async def until(pilot, condition, timeout: float = 60.0) -> None:
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < timeout, "timed out"
+        await pilot.pause(0.05)
+
+
+async def type_into_dialog(pilot, key: str, text: str) -> None:
+    """Open a setting's dialog with ``key``, replace its text and press Enter."""
+    await pilot.press(key)
+    await pilot.pause(0.1)
+    await pilot.press("ctrl+a", "ctrl+k", *text, "enter")  # ctrl+a/ctrl+k clear the Input
+    await pilot.pause(0.1)
+
+
+async def small_setup(pilot, samples: str = "200", epochs: str = "2") -> None:
+    await type_into_dialog(pilot, "s", samples)
+    await type_into_dialog(pilot, "e", epochs)
+
+
+def side_text(app) -> str:
+    return str(app.screen.query_one("#train-side").render())
+
+
+def points(app) -> list:
+    return app.screen.run.points["net"]
+
+
+async def test_start_pause_resume_and_stop(tmp_path):
+    app = make_app(tmp_path, mode="train")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await small_setup(pilot, samples="400", epochs="20")
+        assert (screen.plan.samples, screen.plan.epochs) == (400, 20)
+        assert "400 + 100 val" in side_text(app)
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.run is not None and screen.run.state == "running" and len(points(app)) >= 2)
+        assert points(app)[0].x == 0.0  # the curves start before the first step
+
+        await pilot.press("space")
+        assert screen.run.state == "paused" and screen.run.live.paused
+        await pilot.pause(0.3)  # a batch under way when Space was pressed may still report
+        frozen = len(points(app)), screen.run.progress
+        await pilot.pause(0.8)
+        assert (len(points(app)), screen.run.progress) == frozen, "a paused run went on training"
+        assert "Paused" in side_text(app)
+
+        await pilot.press("space")
+        assert screen.run.state == "running"
+        await until(pilot, lambda: len(points(app)) > frozen[0])
+
+        await pilot.press("x")
+        await until(pilot, lambda: screen.run.state == "stopped")
+        assert points(app)[-1].x < 20, "stopping should not wait for the last epoch"
+        assert not any(w.is_running for w in app.workers), "the training thread must end on Stop"
+        assert "Stopped" in side_text(app)
+
+
+async def test_a_finished_run_learned_and_its_weights_save_and_open_in_view(tmp_path):
+    app = make_app(tmp_path, mode="train")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await small_setup(pilot, samples="300", epochs="3")
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.run is not None and screen.run.state == "done")
+        run = screen.run
+        first, last = run.points["net"][0], run.points["net"][-1]
+        assert last.x == 3.0
+        assert last.train_loss < 0.8 * first.train_loss and last.val_loss < first.val_loss
+        assert last.val_accuracy > first.val_accuracy + 0.2
+        assert last.kernels.shape == (6, 1, 5, 5) and not np.allclose(last.kernels, first.kernels)
+        assert last.maps.shape == (6, 28, 28) and (last.maps >= 0).all()  # after the ReLU that follows conv 0
+        assert "Finished" in side_text(app)
+        assert app.screen.query_one("#train-picture").rows, "the curves were drawn"
+
+        target = tmp_path / "mine.npz"
+        await pilot.press("w")
+        await pilot.pause(0.1)
+        await pilot.press("ctrl+a", "ctrl+k", *str(target), "enter")
+        await pilot.pause(0.2)
+        saved = Network.load("lenet5")
+        saved.load_weights(target)
+        x = run.watched[0][None]
+        assert np.allclose(saved.forward(x)[-1], run.net.forward(x)[-1])
+
+        await pilot.press("v")
+        await until(pilot, lambda: app.current_mode == "view" and getattr(app.screen, "drawn", False))
+        request = app.screen.result.request
+        assert request.weights == "file" and request.weights_file.endswith("lenet5-digits.npz")
+        assert (tmp_path / "data" / "cnntui" / "trained" / "lenet5-digits.npz").is_file()
+        assert np.allclose(app.screen.result.outputs[-1], run.net.forward(app.screen.result.x[None])[-1][0])
+
+
+async def test_bad_settings_are_refused_in_the_dialog(tmp_path):
+    app = make_app(tmp_path, mode="train")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        before = screen.plan
+        for key, text, words in (("s", "lots", "not a whole number"), ("s", "5", "between 100 and 20000"),
+                                 ("e", "0", "between 1 and 50"), ("r", "fast", "not a number"),
+                                 ("r", "3", "between 1e-05 and 1")):
+            await pilot.press(key)
+            await pilot.pause(0.1)
+            await pilot.press("ctrl+a", "ctrl+k", *text, "enter")
+            await pilot.pause(0.1)
+            error = str(app.screen.query_one(".dialog-error").render())
+            assert words in error, (text, error)
+            await pilot.press("escape")
+            await pilot.pause(0.1)
+        assert screen.plan == before
+
+
+async def test_a_network_that_cannot_train_on_the_data_is_refused_with_a_reason(tmp_path):
+    spec = {"name": "three", "input": [1, 32, 32],
+            "layers": [{"type": "flatten"}, {"type": "linear", "out_features": 3}]}
+    app = make_app(tmp_path, mode="train", network=CurrentNetwork("three", spec, ""))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert screen.plan.name == "three"
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert screen.run is None
+        assert any("10 classes" in n.message for n in app._notifications)
+
+
+async def test_the_setup_is_locked_while_training(tmp_path):
+    app = make_app(tmp_path, mode="train")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await small_setup(pilot, samples="2000", epochs="10")
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.run is not None and screen.run.state == "running")
+        plan = screen.plan
+        await pilot.press("e")
+        await pilot.pause(0.1)
+        assert screen.plan == plan and app.screen is screen, "no dialog while training"
+        assert any("press x to stop" in n.message for n in app._notifications)
+        await pilot.press("x")
+        await until(pilot, lambda: screen.run.state == "stopped")
+
+
+async def test_choosing_network_and_dataset(tmp_path):
+    app = make_app(tmp_path, mode="train")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("n")
+        await pilot.pause(0.2)
+        options = app.screen.query_one("OptionList")
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert ids == ["lenet5", "mlp", "tinyvgg", "tinyvgg-gap"] or set(ids) >= {"lenet5", "tinyvgg"}
+        assert "vgg16" not in ids and "alexnet" not in ids  # 224x224 inputs fit no built-in dataset
+        options.highlighted = ids.index("tinyvgg")
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert (screen.plan.name, screen.plan.dataset, screen.plan.size) == ("tinyvgg", "shapes", 64)
+        await pilot.press("d")
+        await pilot.pause(0.1)
+        assert screen.plan.dataset == "shapes"  # nothing else fits 3x64x64
+        assert any("no other built-in dataset" in n.message for n in app._notifications)
+
+
+async def test_chinese(tmp_path):
+    app = make_app(tmp_path, mode="train", language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        assert "设置" in side_text(app)
+        assert "训练" in str(app.screen.query_one("TopBar").render())
+
+
+async def test_the_overfitting_experiment_runs_both_heads_in_turns(tmp_path, monkeypatch):
+    from cnntui.train import experiment
+
+    # The real one takes 40 epochs on 200 digits (about 40 s); the screen's part is the same at any size.
+    monkeypatch.setattr(experiment, "TRAIN_SAMPLES", 64)
+    monkeypatch.setattr(experiment, "VALIDATION_SAMPLES", 64)
+    monkeypatch.setattr(experiment, "EPOCHS", 3)
+    app = make_app(tmp_path, mode="train")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("o")
+        await until(pilot, lambda: screen.run is not None and screen.run.state == "done")
+        run = screen.run
+        assert run.kind == "experiment"
+        assert [p.x for p in run.points["fc"]] == [0.0, 1.0, 2.0, 3.0] == [p.x for p in run.points["gap"]]
+        fc, gap = run.arms["fc"], run.arms["gap"]
+        assert (fc.params, fc.head_params) == (828_938, 805_642)
+        assert (gap.params, gap.head_params) == (23_946, 650)
+        side = side_text(app)
+        assert "828,938 params; head 805,642" in side and "23,946 params; head 650" in side
+        picture = "\n".join("".join(piece.text for piece in row if hasattr(piece, "text"))
+                            for row in screen.query_one("#train-picture").rows)
+        last = run.points["fc"][-1]
+        assert f"FC head: training accuracy {last.train_accuracy:.1%}, validation {last.val_accuracy:.1%}" in picture
+        # no single network to save or to open in View
+        assert not screen.check_action("save", ()) and not screen.check_action("show_in_view", ())
+        assert "v" not in [b.binding.key for b in screen.active_bindings.values() if b.enabled]
