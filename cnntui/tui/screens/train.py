@@ -703,7 +703,9 @@ class TrainScreen(ModeScreen):
         for key, arm in run.arms.items():
             loss, accuracy = self.charts(run.points.get(key, []), column, chart_height, every_point)
             title = self.text_rows(t("train.arm.title", label=arm.label, head=f"{arm.head_params:,}"), column, "bold")
-            columns.append([*title, *loss, *accuracy])
+            columns.append((title, [*loss, *accuracy]))
+        title_rows = max((len(title) for title, _ in columns), default=0)  # a title that wraps must not shift its charts down
+        columns = [[*title, *[[]] * (title_rows - len(title)), *charts] for title, charts in columns]
         charts = side_by_side(columns, 3) if width >= COLUMNS_BELOW else [row for block in columns for row in block]
         rows = [*charts, *self.legend(width), []]
         text = self.verdict() if run.state == "done" else t("train.experiment.explain")
