@@ -112,7 +112,8 @@ def chart_rows(series: Sequence[Series], *, width: int, height: int, x_max: floa
                y_range: tuple[float, float], ascii_only: bool = False, y_format: str = "{:g}",
                x_label: str = "") -> list[Row]:
     """Several series in one ``width`` x ``height`` plot with y labels at the top and bottom and
-    x labels under it (0, ``x_label``, ``x_max``). Where series cross, the one with more dots in a cell (or the later one) colours it."""
+    x labels under it (0, ``x_label``, ``x_max``). Where series cross, the one with more dots in a
+    cell (or the later one) colours it."""
     top, bottom = y_format.format(y_range[1]), y_format.format(y_range[0])
     margin = max(len(top), len(bottom)) + 1
     plot_width = max(width - margin, 4)

@@ -127,13 +127,15 @@ class LiveRun:
 
     def _batch_done(self, arm: str, trainer: Trainer, batch: BatchReport) -> bool:
         sums = self._sums[arm]
-        size = min(trainer.settings.batch_size, len(trainer.train_set) - (batch.batch - 1) * trainer.settings.batch_size)
+        batch_size = trainer.settings.batch_size
+        size = min(batch_size, len(trainer.train_set) - (batch.batch - 1) * batch_size)  # the last may be short
         sums[0] += size
         sums[1] += batch.loss * size
         sums[2] += batch.accuracy * size
         step = max(1, batch.batches // self.checkpoints)
         if batch.batch % step == 0 and batch.batch < batch.batches and batch.batches - batch.batch >= step // 2:
-            self._emit(arm, trainer, batch.epoch - 1 + batch.batch / batch.batches, sums[1] / sums[0], sums[2] / sums[0])
+            done = batch.epoch - 1 + batch.batch / batch.batches
+            self._emit(arm, trainer, done, sums[1] / sums[0], sums[2] / sums[0])
             self._sums[arm] = [0.0, 0.0, 0.0]
         self._report_progress(arm, trainer, batch)
         return self._wait_while_paused()
@@ -149,7 +151,8 @@ class LiveRun:
 
     def _report_progress(self, arm: str, trainer: Trainer, batch: BatchReport) -> None:
         now = time.perf_counter()
-        if self.on_progress is None or (now - self._last_progress < self.progress_every and batch.batch < batch.batches):
+        too_soon = now - self._last_progress < self.progress_every and batch.batch < batch.batches
+        if self.on_progress is None or too_soon:
             return
         self._last_progress = now
         self.on_progress(Progress(arm, batch.epoch, trainer.settings.epochs, batch.batch, batch.batches,

@@ -345,7 +345,6 @@ class TrainScreen(ModeScreen):
     def run_single(self, worker, run: Run, plan: Plan) -> None:
         from ...core import Network
         from ...train.datasets import load_dataset
-        from ...train.live import LiveRun
         from ...train.loop import Settings, Trainer
 
         data = load_dataset(plan.dataset, plan.samples + plan.validation, plan.seed, plan.size,
@@ -354,18 +353,11 @@ class TrainScreen(ModeScreen):
         net = Network.from_dict(plan.spec)
         net.init_weights(plan.seed)
         trainer = Trainer(net, train_set, val_set, Settings(plan.epochs, plan.batch, "adam", plan.lr, seed=plan.seed))
-        live = LiveRun({"net": trainer}, lambda point: self.from_worker(worker, self.point_arrived, run, point),
-                       on_progress=lambda progress: self.from_worker(worker, self.progressed, run, progress),
-                       watched=val_set.x[0], cancelled=lambda: worker.is_cancelled)
-        summary = net.summary()
-        arms = {"net": Arm(plan.name, summary.total_params)}
-        self.from_worker(worker, self.started, run, live, arms, net, data.classes, (val_set.x[0], int(val_set.y[0])))
-        finished = live.run()
-        self.from_worker(worker, self.finished, run, finished)
+        self.go_live(worker, run, {"net": trainer}, {"net": Arm(plan.name, net.summary().total_params)}, net=net,
+                     classes=data.classes, watched=(val_set.x[0], int(val_set.y[0])))
 
     def run_experiment(self, worker, run: Run, seed: int) -> None:
         from ...train.experiment import overfitting_experiment
-        from ...train.live import LiveRun
         from ...train.loop import Trainer
 
         experiment = overfitting_experiment(
@@ -378,13 +370,20 @@ class TrainScreen(ModeScreen):
             head = next(i for i, layer in enumerate(net.layers) if layer.type in ("flatten", "global_avg_pool"))
             arms[arm.key] = Arm(self.app.t(f"train.arm.{arm.key}"), sum(r.params for r in records),
                                 sum(r.params for r in records[head:]))
+        self.from_worker(worker, self.describe_experiment, run, len(experiment.train_set), experiment.settings.epochs)
+        self.go_live(worker, run, trainers, arms, checkpoints=1)  # one point an epoch: each costs a validation pass
+
+    def go_live(self, worker, run: Run, trainers: dict, arms: dict, *, net=None, classes=(), watched=None,
+                checkpoints: int = 4) -> None:
+        """Train ``trainers`` in this worker, reporting their points and progress to the screen, then the outcome."""
+        from ...train.live import LiveRun
+
         live = LiveRun(trainers, lambda point: self.from_worker(worker, self.point_arrived, run, point),
                        on_progress=lambda progress: self.from_worker(worker, self.progressed, run, progress),
-                       checkpoints=1, cancelled=lambda: worker.is_cancelled)
-        self.from_worker(worker, self.started, run, live, arms, None, experiment.train_set.classes, None)
-        self.from_worker(worker, self.describe_experiment, run, len(experiment.train_set), experiment.settings.epochs)
-        finished = live.run()
-        self.from_worker(worker, self.finished, run, finished)
+                       checkpoints=checkpoints, watched=None if watched is None else watched[0],
+                       cancelled=lambda: worker.is_cancelled)
+        self.from_worker(worker, self.started, run, live, arms, net, list(classes), watched)
+        self.from_worker(worker, self.finished, run, live.run())
 
     def from_worker(self, worker, callback, *args) -> None:
         if not worker.is_cancelled:
@@ -659,8 +658,8 @@ class TrainScreen(ModeScreen):
         ramp = self.app.ascii_only or mode == "none"
         kernels = point.kernels
         count, channels, size, _ = kernels.shape
-        rows = self.text_rows(t("train.kernels", epoch=f"{point.x:.3g}", count=count, shape=f"{channels}x{size}x{size}"),
-                              width, "bold")
+        heading = t("train.kernels", epoch=f"{point.x:.3g}", count=count, shape=f"{channels}x{size}x{size}")
+        rows = self.text_rows(heading, width, "bold")
         thumb = size * max(1, min(3, ((width + 1) // count - 1) // size))  # whole-number enlargement
         if channels == 3 and not ramp:
             low, high = float(kernels.min()), float(kernels.max())
@@ -704,7 +703,8 @@ class TrainScreen(ModeScreen):
             loss, accuracy = self.charts(run.points.get(key, []), column, chart_height, every_point)
             title = self.text_rows(t("train.arm.title", label=arm.label, head=f"{arm.head_params:,}"), column, "bold")
             columns.append((title, [*loss, *accuracy]))
-        title_rows = max((len(title) for title, _ in columns), default=0)  # a title that wraps must not shift its charts down
+        # a title that wraps must not push its charts below the other column's
+        title_rows = max((len(title) for title, _ in columns), default=0)
         columns = [[*title, *[[]] * (title_rows - len(title)), *charts] for title, charts in columns]
         charts = side_by_side(columns, 3) if width >= COLUMNS_BELOW else [row for block in columns for row in block]
         rows = [*charts, *self.legend(width), []]
