@@ -28,7 +28,7 @@ async def until(pilot, condition, timeout: float = 60.0) -> None:
 
 
 async def type_into_dialog(pilot, key: str, text: str) -> None:
-    """Open a setting's dialog with ``key``, replace its text and press Enter."""
+    """Open a dialog with ``key``, replace its text and press Enter."""
     await pilot.press(key)
     await pilot.pause(0.1)
     await pilot.press("ctrl+a", "ctrl+k", *text, "enter")  # ctrl+a/ctrl+k clear the Input
@@ -38,6 +38,14 @@ async def type_into_dialog(pilot, key: str, text: str) -> None:
 async def small_setup(pilot, samples: str = "200", epochs: str = "2") -> None:
     await type_into_dialog(pilot, "s", samples)
     await type_into_dialog(pilot, "e", epochs)
+
+
+async def train_until(pilot, state: str, samples: str, epochs: str) -> None:
+    """Set up a run of ``samples`` and ``epochs``, start it and wait for it to be in ``state``."""
+    screen = pilot.app.screen
+    await small_setup(pilot, samples, epochs)
+    await pilot.press("enter")
+    await until(pilot, lambda: screen.run is not None and screen.run.state == state)
 
 
 def side_text(app) -> str:
@@ -82,9 +90,7 @@ async def test_a_finished_run_learned_and_its_weights_save_and_open_in_view(tmp_
     app = make_app(tmp_path, mode="train")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        await small_setup(pilot, samples="300", epochs="3")
-        await pilot.press("enter")
-        await until(pilot, lambda: screen.run is not None and screen.run.state == "done")
+        await train_until(pilot, "done", samples="300", epochs="3")
         run = screen.run
         first, last = run.points["net"][0], run.points["net"][-1]
         assert last.x == 3.0
@@ -96,10 +102,7 @@ async def test_a_finished_run_learned_and_its_weights_save_and_open_in_view(tmp_
         assert app.screen.query_one("#train-picture").rows, "the curves were drawn"
 
         target = tmp_path / "mine.npz"
-        await pilot.press("w")
-        await pilot.pause(0.1)
-        await pilot.press("ctrl+a", "ctrl+k", *str(target), "enter")
-        await pilot.pause(0.2)
+        await type_into_dialog(pilot, "w", str(target))
         saved = Network.load("lenet5")
         saved.load_weights(target)
         x = run.watched[0][None]
@@ -121,10 +124,7 @@ async def test_bad_settings_are_refused_in_the_dialog(tmp_path):
         for key, text, words in (("s", "lots", "not a whole number"), ("s", "5", "between 100 and 20000"),
                                  ("e", "0", "between 1 and 50"), ("r", "fast", "not a number"),
                                  ("r", "3", "between 1e-05 and 1")):
-            await pilot.press(key)
-            await pilot.pause(0.1)
-            await pilot.press("ctrl+a", "ctrl+k", *text, "enter")
-            await pilot.pause(0.1)
+            await type_into_dialog(pilot, key, text)
             error = str(app.screen.query_one(".dialog-error").render())
             assert words in error, (text, error)
             await pilot.press("escape")
@@ -149,9 +149,7 @@ async def test_the_setup_is_locked_while_training(tmp_path):
     app = make_app(tmp_path, mode="train")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
-        await small_setup(pilot, samples="2000", epochs="10")
-        await pilot.press("enter")
-        await until(pilot, lambda: screen.run is not None and screen.run.state == "running")
+        await train_until(pilot, "running", samples="2000", epochs="10")
         plan = screen.plan
         await pilot.press("e")
         await pilot.pause(0.1)

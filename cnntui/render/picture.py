@@ -23,17 +23,7 @@ import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 
-from .colormap import (
-    BLANK,
-    CHAR_RAMP,
-    LEVELS,
-    MARK,
-    MARK_CHAR,
-    Palette,
-    ink,
-    palette,
-    rgb_codes,
-)
+from .colormap import BLANK, CHAR_RAMP, LEVELS, MARK, MARK_CHAR, Palette, ink, palette, rgb_codes
 from .text import cell_width
 
 SCOPES = ("map", "layer", "network")

@@ -37,6 +37,7 @@ from ..core.files import atomic_write, set_aside
 NAMES = ("digits", "shapes")
 DIGIT_CLASSES = [str(d) for d in range(10)]
 SHAPE_CLASSES = ["circle", "square", "triangle", "cross", "line"]
+CLASSES = {"digits": DIGIT_CLASSES, "shapes": SHAPE_CLASSES}
 SIZES = {"digits": (32, 28), "shapes": (64, 32)}  # the first is the default
 CHANNELS = {"digits": 1, "shapes": 3}
 CACHE_VERSION = 1  # bump whenever the drawing changes, so old cache files are not used
@@ -128,7 +129,7 @@ def check_fits(net, name: str) -> int:
         want = " or ".join(f"{CHANNELS[name]}x{size}x{size}" for size in SIZES[name])
         raise CnntuiError("train_input", name=net.name, shape=shape, dataset=name, want=want)
     outputs = net.summary()[-1].output_shape
-    classes = len(DIGIT_CLASSES if name == "digits" else SHAPE_CLASSES)
+    classes = len(CLASSES[name])
     if outputs is None or len(outputs) != 1 or outputs[0] < classes:
         raise CnntuiError("train_classes", name=net.name, shape="x".join(map(str, outputs or ())), dataset=name,
                           count=classes)
@@ -164,7 +165,7 @@ def make_dataset(name: str, count: int, seed: int, size: int | None = None,
     """Draw ``count`` samples of dataset ``name`` ("digits" or "shapes") from ``seed``."""
     size = check_args(name, count, seed, size)
     pixels, labels = make_arrays(name, int(count), int(seed), size, progress)
-    classes = DIGIT_CLASSES if name == "digits" else SHAPE_CLASSES
+    classes = CLASSES[name]
     return Dataset(name, to_float(pixels), labels, list(classes), int(seed),
                    f"{name}: drew {count} samples of {pixels.shape[1]}x{size}x{size} from seed {seed}")
 
@@ -412,7 +413,7 @@ def _read_cache(path: Path, name: str, count: int, size: int) -> tuple[np.ndarra
         if isinstance(error, (FileNotFoundError, PermissionError, IsADirectoryError)):
             raise
         raise ValueError(str(error) or type(error).__name__) from None
-    expected = DIGIT_CLASSES if name == "digits" else SHAPE_CLASSES
+    expected = CLASSES[name]
     if pixels.dtype != np.uint8 or pixels.shape != (count, CHANNELS[name], size, size):
         raise ValueError(f"images are {pixels.dtype} {pixels.shape}")
     if labels.shape != (count,) or labels.dtype.kind not in "iu" \
@@ -437,7 +438,7 @@ def load_dataset(name: str, count: int, seed: int, size: int | None = None,
     count, seed = int(count), int(seed)
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     path = folder / cache_name(name, count, seed, size)
-    classes = list(DIGIT_CLASSES if name == "digits" else SHAPE_CLASSES)
+    classes = list(CLASSES[name])
     notes = []
     try:
         pixels, labels = _read_cache(path, name, count, size)

@@ -100,7 +100,7 @@ class CnntuiApp(App):
         self.set_reactive(CnntuiApp.network, network or self._last_network())
         self._settings_error_shown = False
         self.requested_concept: str | None = None  # for Learn to open when it shows
-        self.requested_layer: dict | None = None  # for Build or View: {"layer": i}
+        self.requested_layer: dict | None = None  # for Build or View: {"layer": i}; None when nothing is asked
         self.view_state: dict | None = None  # what View shows, for the quiz's hands-on tasks
         self.trained_weights: tuple[int, str] | None = None  # (id of a network spec, .npz) from Train, for View
 
@@ -208,7 +208,7 @@ class CnntuiApp(App):
             self.switch_mode("learn")
 
     def try_it(self, target: dict) -> None:
-        """Open Build or View on a preset, asking it to select one layer."""
+        """Open Build, View or Train on a preset; Build and View are asked to select the layer named."""
         if not self.load_network(target["preset"], quiet=True):
             return
         self.requested_layer = {key: value for key, value in target.items() if key not in ("mode", "preset")} or None

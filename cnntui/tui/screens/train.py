@@ -291,8 +291,7 @@ class TrainScreen(ModeScreen):
 
     def begin(self, run: Run) -> None:
         self.run = run
-        self.refresh_bindings()
-        self.redraw()
+        self.changed()
 
     def action_pause(self) -> None:
         run = self.run
@@ -357,7 +356,7 @@ class TrainScreen(ModeScreen):
                      classes=data.classes, watched=(val_set.x[0], int(val_set.y[0])))
 
     def run_experiment(self, worker, run: Run, seed: int) -> None:
-        from ...train.experiment import overfitting_experiment
+        from ...train.experiment import BODY, overfitting_experiment
         from ...train.loop import Trainer
 
         experiment = overfitting_experiment(
@@ -366,10 +365,9 @@ class TrainScreen(ModeScreen):
         for arm in experiment.arms:
             net = experiment.make_network(arm)
             trainers[arm.key] = Trainer(net, experiment.train_set, experiment.val_set, experiment.settings)
-            records = net.summary().layers
-            head = next(i for i, layer in enumerate(net.layers) if layer.type in ("flatten", "global_avg_pool"))
+            records = net.summary().layers  # the shared body first, then the arm's head
             arms[arm.key] = Arm(self.app.t(f"train.arm.{arm.key}"), sum(r.params for r in records),
-                                sum(r.params for r in records[head:]))
+                                sum(r.params for r in records[len(BODY):]))
         self.from_worker(worker, self.describe_experiment, run, len(experiment.train_set), experiment.settings.epochs)
         self.go_live(worker, run, trainers, arms, checkpoints=1)  # one point an epoch: each costs a validation pass
 
@@ -406,9 +404,7 @@ class TrainScreen(ModeScreen):
         run.live, run.arms, run.net, run.classes, run.watched = live, arms, net, classes, watched
         run.points = {key: [] for key in arms}
         run.epochs = max(trainer.settings.epochs for trainer in live.trainers.values())
-        run.state = "stopping" if run.state == "stopping" else "running"
-        if run.state == "stopping":
-            live.stop()
+        run.state = "running"
         self.changed()
 
     def describe_experiment(self, run: Run, train: int, epochs: int) -> None:
@@ -432,7 +428,6 @@ class TrainScreen(ModeScreen):
             run.state = "done" if completed else "stopped"
             self.changed()
             self.app.notify(self.app.t(f"train.{run.state}"), timeout=4)
-
 
     def failed(self, run: Run, reason: str) -> None:
         if self.current(run):
@@ -517,8 +512,10 @@ class TrainScreen(ModeScreen):
         self.query_one("#train-status", Line).content = self.status_text()
 
     def side_content(self) -> Content:
+        from ...train.datasets import CHANNELS
+
         t, plan, run = self.app.t, self.plan, self.run
-        channels = 1 if plan.dataset == "digits" else 3
+        channels = CHANNELS[plan.dataset]
         rows = [
             (t("train.side.network"), plan.name, "n"),
             (t("train.side.dataset"), f"{plan.dataset} {channels}x{plan.size}x{plan.size}", "d"),
