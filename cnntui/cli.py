@@ -159,6 +159,8 @@ def build_parser() -> Parser:
     render.add_argument("--channel", type=channel_index, metavar="C", help="one channel (default: all, as a grid)")
     render.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS,
                         help="a character ramp instead of block characters (coloured when colours are on)")
+    render.add_argument("--unicode", action="store_true", default=argparse.SUPPRESS,
+                        help="block characters even when the locale (LC_ALL, LC_CTYPE, LANG) is not UTF-8")
     render.add_argument("--colors", choices=("auto", *COLOR_MODES), default=argparse.SUPPRESS,
                         help="colour mode (default auto: from COLORTERM/TERM; NO_COLOR means none)")
     render.add_argument("--cmap", choices=("auto", *CMAP_NAMES), default="auto",
@@ -220,7 +222,10 @@ def add_app_options(parser: argparse.ArgumentParser, top_level: bool) -> None:
     group.add_argument("--colors", choices=("auto", "truecolor", "256", "16", "none"), default=default,
                        help="colour mode (default: saved setting, else auto: from COLORTERM/TERM; NO_COLOR means none)")
     group.add_argument("--ascii", action="store_true", default=False if top_level else argparse.SUPPRESS,
-                       help="draw with ASCII only, for terminals that cannot show block characters")
+                       help="draw with ASCII only, for terminals that cannot show block characters "
+                            "(the default when the locale, from LC_ALL, LC_CTYPE or LANG, is not UTF-8)")
+    group.add_argument("--unicode", action="store_true", default=False if top_level else argparse.SUPPRESS,
+                       help="draw block and line characters even when the locale is not UTF-8")
 
 
 def question_count(text: str) -> int:
@@ -240,7 +245,8 @@ def add_worksheet_options(parser: argparse.ArgumentParser) -> None:
                             "computed ones carry the network, layer and quantity they are about")
     group.add_argument("--seed", type=seed, metavar="S",
                        help="which questions (default 0): the same seed prints the same worksheet")
-    group.add_argument("--topic", metavar="T", help="only questions on this topic, e.g. padding")
+    group.add_argument("--topic", metavar="T", action="append",
+                       help="only questions on this topic, e.g. padding; repeat it for several topics")
     parser.set_defaults(run=run_quiz)
 
 
@@ -259,9 +265,16 @@ def run_app(args) -> int:
     from .tui.app import CnntuiApp
     colors = None if args.colors in (None, "auto") else args.colors
     app = CnntuiApp(getattr(args, "mode", "learn"), network, language=args.lang, colors=colors,
-                    ascii_only=True if args.ascii else None)
+                    ascii_only=ascii_choice(args))
     app.run()
     return app.return_code or 0
+
+
+def ascii_choice(args) -> bool | None:
+    """True for --ascii, False for --unicode, None to decide from the output and the locale."""
+    if args.ascii and args.unicode:
+        raise UsageError("--ascii and --unicode contradict each other; give one of them")
+    return True if args.ascii else False if args.unicode else None
 
 
 # -- quiz worksheets -------------------------------------------------------------
@@ -288,7 +301,8 @@ def run_quiz(args) -> int:
     seed_value = args.seed or 0
     questions = pick_questions(count, seed_value, args.topic)
     if len(questions) < count:
-        where = f" on topic '{args.topic}'" if args.topic else ""
+        named = ", ".join(f"'{topic}'" for topic in args.topic or ())
+        where = f" on {'topics' if len(args.topic) > 1 else 'topic'} {named}" if args.topic else ""
         say(f"there are only {len(questions)} different questions{where}; printing them all")
     if args.json:
         print(json.dumps([q.to_json() for q in questions], ensure_ascii=False, indent=2))
@@ -468,16 +482,16 @@ def run_render(args) -> int:
     from .core import Network
     from .render import features
     from .render.picture import to_ansi
-    from .render.terminal import detect_color_mode, encoding_is_unicode
+    from .render.terminal import detect_color_mode
 
+    mode = detect_color_mode(os.environ) if args.colors in (None, "auto") else args.colors
+    ramp = draws_ramp(args, mode)
     net = Network.load(args.net)
     shape = check_layer_and_channel(net, args.layer, args.channel)
     x = render_input(args, net)
     choose_weights(net, args)
     outputs = net.forward(x)
 
-    mode = detect_color_mode(os.environ) if args.colors in (None, "auto") else args.colors
-    ramp = bool(args.ascii) or mode == "none" or not encoding_is_unicode(sys.stdout.encoding)
     columns = args.width or min(shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns, DEFAULT_WIDTH)
     colours = features.colouring(x, outputs, args.layer, args.channel, cmap=args.cmap, scope=args.scale)
     rows = features.render_layer(x, outputs, args.layer, args.channel, mode=mode, cmap=colours.cmap,
@@ -491,6 +505,20 @@ def run_render(args) -> int:
         write_render_png(args, features.layer_maps(x, outputs, args.layer), colours, columns)
     sys.stdout.write(to_ansi(rows))
     return 0
+
+
+def draws_ramp(args, mode: str) -> bool:
+    """The character ramp for --ascii and without colour, blocks for --unicode; otherwise the ramp
+    when the output or the locale is not UTF-8 (and a line on stderr says so)."""
+    from .render.terminal import encoding_is_unicode, non_unicode_locale
+
+    choice = ascii_choice(args)
+    if mode == "none" or choice is not None:
+        return mode == "none" or choice
+    locale = non_unicode_locale(os.environ)
+    if locale:
+        say(f"drawing a character ramp: the locale ({locale}) is not UTF-8; --unicode draws block characters")
+    return locale is not None or not encoding_is_unicode(sys.stdout.encoding)
 
 
 def write_render_png(args, maps, colours, columns: int) -> None:

@@ -158,6 +158,32 @@ async def test_key_bar_lists_keys_in_the_current_language(tmp_path):
         assert app.screen.query_one(KeyBar).render().cell_length <= 80
 
 
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_key_bar_always_fits_and_keeps_help_and_quit(tmp_path, size, language):
+    app = make_app(tmp_path, language=language)
+    help_key, quit_key = f"? {app.t('key.help')}", f"q {app.t('key.quit')}"
+    async with app.run_test(size=size) as pilot:
+        for mode_key in ("1", "2", "3", "4", "5", "2"):
+            await pilot.press("escape")
+            await pilot.press(mode_key)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await check_key_bar(app, size[0], help_key, quit_key)
+        await pilot.press("e")  # Build's layer form: a text field has focus
+        await pilot.pause()
+        assert isinstance(app.screen.focused, Input)
+        # q and ? would type into the field, so the bar names the keys that still work there.
+        await check_key_bar(app, size[0], f"F1 {app.t('key.help')}", f"^q {app.t('key.quit')}")
+
+
+async def check_key_bar(app, width: int, *needed: str) -> None:
+    bar = app.screen.query_one(KeyBar)
+    keys = bar_text(app, KeyBar)
+    assert bar.render().cell_length <= width, (app.current_mode, keys)
+    assert all(key in keys for key in needed), (app.current_mode, keys)
+
+
 # -- language, colours, help ----------------------------------------------------
 
 async def test_language_toggles_every_visible_word_and_is_saved(tmp_path):
@@ -222,7 +248,7 @@ async def test_help_explains_keys_and_colour_mode(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        text = app.screen.body()
+        text = app.screen.colors()
         assert "16 colours" in text and "from --colors" in text and "SendEnv COLORTERM" in text
         assert str(tmp_path / "settings.json") in text
         await pilot.press("escape")

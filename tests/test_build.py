@@ -11,7 +11,8 @@ from textual.widgets import DataTable, Static
 from cnntui.core import Network, analyze, preset_names
 from cnntui.core.export import to_keras, to_pytorch
 from cnntui.core.textform import TextFormError, format_text, parse
-from cnntui.tui.screens.build import BuildScreen, field_value, share_bar
+from cnntui.tui.screens.build import BuildScreen
+from cnntui.tui.screens.build_text import BUILD_ORDER, field_value, pack_text_form, share_bar
 from cnntui.tui.screens.dialogs import ChoiceDialog, ConfirmDialog, PromptDialog
 from cnntui.tui.widgets.table import LayerTable
 from test_app import make_app
@@ -47,12 +48,13 @@ async def type_into_field(pilot, name: str, text: str) -> None:
 
 
 async def add_layer(pilot, kind: str, fields: dict[str, str]) -> None:
+    """Add ``kind`` as a learner would: type its name to narrow the list, Enter takes the first match."""
     from cnntui.core import LAYER_TYPES
 
     await pilot.press("a")
     await pilot.pause()
     assert isinstance(pilot.app.screen, ChoiceDialog)
-    await pilot.press(*["down"] * list(LAYER_TYPES).index(kind), "enter")
+    await pilot.press(*kind, "enter")
     await pilot.pause(0.2)
     for name, text in fields.items():
         await type_into_field(pilot, name, text)
@@ -217,6 +219,10 @@ async def test_text_form_dialog_points_at_the_bad_token_and_applies(tmp_path):
         await pilot.pause()
         assert table_rows(screen)[5][2] == "10"
         assert app.network.spec["layers"][0] == {"type": "conv2d", "out_channels": 6, "kernel_size": 5, "padding": 2}
+        # the text form says nothing of the details: they stay; the old weights do not fit the new layers
+        spec = app.network.spec
+        assert spec["name"] == "lenet5" and spec["classes"][9] == "9" and spec["description"].startswith("LeNet")
+        assert "weights" not in spec
 
 
 async def test_compare_highlights_the_parameters_gap_saves(tmp_path):
@@ -291,3 +297,261 @@ def test_field_values_and_bars():
     assert field_value("bool", "no") is False and field_value("number", "0.2") == 0.2
     assert field_value("pair", "2.5") == "2.5"  # left as text so the engine reports it
     assert share_bar(0.5, ascii_only=True) == "###" and share_bar(1.0, ascii_only=False) == "██████"
+    assert field_value("bool", "否") is False and field_value("bool", "y") is True  # as the Chinese hint says
+
+
+# -- reaching everything at 80x24, the dialogs, the network's details ----------------------
+
+async def until(pilot, condition, timeout: float = 10.0) -> None:
+    import time
+
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < timeout, "timed out"
+        await pilot.pause(0.02)
+
+
+def inside_screen(app, widget) -> bool:
+    region = widget.region
+    return region.height > 0 and region.y >= 0 and region.bottom <= app.size.height
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_export_dialog_keeps_its_key_line_and_scrolls_the_code_both_ways(tmp_path, size):
+    app = make_app(tmp_path, mode="build")
+    async with app.run_test(size=size) as pilot:
+        await start(pilot, app)
+        await pilot.press("E")
+        await until(pilot, lambda: app.screen.query(".dialog-code"))
+        code = app.screen.query_one(".dialog-code")
+        await until(pilot, lambda: code.max_scroll_y > 0)
+        assert inside_screen(app, app.screen.query_one(".dialog-hint")), "the key line is always shown"
+        assert "PageUp/PageDown" in str(app.screen.query_one(".dialog-hint").render())
+        assert code.max_scroll_x > 0, "long lines scroll sideways"
+        await pilot.press("end")
+        await until(pilot, lambda: code.scroll_y == code.max_scroll_y)
+        await pilot.press("right", "right", "right")
+        await until(pilot, lambda: code.scroll_x > 0)
+        assert inside_screen(app, app.screen.query_one(".dialog-hint"))
+        await pilot.press("k")  # Keras is longer still, and scrolls the same way
+        await pilot.press("pageup")
+        await until(pilot, lambda: code.scroll_y < code.max_scroll_y)
+
+
+def test_the_exported_loading_comment_names_the_networks_own_weights():
+    from cnntui.core.assets import find_network, read_json
+
+    lenet5 = to_pytorch(read_json(find_network("lenet5")))  # its "weights" is ../weights/lenet5-digits.npz
+    assert "np.load('lenet5-digits.npz')" in lenet5 and "W.npz" not in lenet5
+    plain = to_pytorch(read_json(find_network("mlp")))  # no weights of its own
+    assert "np.load('W.npz')" in plain and "--save-weights W.npz" in plain
+
+
+def preset_json_descriptions() -> dict[str, str]:
+    from cnntui.core.assets import find_network, read_json
+
+    return {name: read_json(find_network(name))["description"] for name in preset_names()}
+
+
+def test_every_preset_description_is_in_both_languages_and_english_matches_the_file():
+    from cnntui.content import catalog
+
+    english, chinese = catalog("en"), catalog("zh")
+    for name, description in preset_json_descriptions().items():
+        assert english[f"preset.description.{name}"] == description
+        assert any("\u4e00" <= char <= "\u9fff" for char in chinese[f"preset.description.{name}"]), name
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+async def test_the_preset_dialog_shows_the_highlighted_description_whole(tmp_path, language):
+    from cnntui.content import catalog
+
+    app = make_app(tmp_path, mode="build", language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot, app)
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        details = app.screen.query_one(".dialog-details", Static)
+        for presses, name in ((0, "alexnet"), (1, "lenet5")):
+            await pilot.press(*["down"] * presses)
+            await pilot.pause()
+            expected = catalog(language)[f"preset.description.{name}"]
+            assert str(details.render()).replace("\n", "").replace(" ", "") == expected.replace(" ", "")
+            assert details.region.height >= 3 and inside_screen(app, details), "wrapped over several lines"
+        assert inside_screen(app, app.screen.query_one(".dialog-hint"))
+        await pilot.press("enter")
+        await until(pilot, lambda: app.network.name == "lenet5")
+
+
+async def test_the_add_layer_list_is_in_build_order_and_narrows_as_you_type(tmp_path):
+    app = make_app(tmp_path, mode="build")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app)
+        await pilot.press("n", "a")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        options = app.screen.query_one("OptionList")
+
+        def ids():
+            return [options.get_option_at_index(i).id for i in range(options.option_count)]
+
+        assert ids() == list(BUILD_ORDER) and ids()[0] == "conv2d"
+        assert app.focused is app.screen.query_one(".dialog-filter"), "typing goes to the filter"
+        await pilot.press(*"pool")
+        await until(pilot, lambda: ids() == ["maxpool2d", "avgpool2d", "global_avg_pool"])
+        await pilot.press(*" avg")
+        await until(pilot, lambda: ids() == ["avgpool2d", "global_avg_pool"])
+        await pilot.press("down", "up", "down")  # the arrows move the choice while typing goes on in the filter
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.spec_layers())
+        assert screen.spec_layers()[0]["type"] == "global_avg_pool"
+        await pilot.press("a", *"nothing like it", "enter")  # no match: Enter adds nothing
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog) and app.screen.query_one("OptionList").option_count == 0
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+        assert len(screen.spec_layers()) == 1
+
+
+def text_line(screen) -> list[str]:
+    return screen.query_one("#build-text").text.plain.splitlines()
+
+
+async def test_the_text_line_wraps_between_layers_and_scrolls_when_long(tmp_path):
+    app = make_app(tmp_path, mode="build")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app)
+        panel = screen.query_one("#build-text")
+        whole = format_text(app.network.spec)
+        lines = text_line(screen)
+        assert len(lines) == 2 and " ".join(lines) == whole  # lenet5 fits in two rows at 80 columns
+        assert all(len(line) <= panel.content_region.width for line in lines)
+        assert all(line.endswith(" |") for line in lines[:-1]), "a line breaks between two layers"
+        app.load_network("vgg16")
+        await until(pilot, lambda: " ".join(text_line(screen)) == format_text(app.network.spec))
+        await until(pilot, lambda: panel.max_scroll_y > 0)
+        assert panel.region.height == 2
+        await pilot.press("shift+tab")  # from the table up to the text line
+        assert app.focused is panel
+        await pilot.press("down")
+        await until(pilot, lambda: panel.scroll_y == 1)
+        await pilot.press("pagedown", "pagedown", "pagedown")
+        await until(pilot, lambda: panel.scroll_y == panel.max_scroll_y)
+
+
+def test_the_text_form_is_packed_without_splitting_a_layer():
+    text = "in 1x32x32 | conv 6 k5 | relu | avgpool 2 | linear 10"
+    assert pack_text_form(text, 30) == ["in 1x32x32 | conv 6 k5 |", "relu | avgpool 2 | linear 10"]
+    assert pack_text_form(text, 200) == [text]
+    assert pack_text_form("in 1x28x28", 5) == ["in 1x28x28"]  # too long for any line: a line of its own
+
+
+async def test_the_fully_connected_comparison_can_be_scrolled_to(tmp_path):
+    app = make_app(tmp_path, mode="build")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app)
+        await pilot.press("down")  # conv 0: formulas, then the comparison with a fully connected layer
+        panel = screen.query_one("#build-derivation")
+        await until(pilot, lambda: "weight sharing" in side_text(screen) and panel.max_scroll_y > 0)
+        await pilot.press("tab")
+        assert app.focused is panel
+        await pilot.press("pagedown")
+        await until(pilot, lambda: panel.scroll_y == panel.max_scroll_y)
+        shown = [panel.render_line(y).text for y in range(panel.size.height)]
+        assert any("weight sharing" in line for line in shown), shown
+
+
+async def test_name_description_and_classes_are_edited_and_undone(tmp_path):
+    app = make_app(tmp_path, mode="build")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app)
+        await pilot.press("d")
+        await until(pilot, lambda: app.focused is not None and app.focused.id == "field-name")
+        assert app.focused.value == "lenet5"
+        await type_into_field(pilot, "name", "[bold red]x")
+        await type_into_field(pilot, "description", "my first CNN")
+        await type_into_field(pilot, "classes", "zero, one,two")
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.editing is None)
+        spec = app.network.spec
+        assert (spec["name"], spec["description"]) == ("[bold red]x", "my first CNN")
+        assert spec["classes"] == ["zero", "one", "two"]
+        assert app.network.name == "[bold red]x"
+        assert "1 problem" in str(screen.query_one("#build-totals").content)  # 10 outputs, 3 class names
+        assert "[bold red]x" in str(screen.query_one("TopBar").render())
+        await pilot.press("d")  # the form shows the markup-like name as typed
+        await until(pilot, lambda: app.focused is not None and app.focused.id == "field-name")
+        assert app.focused.value == "[bold red]x"
+        await pilot.press("escape")
+        await pilot.press("u")  # the whole form session is one undo step
+        await until(pilot, lambda: app.network.spec.get("name") == "lenet5")
+        assert "classes" in app.network.spec and app.network.spec["classes"][0] == "0"
+        assert "my first CNN" not in json.dumps(app.network.spec)
+
+
+async def test_saving_an_untitled_network_names_it_after_the_file(tmp_path):
+    target = tmp_path / "mylenet.json"
+    app = make_app(tmp_path, mode="build")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app)
+        await pilot.press("n", "s")
+        await until(pilot, lambda: isinstance(app.screen, PromptDialog))
+        assert app.screen.query_one("Input").value == "untitled.json"
+        app.screen.query_one("Input").value = str(target)
+        await pilot.press("enter")
+        await until(pilot, target.exists)
+        assert json.loads(target.read_text())["name"] == "mylenet"
+        assert app.network.name == "mylenet"
+        await pilot.press("u")  # naming it is an edit like any other
+        await until(pilot, lambda: app.network.spec.get("name") == "untitled")
+        assert screen.future
+
+
+async def test_chinese_form_labels_and_yes_no(tmp_path):
+    app = make_app(tmp_path, mode="build", language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app)
+        await pilot.press("down", "e")  # conv 0
+        await until(pilot, lambda: screen.query(".form-label"))
+        labels = [str(label.render()) for label in screen.query(".form-label")]
+        assert "步幅 stride" in labels and "偏置 bias" in labels
+        bias = screen.query_one("#field-bias")
+        assert bias.placeholder == "是/否 (y/n)"
+        await type_into_field(pilot, "bias", "否")
+        await until(pilot, lambda: app.network.spec["layers"][0].get("bias") is False)
+        await pilot.press("escape", "e")
+        await until(pilot, lambda: screen.query("#field-bias"))
+        assert screen.query_one("#field-bias").value == "否"
+
+
+async def test_markup_like_text_shows_as_typed_in_builds_dialogs(tmp_path):
+    app = make_app(tmp_path, mode="build")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await start(pilot, app)
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, PromptDialog))
+        hint = str(app.screen.query_one(".dialog-hint").render())
+        assert "[sS]" in hint and "[nobias]" in hint and "[SLOPE]" in hint  # the grammar, not markup
+        await pilot.press("escape")
+        screen.change({**screen.edited_copy(), "name": "[bold red]x"})
+        await pilot.press("M")
+        screen.change({**screen.edited_copy(), "name": "[i]y"})
+        await pilot.press("m")
+        table = screen.query_one("#build-compare", DataTable)
+        await until(pilot, lambda: table.display and table.columns)
+        labels = [str(column.label) for column in table.columns.values()]
+        assert labels[1].startswith("[bold red]x:") and labels[4].startswith("[i]y:")
+        assert any("[bold red]x" in n.message for n in app._notifications)  # "Pinned [bold red]x."
+
+
+async def test_help_opens_at_the_section_of_the_mode_it_is_called_from(tmp_path):
+    for mode in ("build", "train"):
+        app = make_app(tmp_path, mode=mode)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause(0.2)
+            await pilot.press("question_mark")
+            await until(pilot, lambda: getattr(app.screen, "ready", False))
+            scroll = app.screen.query_one("#help")
+            section = app.screen.query_one(f"#help-{mode}")
+            assert scroll.scroll_y > 0
+            top = section.region.y - section.styles.margin.top
+            assert top == scroll.content_region.y, "the mode's section starts at the top"

@@ -4,8 +4,12 @@ out from the formulas, not copied from the engine."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 import tracemalloc
+from pathlib import Path
 
 import pytest
 
@@ -364,6 +368,31 @@ def test_unknown_layer_type_suggestion():
     e = spec_error({"input": [1, 8, 8], "layers": [{"type": "relu"}, {"type": "conv2", "out_channels": 2}]})
     assert e.index == 1
     assert "conv2" in str(e) and "did you mean 'conv2d'" in str(e)
+
+
+@pytest.mark.parametrize(("alias", "meant"), [
+    ("gap", "global_avg_pool"), ("GlobalAveragePooling2D", "global_avg_pool"),
+    ("global_avg_pooling", "global_avg_pool"), ("AdaptiveAvgPool2d", "global_avg_pool"),
+    ("fc", "linear"), ("Dense", "linear"), ("fully-connected", "linear"),
+    ("conv", "conv2d"), ("Conv2D", "conv2d"), ("maxpool", "maxpool2d"), ("MaxPooling2D", "maxpool2d"),
+    ("avgpool", "avgpool2d"), ("AveragePooling2D", "avgpool2d"), ("LeakyReLU", "leaky_relu"),
+])
+def test_other_names_for_a_layer_type_are_suggested_not_accepted(alias, meant):
+    e = spec_error({"input": [1, 8, 8], "layers": [{"type": "relu"}, {"type": alias}]})
+    assert e.index == 1 and f"unknown layer type '{alias}' (did you mean '{meant}'?)" in str(e)
+
+
+def test_a_gap_layer_in_a_file_is_one_error_line_naming_global_avg_pool(tmp_path):
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps({"input": [3, 32, 32], "layers": [
+        {"type": "conv2d", "out_channels": 4, "kernel_size": 3}, {"type": "gap"},
+        {"type": "linear", "out_features": 2}]}), encoding="utf-8")
+    result = subprocess.run([str(Path(sys.executable).with_name("cnntui")), "summary", str(path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "cnntui: error: layer 1 gap: unknown layer type 'gap' (did you mean 'global_avg_pool'?); known types: "
+        "relu, leaky_relu, sigmoid, tanh, softmax, conv2d, flatten, global_avg_pool, linear, maxpool2d, avgpool2d"]
 
 
 def test_unknown_field_suggestion():

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
+from textual.color import Color
+from textual.css.stylesheet import Stylesheet
 from textual.widgets import Input, Markdown, OptionList
 
 from cnntui.learn.diagrams import neuron_diagram
@@ -12,7 +15,9 @@ from cnntui.learn.placeholders import ExampleError, evaluate, fill, format_numbe
 from cnntui.learn.pages import KINDS, LINK, load_pages, search
 from cnntui.learn.render import Renderer, problems
 from cnntui.render.plot import plot_curve
+from cnntui.render.text import cell_width
 from cnntui.tui.screens.learn import LearnScreen
+from cnntui.tui.widgets.chrome import KeyBar, TopBar
 from cnntui.tui.widgets.links import LinkBar
 from test_app import make_app
 
@@ -188,8 +193,11 @@ async def test_every_try_it_opens_its_mode_with_its_preset(tmp_path, page_id):
         await pilot.pause()
         assert app.current_mode == target["mode"]
         assert app.network.source == target["preset"]
-        if target["mode"] == "build":  # Build selects the layer the page is about
-            await pilot.pause(0.2)
+        if target["mode"] == "build":  # Build selects the layer the page is about, once its table is filled
+            for _ in range(200):
+                await pilot.pause(0.05)
+                if app.screen.selected_index() == target["layer"]:
+                    break
             assert app.screen.selected_index() == target["layer"]
         elif target["mode"] == "train":  # Train is set up to train that network
             assert app.screen.plan.name == target["preset"]
@@ -212,3 +220,102 @@ async def test_palette_opens_any_concept_and_language_rerenders(tmp_path):
         await pilot.press("l")
         await wait_for_page(pilot, app, "dilation", "zh")
         assert "膨胀" in screen.query_one("#learn-list", OptionList).get_option("dilation").prompt
+
+
+# -- start-up: Learn is the first mode, so its first frame is the app's ------------------
+
+async def test_starting_and_first_visits_to_modes_parse_the_stylesheets_once(tmp_path, monkeypatch):
+    # A full re-parse of app.tcss costs about 10 ms; Textual did three before the first frame.
+    reparses = []
+    reparse = Stylesheet.reparse
+    monkeypatch.setattr(Stylesheet, "reparse", lambda self: reparses.append(self) or reparse(self))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_page(pilot, app, "start")
+        await pilot.press("4")
+        assert app.current_mode == "quiz"
+        assert reparses == []
+        app.theme = "textual-light"  # a change of theme still re-parses and reaches every screen
+        await pilot.pause()
+        assert reparses
+        assert app.screen.query_one(TopBar).styles.background == Color.parse(app.current_theme.panel)
+
+
+@pytest.mark.parametrize("theme", ["cnntui", "textual-light"])
+async def test_the_saved_theme_colours_the_first_frame(tmp_path, theme):
+    (tmp_path / "settings.json").write_text(json.dumps({"theme": theme}), encoding="utf-8")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_page(pilot, app, "start")
+        assert app.current_theme.name == theme
+        assert app.has_class(f"-theme-{theme}") and app.has_class("-light-mode") != app.current_theme.dark
+        assert app.screen.query_one(TopBar).styles.background == Color.parse(app.current_theme.panel)
+
+
+@pytest.mark.parametrize(("language", "labels"), [("en", ["/ Search", "b Back", "Tab List/page"]),
+                                                  ("zh", ["/ 搜索", "b 返回", "Tab 列表/正文"])])
+async def test_key_bar_names_search_back_and_tab(tmp_path, language, labels):
+    app = make_app(tmp_path, language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_page(pilot, app, "start", language)
+        bar = str(app.screen.query_one(KeyBar).render())
+        assert all(label in bar for label in labels), bar
+        assert cell_width(bar.rstrip()) <= 80 and bar.rstrip().endswith(app.t("key.quit"))
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_the_search_placeholder_fits_its_field(tmp_path, language, size):
+    app = make_app(tmp_path, language=language)
+    async with app.run_test(size=size) as pilot:
+        await wait_for_page(pilot, app, "start", language)
+        field = app.screen.query_one("#learn-search", Input)
+        # the cursor takes the last column
+        assert cell_width(field.placeholder) < field.content_region.width, field.placeholder
+
+
+async def test_page_down_after_a_search_scrolls_the_page_not_the_results(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_for_page(pilot, app, "start")
+        await pilot.press("slash", *"pool")
+        listing = screen.query_one("#learn-list", OptionList)
+        results = [option.id for option in listing.options if option.id]
+        assert len(results) > 3
+        scroll = screen.query_one("#learn-scroll")
+        await pilot.press("pagedown")  # from the search field
+        await pilot.wait_for_scheduled_animations()
+        assert scroll.scroll_y > 0
+        await pilot.press("enter")
+        await wait_for_page(pilot, app, results[0])
+        assert app.focused is listing and scroll.scroll_y == 0
+        await pilot.press("pagedown")
+        await pilot.wait_for_scheduled_animations()
+        assert scroll.scroll_y > 0 and listing.highlighted == listing.get_option_index(results[0])
+        assert screen.page_id == results[0]
+        down = scroll.scroll_y
+        await pilot.press("pageup")
+        await pilot.wait_for_scheduled_animations()
+        assert scroll.scroll_y < down
+        await pilot.press("tab")  # from the list to the page, as the key bar says
+        assert app.focused is scroll
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+async def test_a_long_title_in_the_list_wraps_under_itself(tmp_path, language):
+    app = make_app(tmp_path, language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if isinstance(app.screen, LearnScreen) and app.screen.query("#learn-list") \
+                    and app.screen.query_one("#learn-list", OptionList).option_count:
+                break
+        listing = app.screen.query_one("#learn-list", OptionList)
+        prompts = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)
+                   if listing.get_option_at_index(i).id]
+        wrapped = [prompt for prompt in prompts if "\n" in prompt]
+        assert wrapped, "no title is long enough to wrap: the test no longer tests anything"
+        for prompt in prompts:
+            first, *rest = prompt.split("\n")
+            assert first.startswith("  ") and all(line.startswith("    ") for line in rest), prompt
+            assert all(cell_width(line) < listing.content_region.width for line in [first, *rest]), prompt

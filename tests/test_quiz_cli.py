@@ -254,7 +254,7 @@ def test_json_with_print_sets_the_count_and_topic_filters():
     data = json.loads(quiz("--json", "--print", 7, "--topic", "padding", "--seed", 2).stdout)
     assert len(data) == 7 and {item["topic"] for item in data} == {"padding"}
     text = quiz("--print", 6, "--topic", "receptive-field", "--lang", "en")
-    assert text.returncode == 0 and text.stdout.count("[receptive-field, level") == 6
+    assert text.returncode == 0 and text.stdout.count("[Receptive field, level") == 6
     assert len(json.loads(quiz("--json", "--print", 1).stdout)) == 1
 
 
@@ -270,6 +270,8 @@ def test_a_small_topic_says_on_stderr_that_it_prints_what_there_is():
 @pytest.mark.parametrize(("args", "fragments"), [
     (["--print", 5, "--topic", "paddin"], ["unknown topic 'paddin'", "did you mean 'padding'", "receptive-field"]),
     (["--json", "--topic", "nonsense"], ["unknown topic 'nonsense'", "topics: "]),
+    (["--print", 3, "--topic", "pooling", "--topic", "nonsense"],
+     ["unknown topic 'nonsense'", "padding, parameter, pooling"]),
     (["--print", 0], ["the number of questions must be 1 to 200, got 0"]),
     (["--print", 201], ["1 to 200, got 201"]),
     (["--print", "five"], ["'five' is not a number of questions"]),
@@ -298,3 +300,35 @@ def test_help_documents_the_worksheet_options():
     assert result.returncode == 0
     for option in ("--print N", "--json", "--seed S", "--topic T", "--lang"):
         assert option in result.stdout
+
+
+@pytest.mark.parametrize("output", ["--json", "--print"])
+def test_several_topics_each_give_questions(output):
+    args = ("--json", "--print", 12) if output == "--json" else ("--print", 12, "--lang", "en")
+    result = quiz(*args, "--topic", "pooling", "--topic", "padding", "--seed", 3)
+    assert result.returncode == 0, result.stderr
+    if output == "--json":
+        assert {item["topic"] for item in json.loads(result.stdout)} == {"pooling", "padding"}
+    else:
+        assert "[Pooling, level" in result.stdout and "[Padding, level" in result.stdout
+
+
+def test_pick_questions_takes_several_topics():
+    questions = pick_questions(20, 1, ["receptive-field", "gap"])
+    assert {q.topic for q in questions} == {"receptive-field", "gap"}
+    assert [q.id for q in pick_questions(20, 1, "gap")] == [q.id for q in pick_questions(20, 1, ["gap"])]
+
+
+def test_chinese_worksheet_names_topics_and_works_receptive_fields_in_chinese():
+    questions = pick_questions(40, 5)
+    text = worksheet_text(questions, "zh")
+    heads = re.findall(r"^\d+\. \[([^，\]]+)，难度 \d\]", text, re.MULTILINE)
+    assert len(heads) == len(questions)
+    assert all(CJK.search(head) for head in heads), heads  # a Chinese topic name, not the English id
+    from cnntui.quiz.generate import generate
+
+    for level in (1, 2, 3):
+        explanation = generate("receptive_field", level, 7).explanation
+        assert "RF =" in explanation["en"] and "jump =" in explanation["en"]
+        assert "感受野 =" in explanation["zh"] and "跳距 =" in explanation["zh"]
+        assert "RF" not in explanation["zh"] and "jump" not in explanation["zh"]

@@ -92,3 +92,44 @@ def test_a_whole_number_answer_in_number_form_accepts_its_integer():
     assert mark(question("number", 3), "3").correct
     assert mark(question("number", 3), "3.0").correct
     assert not mark(question("number", 3), "3.5").correct
+
+
+def choices(*texts: str, answer: int = 0) -> Question:
+    options = [{"text": {"en": text, "zh": f"选项{text}"}, "why": WORDS} for text in texts]
+    return Question("test:options", "topic", "choice", "choice", WORDS, answer, WORDS, "kernel", options=options)
+
+
+SHAPES = choices("16x30x30", "16x32x32", "3x32x32", "48x32x32", answer=1)
+WORDY = choices("ReLU", "Sigmoid", "Tanh", answer=2)
+COUNTS = choices("14,400 neurons, each with its own weights", "14,400 neurons, but only 16 weight sets",
+                 "900 neurons, one per position")
+WINDOWS = choices("12", "3", "6", answer=1)
+
+
+@pytest.mark.parametrize(("q", "text", "value"), [
+    (SHAPES, "16x32x32", 1), (SHAPES, " 16 X 32 x 32 ", 1), (SHAPES, "16×32×32", 1), (SHAPES, "48x32x32.", 3),
+    (WORDY, "tanh", 2), (WORDY, "  SIGMOID ", 1), (WORDY, "c", 2),
+    (COUNTS, "900", 2), (COUNTS, "900 neurons, one per position", 2),
+    (COUNTS, "14,400 NEURONS, but only 16 weight sets", 1), (COUNTS, "14400neurons,eachwithitsownweights", 0),
+    (WINDOWS, "3", 1), (WINDOWS, "12", 0), (WINDOWS, "6.0", 2),  # a value, not the option's position
+    (WORDY, "选项tanh", 2), (SHAPES, "选项16x30x30", 0),  # the other language's text works too
+])
+def test_a_choice_may_be_answered_by_its_text_or_value(q, text, value):
+    assert read_answer(q, text) == value
+
+
+def test_a_text_that_fits_two_options_is_refused_as_ambiguous():
+    from cnntui.quiz.grading import Ambiguous
+
+    with pytest.raises(Ambiguous) as caught:
+        read_answer(COUNTS, "14,400")
+    assert caught.value.letters == "ab" and caught.value.form == "choice"
+    assert isinstance(caught.value, Unreadable)  # so nothing is marked
+
+
+@pytest.mark.parametrize(("q", "text"), [
+    (SHAPES, "16x32"), (SHAPES, "32x32x16"), (WORDY, "tan"), (WORDY, "4"), (WINDOWS, "2"), (COUNTS, "14"),
+])
+def test_a_text_that_is_no_option_is_unreadable(q, text):
+    with pytest.raises(Unreadable):
+        read_answer(q, text)

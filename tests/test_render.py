@@ -43,6 +43,7 @@ from cnntui.render.colormap import (
     MARK_256,
     MARK_RGB,
     RAMPS_16,
+    char_ramp,
     cmap_rgb,
     nearest_256,
     palette,
@@ -276,9 +277,9 @@ def test_the_character_ramp_decodes_to_each_cells_level_range(values, cmap, colo
     means = (levels[0::2] + lower) // 2
     assert not decoded.wasted
     for cells, row in zip(decoded.lines, means):
-        assert "".join(cell.char for cell in cells).strip(CHAR_RAMP) == ""
+        assert "".join(cell.char for cell in cells).strip(char_ramp(cmap)) == ""
         for cell, mean in zip(cells, row):
-            low, high = ramp_level(cell.char)
+            low, high = ramp_level(cell.char, cmap)
             assert low <= mean <= high
             assert cell.bg is None
             if cell.char != " ":
@@ -286,10 +287,37 @@ def test_the_character_ramp_decodes_to_each_cells_level_range(values, cmap, colo
     assert all(state == (None, None) for state in decoded.end_states)
 
 
-def test_the_ramp_covers_all_levels_in_order():
-    ranges = [ramp_level(char) for char in CHAR_RAMP]
+@pytest.mark.parametrize("cmap", CMAPS)
+def test_the_ramp_covers_all_levels_in_order(cmap):
+    ranges = [ramp_level(char, cmap) for char in char_ramp(cmap)]
     assert ranges[0][0] == 0 and ranges[-1][1] == LEVELS - 1
     assert all(a[1] + 1 == b[0] for a, b in itertools.pairwise(ranges))
+
+
+@pytest.mark.parametrize("mode", ["none", *MODES])
+def test_zero_on_a_signed_map_is_blank_and_the_sign_shows_without_colour(mode):
+    cells = np.array([[0, -2, -0.8, 0], [0.8, 2, 0, 0.1]], dtype=np.float32)  # -2..2: 0.1 is near zero
+    values = cells.repeat(2, axis=0)  # both pixels of a cell alike: a ramp cell shows their mean
+    rows = ["".join(cell.char for cell in line) for line in decode(draw(values, "diverging", mode, ramp=True)).lines]
+    assert rows == [" =- ", "+#  "]
+    assert char_ramp("grey") == CHAR_RAMP and CHAR_RAMP[0] == " "  # unsigned maps: blank is the lowest
+
+
+def test_without_colour_the_legend_names_the_characters_not_the_colours():
+    x = np.zeros((1, 6, 6), dtype=np.float32)
+    x[0, 2:4, 2:4] = 1.0
+    outputs = [x - 0.5]  # signed: a diverging map by default
+    drawn = features.render_layer(x, outputs, 0, 0, mode="none", columns=80)
+    legend = "".join(piece.text for piece in drawn[-1])
+    assert "= - negative, blank near 0, + # positive" in legend and "diverging" not in legend
+    coloured = features.render_layer(x, outputs, 0, 0, mode="256", columns=80)
+    assert "diverging" in "".join(getattr(piece, "text", "") for piece in coloured[-1])
+    grey = features.render_layer(x, [x], 0, 0, mode="none", columns=80, ramp=True)
+    assert "low to high: blank . : - = + * # % @" in "".join(piece.text for piece in grey[-1])
+    for language in ("en", "zh"):
+        words = catalog(language)
+        assert all(f"view.ramp.{cmap}" in words for cmap in CMAPS)
+        assert all(colour not in words["view.ramp.diverging"] for colour in ("blue", "red", "蓝", "红"))
 
 
 def test_flat_maps_and_a_diverging_map_take_the_middle_and_the_ends():
@@ -494,7 +522,7 @@ def test_render_ascii_with_colours_colours_the_ramp(tmp_path, image_file):
     assert not any(cell.char in "▀▄█" for line in decoded.lines for cell in line)
     for cells, row in zip(decoded.lines[:14], means):
         for cell, mean in zip(cells, row):
-            low, high = ramp_level(cell.char)
+            low, high = ramp_level(cell.char, "grey")
             assert low <= mean <= high
             if cell.char != " ":
                 assert cell.fg == expected_colour(int(mean), "grey", "256")
@@ -665,3 +693,18 @@ def test_every_engine_message_is_in_both_catalogs_and_english_matches():
             placeholders = set(re.findall(r"\{(\w+)\}", template))
             assert set(re.findall(r"\{(\w+)\}", strings[f"engine.{code}"])) == placeholders, (language, code)
     assert all(catalog("en")[f"engine.{code}"] == template for code, template in TEMPLATES.items())
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", "= - negative, blank near 0, + # positive"),
+                                                 ("zh", "= - 为负值，接近 0 处留空，+ # 为正值")])
+async def test_views_legend_without_colour_names_the_characters(tmp_path, language, words):
+    from test_app import make_app
+    from test_ascii import screen_text, until
+
+    app = make_app(tmp_path, mode="view", colors="none", language=language)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: getattr(app.screen, "drawn", False))
+        await pilot.press("enter", "enter")  # the first channel of conv 0, large: signed, so diverging
+        await until(pilot, lambda: app.screen.drawn)
+        shown = screen_text(app)
+        assert words in shown and catalog(language)["view.cmap.diverging"] not in shown

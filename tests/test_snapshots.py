@@ -123,7 +123,18 @@ def test_view_panel(snap_compare, panel, language, size):
     assert snap_compare(view, terminal_size=size, run_before=pressing(*VIEW_PANELS[panel]))
 
 
-QUIZ_PANELS = {"question": ("n",), "feedback": ("n", "n", "o", "enter"), "task": ("down", "down", "enter", "n"),
+@pytest.mark.parametrize("panel", ["map", "step"])
+def test_view_scrolled_end(snap_compare, panel):
+    """At 80x24 the one-channel map (its kernel) and the step-through (its outlined maps), scrolled to the end."""
+    from cnntui.tui.state import read_network
+
+    view = app("view", network=read_network("lenet5"))
+    assert snap_compare(view, terminal_size=(80, 24), run_before=pressing(*VIEW_PANELS[panel], "end"))
+
+
+# A question's keys go into its answer field: "n", "o" below answer "no".
+QUIZ_PANELS = {"question": ("n",), "typing": ("n", "y", "e"), "feedback": ("n", "n", "o", "enter"),
+               "task": ("shift+tab", "down", "down", "enter", "n"),
                "summary": ("n", "n", "o", "enter", "n", "escape", "end", "enter")}
 
 
@@ -131,8 +142,30 @@ QUIZ_PANELS = {"question": ("n",), "feedback": ("n", "n", "o", "enter"), "task":
 @pytest.mark.parametrize("language", ["en", "zh"])
 @pytest.mark.parametrize("panel", QUIZ_PANELS)
 def test_quiz_panel(snap_compare, panel, language, size):
-    """A fresh course: the first question (true/false), the marked answer, the Build task, the summary."""
+    """A fresh course: the first question (true/false), an answer being typed in the focused field,
+    the marked answer, the Build task, the summary."""
     assert snap_compare(app("quiz", language), terminal_size=size, run_before=pressing(*QUIZ_PANELS[panel]))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_quiz_course_complete(snap_compare, language, size):
+    """The page after the last lesson, from fixed progress: share right per topic, what to review."""
+    from cnntui.quiz.course import lesson_ids
+
+    async def finish_the_course(pilot):
+        await settled(pilot)
+        screen = pilot.app.screen
+        for lesson_id in lesson_ids():
+            screen.progress.lesson(lesson_id).update(step=0, attempt=1, done=True)
+        for number, (topic, right) in enumerate([("padding", False), ("padding", True), ("pooling", True),
+                                                 ("kernel", False), ("receptive-field", True)]):
+            screen.progress.record(f"bank:q{number}", topic, right, hinted=False)
+        screen.fill_list()
+        screen.open_section("complete")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app("quiz", language), terminal_size=size, run_before=finish_the_course)
 
 
 def made_up_run(screen, kind: str):
@@ -161,7 +194,7 @@ def made_up_run(screen, kind: str):
         return points
 
     if kind == "single":
-        run = Run("single", t("train.title.single", name="lenet5", dataset="digits"), state="done", epochs=5,
+        run = Run("single", t("train.title.single", name="lenet5", dataset=screen.words("digits")), state="done", epochs=5,
                   arms={"net": Arm("lenet5", 61706)}, points={"net": curve("net", 1.2, 0.1, True)},
                   progress=Progress("net", 5, 5, 63, 63, 21.0), classes=[str(d) for d in range(10)],
                   watched=(rng.random((1, 32, 32)), 3))
@@ -185,3 +218,20 @@ def test_train_run(snap_compare, kind, language, size):
         await pilot.pause(0.3)
 
     assert snap_compare(app("train", language), terminal_size=size, run_before=show_run)
+
+
+# Build at 80x24, each scrolled to its end: the export dialog's code (to the bottom, then to the right),
+# the preset dialog at its last preset's description, the formulas of conv 0 down to the comparison with
+# a fully connected layer, and VGG-16's text line.
+BUILD_ENDS = {"export": ("lenet5", ("E", "end", *["right"] * 40)), "presets": ("lenet5", ("p", "end")),
+              "derivation": ("lenet5", ("down", "tab", "end")), "text_line": ("vgg16", ("shift+tab", "end"))}
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("part", BUILD_ENDS)
+def test_build_scrolled_end(snap_compare, part, language):
+    from cnntui.tui.state import read_network
+
+    network, keys = BUILD_ENDS[part]
+    build = app("build", language, network=read_network(network))
+    assert snap_compare(build, terminal_size=(80, 24), run_before=pressing(*keys))

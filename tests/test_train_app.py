@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from cnntui.core import Network
-from cnntui.tui.state import CurrentNetwork
+from cnntui.tui.state import CurrentNetwork, read_network
 from test_app import make_app
 
 
@@ -214,3 +214,97 @@ async def test_the_overfitting_experiment_runs_both_heads_in_turns(tmp_path, mon
         # no single network to save or to open in View
         assert not screen.check_action("save", ()) and not screen.check_action("show_in_view", ())
         assert "v" not in [b.binding.key for b in screen.active_bindings.values() if b.enabled]
+
+
+# -- 80x24: the key bar, the experiment's figures; a run that only guesses; Chinese names --------------
+
+def shown_run(screen, kind: str, state: str = "done"):
+    """One of the snapshot tests' made-up runs, in ``state``, on the screen."""
+    from test_snapshots import made_up_run
+
+    run = made_up_run(screen, kind)
+    run.state = state
+    if kind == "single":
+        run.net, run.plan = object(), screen.plan  # a single run has a network to save once it is not running
+    screen.run = run
+    screen.changed()
+    return run
+
+
+async def test_the_key_bar_fits_80_columns_with_w_and_q(tmp_path):
+    from cnntui.render.text import cell_width
+
+    for language, ascii_only in (("en", False), ("en", True), ("zh", False)):  # --ascii spells out Enter
+        app = make_app(tmp_path, mode="train", language=language, ascii_only=ascii_only)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            bar = screen.query_one("KeyBar")
+            for kind, state, save in (("single", "running", False), ("single", "paused", True),
+                                      ("single", "done", True), ("experiment", "done", False)):
+                shown_run(screen, kind, state)
+                await pilot.pause(0.1)
+                text = str(bar.render()).rstrip()
+                assert cell_width(text) <= 80, (language, state, text)
+                assert ("w " in text) == save and "q " in text, (language, state, text)
+                assert ("x " in text) == (state in ("running", "paused")), text
+
+
+async def test_the_experiments_figures_fit_the_left_pane_at_80x24(tmp_path):
+    app = make_app(tmp_path, mode="train")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        run = shown_run(screen, "experiment")
+        await pilot.pause(0.2)
+        side = screen.query_one("#train-side")
+        lines = side_text(app).splitlines()
+        assert len(lines) <= side.size.height, lines
+        for key in ("fc", "gap"):
+            point = run.last(key)
+            assert any(f"{point.train_accuracy:.1%}" in line and f"{point.val_accuracy:.1%}" in line
+                       for line in lines), (key, lines)
+        assert "GAP head" in lines and "1,846 params; head 170" in lines
+        assert "Setup" in lines[0], "at 80x24 the setup stays"
+
+
+async def test_a_run_that_only_guesses_is_told_what_to_try(tmp_path):
+    import math
+
+    from cnntui.train.live import Point
+
+    app = make_app(tmp_path, mode="train")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        run = shown_run(screen, "single", "running")
+        run.points = {"net": []}
+        chance = math.log(10)
+        for x in (0.0, 0.25, 0.5, 0.75):
+            screen.point_arrived(run, Point("net", x, chance + 0.02, 0.1, chance, 0.1))
+        await pilot.pause()
+        assert not run.guessing and not app._notifications, "not before the epoch is over"
+        screen.point_arrived(run, Point("net", 1.0, chance - 0.01, 0.1, chance, 0.1))
+        assert run.guessing == {"net": 1}
+        await until(pilot, lambda: app._notifications)
+        warning = [n.message for n in app._notifications]
+        assert len(warning) == 1 and "guessing" in warning[0] and "ln 10 = 2.30" in warning[0]
+        assert "learning rate (r)" in warning[0] and "more epochs (e)" in warning[0]
+        await pilot.pause(0.2)
+        picture = "\n".join("".join(piece.text for piece in row if hasattr(piece, "text"))
+                            for row in screen.query_one("#train-picture").rows)
+        assert "lenet5 is only guessing" in picture
+        screen.point_arrived(run, Point("net", 2.0, chance, 0.1, chance, 0.1))
+        await pilot.pause(0.1)
+        assert len(app._notifications) == 1, "said once a run"
+
+
+async def test_chinese_dataset_and_class_names(tmp_path):
+    app = make_app(tmp_path, mode="train", language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        assert "手写数字 1x32x32" in side_text(app) and "digits" not in side_text(app)
+        assert "手写数字" in str(app.screen.query_one("#train-title").render())
+        screen = app.screen
+        screen.plan = screen.plan_for("tinyvgg", "tinyvgg", read_network("tinyvgg").spec)
+        screen.redraw()
+        await pilot.pause(0.1)
+        assert "形状 3x64x64" in side_text(app)
+        assert screen.words("circle") == "圆形" and screen.words("7") == "7"

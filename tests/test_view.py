@@ -349,3 +349,192 @@ async def test_weights_from_a_file_are_used_and_a_bad_file_is_reported(tmp_path)
         await pilot.pause(0.5)
         assert any("broken.npz" in n.message for n in app._notifications)
         assert screen.result is before
+
+
+# -- every panel fits or scrolls, in one number style and the app's language ------------------
+
+async def until(pilot, condition, what: str) -> None:
+    for _ in range(100):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"never happened: {what}")
+
+
+def visible_strips(screen: ViewScreen) -> list:
+    """The picture's lines as drawn now, after scrolling."""
+    picture = screen.query_one("#view-picture")
+    return [picture.render_line(y) for y in range(picture.size.height)]
+
+
+def visible_text(screen: ViewScreen) -> str:
+    return "\n".join(strip.text for strip in visible_strips(screen))
+
+
+def outlined_columns(strip) -> list[int]:
+    """The columns of a drawn line in the outline's colour (magenta, for the window and the cursor)."""
+    from rich.color import Color
+
+    mark = Color.from_rgb(255, 0, 255)
+    columns, x = [], 0
+    for segment in strip:
+        if segment.style is not None and mark in (segment.style.color, segment.style.bgcolor):
+            columns += range(x, x + segment.cell_length)
+        x += segment.cell_length
+    return columns
+
+
+def key_bar(app) -> str:
+    from test_app import bar_text
+
+    from cnntui.tui.widgets.chrome import KeyBar
+
+    return bar_text(app, KeyBar)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_the_step_through_scrolls_down_to_the_outlined_input_map(tmp_path, size):
+    app = view_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("enter", "s", *["down"] * 6, *["right"] * 6)
+        assert screen.panel == "step" and screen.cursor == (6, 6)
+        picture = screen.query_one("#view-picture")
+        assert picture.max_scroll_y > 0 and key_bar(app).index("PgUp/PgDn Scroll") < 5  # named first
+        half = picture.size.width // 2
+
+        def input_outline_rows() -> int:
+            """Lines showing the window's ring on the input map (the left one of the two)."""
+            return sum(1 for strip in visible_strips(screen) if [x for x in outlined_columns(strip) if x < half])
+
+        assert input_outline_rows() == 0  # below the fold at first
+        await pilot.press("pagedown")
+        await until(pilot, lambda: picture.scroll_offset.y > 0, "PageDown scrolls")
+        await pilot.press("end")
+        await until(pilot, lambda: picture.scroll_offset.y == picture.max_scroll_y, "End reaches the end")
+        # Window rows 6-10 with the ring on rows 5 and 11: about four lines of half blocks.
+        assert input_outline_rows() >= 3
+        assert "input, channel 0: the window" in visible_text(screen)
+        await pilot.press("home")
+        await until(pilot, lambda: picture.scroll_offset.y == 0, "Home goes back up")
+        await pilot.press("pageup")  # at the top already: nothing happens, nothing breaks
+        assert picture.scroll_offset.y == 0 and screen.panel == "step"
+
+
+async def test_every_kernel_row_of_the_map_panel_can_be_reached(tmp_path):
+    app = view_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("enter", "right", "enter")  # channel 1 of conv2d:0, large
+        assert screen.panel == "map"
+        kernel = screen.result.net.weights["0.weight"][1, 0]
+        lines = ["".join(" " + number(float(v), 5) for v in row) for row in kernel]
+        picture = screen.query_one("#view-picture")
+        if picture.max_scroll_y:
+            assert "PgUp/PgDn" in key_bar(app)
+            await pilot.press("end")
+            await until(pilot, lambda: picture.scroll_offset.y == picture.max_scroll_y, "End reaches the end")
+        text = visible_text(screen)
+        assert all(line in text for line in lines), text
+        await pilot.press("down")  # the cursor moves: the view scrolls back up to it
+        await until(pilot, lambda: picture.scroll_offset.y == 0, "the cursor's row scrolls into view")
+
+
+async def test_the_grid_scrolls_to_the_channel_chosen(tmp_path):
+    app = view_app(tmp_path, network="tinyvgg")  # 3 input channels under the colour picture
+    async with app.run_test(size=(60, 20)) as pilot:
+        screen = await ready(pilot)
+        screen.select_layer(-1)
+        await pilot.pause()
+        await pilot.press("enter")
+        picture = screen.query_one("#view-picture")
+        assert "2" not in visible_text(screen).split()  # channel 2 is below the fold
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert screen.channel == 2
+        await until(pilot, lambda: "2" in visible_text(screen).split(), "channel 2's label scrolls into view")
+        assert picture.scroll_offset.y > 0
+
+
+LENET_LAYERS = [-1, 0, 1, 2, 3, 6, 7, 12]  # the input, conv, relu, pool, a conv over 6 channels, flatten, linear
+
+
+@pytest.mark.parametrize(("size", "language"), [((80, 24), "en"), ((60, 20), "zh")])
+async def test_every_panel_fits_or_scrolls_with_named_keys(tmp_path, size, language):
+    from cnntui.render.picture import row_width
+
+    app = view_app(tmp_path, language=language)
+    async with app.run_test(size=size) as pilot:
+        screen = await ready(pilot)
+        picture = screen.query_one("#view-picture")
+        for layer in LENET_LAYERS:
+            screen.select_layer(layer)
+            for panel in ("grid", "map", "step", "compare"):
+                screen.action_panel(panel)
+                await pilot.pause()
+                where = f"layer {layer}, {panel}"
+                assert max(row_width(row) for row in picture.rows) <= picture.size.width, where  # no line cut off
+                scrolls = len(picture.rows) > picture.size.height
+                assert scrolls == ("PgUp/PgDn" in key_bar(app)), where
+                if scrolls:
+                    await pilot.press("end")
+                    await until(pilot, lambda: picture.scroll_offset.y + picture.size.height >= len(picture.rows),
+                                f"the end of {where}")
+            screen.action_panel("grid")
+
+
+EXPONENT = r"\d[eE][-+]?\d"
+
+
+@pytest.mark.parametrize("panel", ["grid", "map", "step", "compare"])
+async def test_numbers_print_in_one_style(tmp_path, panel):
+    import re
+
+    app = view_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        for layer in (0, 1, 2, 3, 4, 5, 6, 7, 12):
+            screen.select_layer(layer)
+            screen.action_panel(panel)
+            for cursor in ((0, 0), (2, 3)):  # the corner reads padding and zeros; inside, real sums
+                screen.go(cursor=cursor)
+                await pilot.pause()
+                text = shown_text(screen)
+                assert not re.search(EXPONENT, text) and "-0.00" not in text, (layer, cursor, text)
+
+
+def test_number_rounds_tiny_values_to_zero_and_never_uses_an_exponent():
+    assert [number(v).strip() for v in (-4e-9, 4e-9, -0.0, -0.004, 0.006, -1.234)] == \
+        ["0.00", "0.00", "0.00", "0.00", "0.01", "-1.23"]
+    assert number(123456.7) == "123457" and number(-12.345, 5) == "  -12"
+
+
+async def test_the_status_line_speaks_chinese(tmp_path):
+    picture = tmp_path / "照片.jpg"
+    Image.new("RGB", (50, 40), (200, 30, 30)).save(picture)
+    app = view_app(tmp_path, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+
+        def status() -> str:
+            return str(screen.query_one("#view-status").content)
+
+        assert status() == "权重：已训练 | digit-3.png：32x32 L -> 灰度 1x32x32"
+        screen.with_request(input=str(picture), weights="seeded", seed=3, kernels=((0, 2, "sobel_x"),))
+        screen = await ready(pilot)
+        assert status() == "权重：随机种子 3，sobel_x 位于 0/2 | 照片.jpg：50x40 RGB -> 灰度 1x32x32"
+        await pilot.press("l")
+        await until(pilot, lambda: "seed 3, sobel_x in 0/2 | 照片.jpg: 50x40 RGB -> grey" in status(),
+                    "the status line in English")
+
+
+async def test_an_array_input_and_a_file_name_with_brackets_show_as_they_are(tmp_path):
+    array = tmp_path / "[bold]x.npy"
+    np.save(array, np.zeros((1, 32, 32), dtype=np.float64))
+    app = view_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        screen.with_request(input=str(array))
+        screen = await ready(pilot)
+        status = screen.query_one("#view-status")
+        assert str(status.content).endswith("| [bold]x.npy: array 1x32x32 float64, used as it is")
+        assert "[bold]x.npy" in str(status.render())

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from .errors import SpecError, closest, shown
+from .errors import SpecError, closest, loose, shown
 from .layers import LAYER_TYPES, Layer, Reach, Shape
 from .messages import Message
+from .textform import KEYWORDS as TEXT_FORM_WORDS
 
 NETWORK_KEYS = {
     "name": '"lenet5"',
@@ -24,6 +25,19 @@ NETWORK_KEYS = {
     "weights": '"lenet5.npz"',
 }
 REQUIRED_KEYS = ("input", "layers")
+# Names that other libraries, papers and cnntui's text form give our layer types. A JSON network
+# must name each type exactly, so these are only suggested, whatever their case or separators.
+TYPE_ALIASES = {
+    **{loose(name): name for name in LAYER_TYPES},
+    **TEXT_FORM_WORDS,  # conv, maxpool, avgpool, gap, leaky
+    **dict.fromkeys(["globalavgpool", "globalavgpooling", "globalaveragepool", "globalaveragepooling",
+                     "globalavgpool2d", "globalaveragepooling2d", "adaptiveavgpool2d"], "global_avg_pool"),
+    **dict.fromkeys(["fc", "dense", "fullyconnected", "innerproduct"], "linear"),
+    **dict.fromkeys(["convolution", "convolution2d"], "conv2d"),
+    **dict.fromkeys(["maxpooling", "maxpooling2d"], "maxpool2d"),
+    **dict.fromkeys(["avgpooling", "averagepool", "averagepooling", "averagepooling2d"], "avgpool2d"),
+    "logistic": "sigmoid",
+}
 BYTES_PER_VALUE = 4  # float32
 
 
@@ -222,7 +236,7 @@ def _parse_layer(index: int, layer_spec: Any, problems: list[SpecError]) -> Laye
     if not isinstance(kind, str) or kind not in LAYER_TYPES:
         problems.append(SpecError("unknown_type", index=index, layer_type=kind if isinstance(kind, str) else "?",
                                   got=kind if isinstance(kind, str) else shown(kind),
-                                  hint=closest(kind, LAYER_TYPES), known=known))
+                                  hint=closest(kind, LAYER_TYPES, TYPE_ALIASES), known=known))
         return None
     try:
         return LAYER_TYPES[kind].parse(index, layer_spec)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 
 from .messages import Message
 
@@ -59,10 +60,18 @@ class BudgetError(CnntuiError, MemoryError):
     """Work that would need more memory than the budget allows."""
 
 
-def closest(word: object, choices: Iterable[str]) -> Message | str:
-    """A " (did you mean 'x'?)" hint for a mistyped name, or ''."""
+def loose(name: str) -> str:
+    """``name`` as an alias table keys it: lower case, without "_", "-" or spaces."""
+    return re.sub(r"[\s_-]", "", name.lower())
+
+
+def closest(word: object, choices: Iterable[str], aliases: Mapping[str, str] | None = None) -> Message | str:
+    """A " (did you mean 'x'?)" hint for a mistyped name, or ''. ``aliases`` maps other names for a
+    choice, keyed by ``loose``, to the choice: they are hinted whatever their spelling distance."""
     if not isinstance(word, str):
         return ""
+    if aliases and loose(word) in aliases:
+        return Message("did_you_mean", {"name": aliases[loose(word)]})
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return Message("did_you_mean", {"name": match[0]}) if match else ""
 

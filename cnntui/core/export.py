@@ -8,6 +8,8 @@ where it cannot match exactly.
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from .analysis import Summary, check
 
 
@@ -55,11 +57,20 @@ def to_pytorch(spec: dict) -> str:
                       "flatten": "nn.Flatten()", "softmax": "nn.Softmax(dim=1)"}[kind]
         out = "x".join(map(str, record.output_shape))
         lines.append(f"    {module + ',':<44} # {record.index}: {out}")
+    own = _own_weights(spec)
+    source = (f"This network's own weights ({own}), like any saved by cnntui (--save-weights),"
+              if own else "Weights saved by cnntui (--save-weights W.npz)")
     lines += [")", "",
-              "# Weights saved by cnntui (--save-weights W.npz) load as they are:",
+              f"# {source} load as they are:",
               "# import numpy as np",
-              "# model.load_state_dict({k: torch.from_numpy(v) for k, v in np.load('W.npz').items()})"]
+              f"# model.load_state_dict({{k: torch.from_numpy(v) for k, v in np.load({own or 'W.npz'!r}).items()}})"]
     return "\n".join(lines) + "\n"
+
+
+def _own_weights(spec: dict) -> str:
+    """The file name of the weights the network names (a preset's "weights" key), or ""."""
+    weights = spec.get("weights")
+    return PurePath(weights).name if isinstance(weights, str) else ""
 
 
 def to_keras(spec: dict) -> str:

@@ -47,6 +47,10 @@ def _shape(shape) -> str:
 
 YES = {"en": "yes", "zh": "有"}
 NO = {"en": "no", "zh": "无"}
+# One layer's step in a receptive-field solution, and how steps are joined.
+RF_STEP = {"en": "RF = {rf} + ({span}-1)*{jump} = {rf_after}, jump = {jump}*{stride} = {jump_after}",
+           "zh": "感受野 = {rf} + ({span}-1)*{jump} = {rf_after}，跳距 = {jump}*{stride} = {jump_after}"}
+STEP_JOIN = {"en": "; ", "zh": "；"}
 
 
 def _conv(out_channels: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1,
@@ -259,11 +263,19 @@ def receptive_field(rng: random.Random, difficulty: int) -> Made:
     spec = {"input": [1, 64, 64], "layers": layers}
     summary = _summary(spec)
     last = summary[len(layers) - 1]
-    steps = "; ".join(line for r in summary for line in r.derivation if line.startswith("RF"))
+    steps = {lang: STEP_JOIN[lang].join(_rf_step(lang, record) for record in summary) for lang in LANGUAGES}
     text = " -> ".join(f"conv k{layer['kernel_size']}" if layer["type"] == "conv2d" else "maxpool 2"
                        for layer in layers)
     return Made({"layers": text, "rf": last.receptive_field[0], "steps": steps}, last.receptive_field[0],
                 spec, len(layers) - 1, "receptive_field")
+
+
+def _rf_step(lang: str, record) -> str:
+    """How one (square) layer widens the receptive field: the engine's numbers in ``lang``'s words."""
+    rf, jump = record.reach_before.size[0], record.reach_before.jump[0]
+    rf_after, jump_after = record.receptive_field[0], record.jump[0]
+    return RF_STEP[lang].format(rf=rf, span=(rf_after - rf) // jump + 1, jump=jump, rf_after=rf_after,
+                                stride=jump_after // jump, jump_after=jump_after)
 
 
 def small_cnn(rng: random.Random, difficulty: int) -> dict:

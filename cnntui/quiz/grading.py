@@ -2,7 +2,8 @@
 
 An answer that cannot be read in the question's form is not marked wrong:
 the student is told which form is wanted (e.g. "14x14, or 14 for a square")
-and may type again.
+and may type again. A multiple-choice answer is the option's letter, its
+text or its value ("16x32x32"), in either language.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from .questions import Question
 TRUE_WORDS = {"y", "yes", "t", "true", "1", "是", "对", "正确", "真", "可以", "有效"}
 FALSE_WORDS = {"n", "no", "f", "false", "0", "否", "错", "错误", "假", "不", "不可以", "无效"}
 SEPARATORS = re.compile(r"\s*(?:x|×|\*|,|，)\s*")
+# The value an option starts with, once spaces and thousands commas are gone: "1408", "2.75", "16x32x32".
+LEADING_VALUE = re.compile(r"[-+]?\d+(?:\.\d+)?(?:x\d+)*")
+LETTERS = "abcdefgh"
 
 
 class Unreadable(ValueError):
@@ -24,6 +28,14 @@ class Unreadable(ValueError):
     def __init__(self, form: str):
         super().__init__(form)
         self.form = form
+
+
+class Ambiguous(Unreadable):
+    """The text is the text or value of more than one option; ``letters`` are theirs, e.g. "bc"."""
+
+    def __init__(self, letters: str):
+        super().__init__("choice")
+        self.letters = letters
 
 
 @dataclass(frozen=True)
@@ -36,7 +48,7 @@ def read_answer(question: Question, text: str) -> Any:
     """The typed ``text`` as a value of the question's form; Unreadable if it is not one."""
     text = text.strip().lower().rstrip(".。")
     reader = {"integer": _integer, "number": _number, "size": _size, "shape": _shape, "bool": _bool,
-              "choice": lambda t: _choice(t, len(question.options))}[question.form]
+              "choice": lambda t: _choice(t, question.options)}[question.form]
     value = reader(text)
     if value is None:
         raise Unreadable(question.form)
@@ -93,10 +105,43 @@ def _bool(text: str) -> bool | None:
     return False if text in FALSE_WORDS else None
 
 
-def _choice(text: str, count: int) -> int | None:
-    letters = "abcdefgh"[:count]
+def _choice(text: str, options: list[dict]) -> int | None:
+    """An option's index from its letter, its whole text or the value it starts with (any language);
+    a plain number is the option's position only when no option starts with a number."""
+    letters = LETTERS[:len(options)]
     if len(text) == 1 and text in letters:
         return letters.index(text)
-    if text.isdigit() and 1 <= int(text) <= count:
+    typed = _squeezed(text)
+    for matches in (_matching(options, lambda words: _squeezed(words) == typed),
+                    _matching(options, lambda words: _same_value(_leading_value(words), typed))):
+        if len(matches) > 1:
+            raise Ambiguous("".join(letters[index] for index in matches))
+        if matches:
+            return matches[0]
+    valued = any(_leading_value(words) for option in options for words in option["text"].values())
+    if text.isdigit() and 1 <= int(text) <= len(options) and not valued:
         return int(text) - 1
     return None
+
+
+def _matching(options: list[dict], test) -> list[int]:
+    return [index for index, option in enumerate(options) if any(test(words) for words in option["text"].values())]
+
+
+def _squeezed(text: str) -> str:
+    """Text compared without case, spaces, thousands commas or a final full stop; × and * as x."""
+    text = re.sub(r"\s+", "", text.casefold()).rstrip(".。")
+    return re.sub(r"(?<=\d),(?=\d{3})", "", text).replace("×", "x").replace("*", "x")
+
+
+def _leading_value(words: str) -> str | None:
+    found = LEADING_VALUE.match(_squeezed(words))
+    return found.group(0) if found else None
+
+
+def _same_value(value: str | None, typed: str) -> bool:
+    if value is None or not LEADING_VALUE.fullmatch(typed):
+        return False
+    if "x" in value or "x" in typed:
+        return value == typed
+    return float(value) == float(typed)

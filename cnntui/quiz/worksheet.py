@@ -9,6 +9,7 @@ same order. The text version ends with an answer key and worked solutions.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 
 from ..render.text import cell_width, wrap_line
 from .generate import GENERATORS, generate
@@ -26,9 +27,10 @@ def topics() -> list[str]:
     return sorted({g.topic for g in GENERATORS.values()} | {item["topic"] for item in load_bank().values()})
 
 
-def pick_questions(count: int, seed: int, topic: str | None = None) -> list[Question]:
-    """``count`` different questions chosen by ``seed`` (fewer if ``topic`` has fewer), easiest first.
+def pick_questions(count: int, seed: int, topic: str | Iterable[str] | None = None) -> list[Question]:
+    """``count`` different questions chosen by ``seed`` (fewer if the topics have fewer), easiest first.
 
+    ``topic`` is one topic or several (questions on any of them); None for all.
     About half come from the bank when it has enough; the rest are computed.
     Raises CnntuiError for a count outside 1..MAX_QUESTIONS or an unknown topic.
     """
@@ -38,12 +40,13 @@ def pick_questions(count: int, seed: int, topic: str | None = None) -> list[Ques
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_QUESTIONS:
         raise CnntuiError("question_count", got=count, most=MAX_QUESTIONS)
     known = topics()
-    if topic is not None and topic not in known:
-        raise CnntuiError("unknown_topic", got=topic, hint=closest(topic, known), known=", ".join(known))
+    wanted = set(known) if topic is None else {topic} if isinstance(topic, str) else set(topic)
+    for unknown in sorted(wanted - set(known)):
+        raise CnntuiError("unknown_topic", got=unknown, hint=closest(unknown, known), known=", ".join(known))
     rng = random.Random(seed)
-    bank = sorted(key for key, item in load_bank().items() if topic in (None, item["topic"]))
+    bank = sorted(key for key, item in load_bank().items() if item["topic"] in wanted)
     rng.shuffle(bank)
-    names = sorted(name for name, g in GENERATORS.items() if topic in (None, g.topic))
+    names = sorted(name for name, g in GENERATORS.items() if g.topic in wanted)
     rng.shuffle(names)
 
     bank_count = min(len(bank), count // 2 if names else count)
@@ -98,7 +101,7 @@ def worksheet_text(questions: list[Question], lang: str, seed: int | None = None
     for number, question in enumerate(questions, 1):
         label = f"{number}. "
         indent = " " * len(label)
-        head = t("about", topic=question.topic, level=question.difficulty)
+        head = t("about", topic=topic_name(lang, question.topic), level=question.difficulty)
         lines += _wrap(f"{head} {question.prompt[lang]}", indent, first=label)
         for letter, option in zip("abcdefgh", question.options):
             lines += _wrap(option["text"][lang], indent + "    ", first=f"{indent}{letter}) ")
@@ -119,6 +122,13 @@ def worksheet_text(questions: list[Question], lang: str, seed: int | None = None
         lines += _wrap(t("solution", text=question.explanation[lang]), indent)
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def topic_name(lang: str, topic: str) -> str:
+    """A topic's name in ``lang`` (the app's and the worksheet's), or its id if it has none."""
+    from ..content import catalog
+
+    return catalog(lang).get(f"quiz.topic.{topic}", topic)
 
 
 def _form(question: Question) -> str:

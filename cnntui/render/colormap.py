@@ -45,7 +45,15 @@ MARK_256 = 201
 
 # The character ramp for pictures without colour or without block characters, dark to bright.
 CHAR_RAMP = " .:-=+*#%@"
+# A diverging map's ramp, most negative to most positive: zero is blank, so that a map's
+# background of zeros looks like nothing and the sign still shows without colour.
+SIGNED_RAMP = "=- +#"
 MARK_CHAR = "X"
+
+
+def char_ramp(cmap: str) -> str:
+    """The characters that stand for a map's levels, lowest level first."""
+    return SIGNED_RAMP if cmap == "diverging" else CHAR_RAMP
 
 
 def xterm_256_rgb() -> np.ndarray:

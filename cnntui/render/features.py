@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .colormap import CMAPS, palette
+from .colormap import CMAPS, char_ramp, palette
 from .picture import Label, Row, Scale, auto_cmap, grid_per_row, grid_rows, legend_row, map_rows, row_width
 
 INPUT = -1  # the layer index that stands for the network's input
@@ -90,13 +90,22 @@ def render_layer(x: np.ndarray, outputs: Sequence[np.ndarray], layer: int, chann
         scale = colours.scales[0]
         picture = grid_rows(maps, colours.scales, pal, columns=columns, thumb=thumbnail_width(maps.shape, columns),
                             ramp=ramp)
-    note = f"{colours.cmap}, scaled per {colours.scope}" + (", 0 in the middle" if colours.cmap == "diverging" else "")
+    name = ramp_name(colours.cmap) if ramp or not pal.colored else colours.cmap
+    middle = ", 0 in the middle" if colours.cmap == "diverging" and not ramp and pal.colored else ""
+    note = f"{name}, scaled per {colours.scope}{middle}"
     if channel is None and colours.scope == "map":
-        note = f"{colours.cmap}, each map scaled to its own range"
+        note = f"{name}, each map scaled to its own range"
     legend = legend_row(scale, pal, min(24, max(columns - 30, 8)), ramp)
     if row_width(legend) + 2 + len(note) <= columns:
         return [*picture, [*legend, Label(f"  {note}", "dim")]]
     return [*picture, legend, [Label(note, "dim")]]  # a narrow picture: the note on a line of its own
+
+
+def ramp_name(cmap: str) -> str:
+    """What the character ramp's characters mean, for the legend of a picture drawn with it."""
+    if cmap == "diverging":
+        return "= - negative, blank near 0, + # positive"
+    return "low to high: blank " + " ".join(char_ramp(cmap).strip())
 
 
 def thumbnail_width(shape: tuple[int, int, int], columns: int) -> int:

@@ -15,19 +15,22 @@ import numpy as np
 from ..core.layers.windowed import WindowStep
 from .colormap import Palette
 from .picture import Label, Row, Scale, row_width, side_by_side
+from .text import wrap_text
 
 Translate = Callable[..., str]
 
 
 def number(value: float, width: int = 6) -> str:
-    """A value in about ``width`` characters: 2 decimals when it fits, else 2 significant digits."""
-    value += 0.0  # -0.0 becomes 0.0
-    if value == 0 or abs(value) >= 0.005:
-        text = f"{value:.2f}"
-        if len(text) > width:
-            text = f"{value:.2g}"
-    else:  # too small for two decimals: keep its sign and size rather than show -0.00
-        text = f"{value:.0e}".replace("e-0", "e-")
+    """Every number View prints, in one style: two decimals, right-aligned in ``width`` columns.
+
+    A value that rounds to zero is 0.00 (never -0.00 or 4e-09); one too wide for two
+    decimals drops them (1234.56 -> 1235); no exponent ever sits beside plain decimals.
+    The step-through's result and the forward pass's value print alike, digit for digit."""
+    text = f"{value:.2f}"
+    if text == "-0.00":
+        text = "0.00"
+    if len(text) > width:
+        text = f"{value:.0f}"
     return text.rjust(width)
 
 
@@ -43,8 +46,9 @@ def cell_style(pal: Palette, scale: Scale, value: float) -> str:
 def heat_table(values: np.ndarray, scale: Scale, pal: Palette, *, title: str = "",
                inside: np.ndarray | None = None, pick: tuple[int, int] | None = None,
                pad_text: str = "pad") -> list[Row]:
-    """A 2-D array as a table of numbers on their colours; cells outside ``inside`` say ``pad_text``."""
-    rows: list[Row] = [[Label(title, "bold")]] if title else []
+    """A 2-D array as a table of numbers on their colours; cells outside ``inside`` say ``pad_text``.
+    The title wraps to the table's width (or 30 columns for a small table), so tables side by side stay narrow."""
+    rows: list[Row] = wrapped_rows(title, max(6 * values.shape[1], 30), "bold") if title else []
     for i, line in enumerate(values):
         row: Row = []
         for j, value in enumerate(line):
@@ -81,6 +85,11 @@ def text_rows(lines: Sequence[str], style: str = "") -> list[Row]:
     return [[Label(line, style)] for line in lines]
 
 
+def wrapped_rows(text: str, width: int, style: str = "") -> list[Row]:
+    """``text`` wrapped to ``width`` columns (Chinese between characters), one row per line."""
+    return text_rows(wrap_text(text, max(width, 10)), style)
+
+
 def map_stats(values: np.ndarray) -> dict[str, float]:
     return {"min": float(values.min()), "max": float(values.max()), "mean": float(values.mean()),
             "zeros": float((values == 0).mean())}
@@ -115,13 +124,13 @@ def conv_step_rows(t: Translate, step: WindowStep, in_channel: int, pal: Palette
     rows = flow(blocks, width)
     sums = step.channel_sums
     channel_sum = number(float(sums[k])).strip()
-    rows += [[], [Label(t("view.step.channel_sum", channel=in_channel, sum=channel_sum))]]
+    rows += [[], *wrapped_rows(t("view.step.channel_sum", channel=in_channel, sum=channel_sum), width)]
     if len(sums) > 1:
         shown = " + ".join(number(float(s)).strip() for s in sums[:4]) + (" + ..." if len(sums) > 4 else "")
-        rows.append([Label(t("view.step.all_channels", count=len(sums), terms=shown,
-                             total=number(float(sums.sum())).strip()))])
-    rows.append([Label(t("view.step.bias", sum=number(float(sums.sum())).strip(), bias=number(step.bias).strip(),
-                         value=number(step.value).strip()), "bold")])
+        rows += wrapped_rows(t("view.step.all_channels", count=len(sums), terms=shown,
+                               total=number(float(sums.sum())).strip()), width)
+    rows += wrapped_rows(t("view.step.bias", sum=number(float(sums.sum())).strip(), bias=number(step.bias).strip(),
+                           value=number(step.value).strip()), width, "bold")
     return rows
 
 
@@ -134,8 +143,8 @@ def pool_step_rows(t: Translate, step: WindowStep, kind: str, pal: Palette, widt
                       title=t("view.step.window", rows=positions(step.rows), cols=positions(step.cols)))
     value = number(step.value).strip()
     if kind == "maxpool2d":
-        rows += [[], [Label(t("view.step.max", value=value), "bold")]]
+        sentence = t("view.step.max", value=value)
     else:
         total = number(float(window[step.inside].sum())).strip()
-        rows += [[], [Label(t("view.step.mean", sum=total, divisor=step.divisor, value=value), "bold")]]
-    return rows
+        sentence = t("view.step.mean", sum=total, divisor=step.divisor, value=value)
+    return [*rows, [], *wrapped_rows(sentence, width, "bold")]

@@ -23,7 +23,7 @@ import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 
-from .colormap import BLANK, CHAR_RAMP, LEVELS, MARK, MARK_CHAR, Palette, ink, palette, rgb_codes
+from .colormap import BLANK, LEVELS, MARK, MARK_CHAR, Palette, char_ramp, ink, palette, rgb_codes
 from .text import cell_width
 
 SCOPES = ("map", "layer", "network")
@@ -227,35 +227,35 @@ def level_rows(levels: np.ndarray, pal: Palette, ramp: bool) -> list[Row]:
     return [[ramp_chars(u, d, pal)] for u, d in zip(upper, lower)]
 
 
-_RAMP = np.array(list(CHAR_RAMP) + [MARK_CHAR])
-
-
 def ramp_chars(upper: np.ndarray, lower: np.ndarray, pal: Palette) -> Chars:
     marked = (upper == MARK) | (lower == MARK)
     real_lower = np.where((lower == BLANK) | (lower == MARK), upper, lower)
     real_upper = np.where(upper == MARK, real_lower, upper)
     mean = (real_upper.astype(np.int32) + real_lower) // 2
-    index = np.where(marked, len(CHAR_RAMP), mean * len(CHAR_RAMP) // LEVELS)
+    ramp = char_ramp(pal.cmap)
+    index = np.where(marked, len(ramp), mean * len(ramp) // LEVELS)
     codes = pal.codes[np.where(marked, MARK, mean)]
-    return Chars("".join(_RAMP[index]), codes)
+    return Chars("".join(np.array([*ramp, MARK_CHAR])[index]), codes)
 
 
-def ramp_level(char: str) -> tuple[int, int]:
-    """The range of levels (low, high inclusive) a ramp character stands for."""
-    step = CHAR_RAMP.index(char)
-    n = len(CHAR_RAMP)
+def ramp_level(char: str, cmap: str = "grey") -> tuple[int, int]:
+    """The range of levels (low, high inclusive) a ramp character stands for on ``cmap``."""
+    ramp = char_ramp(cmap)
+    step = ramp.index(char)
+    n = len(ramp)
     return -(-step * LEVELS // n), -(-(step + 1) * LEVELS // n) - 1
 
 
-def legend_row(scale: Scale, pal: Palette, width: int, ramp: bool, note: str = "", fit: int | None = None) -> Row:
-    """``low [colour bar] high  note``, the bar ``width`` cells wide; the note is cut to keep
-    the row within ``fit`` cells."""
+def legend_row(scale: Scale, pal: Palette, width: int, ramp: bool, note: str = "", fit: int | None = None,
+               label: Callable[[float], str] = "{:.3g}".format) -> Row:
+    """``low [colour bar] high  note``, the bar ``width`` cells wide, the ends written by ``label``;
+    the note is cut to keep the row within ``fit`` cells."""
     levels = np.linspace(0, LEVELS - 1, max(width, 2)).round().astype(np.int16)
     if ramp or not pal.colored:
         bar: Piece = ramp_chars(levels, levels, pal)
     else:
         bar = Pixels(pal.codes[levels], pal.codes[levels])
-    row: Row = [Label(f"{scale.low:.3g} "), bar, Label(f" {scale.high:.3g}")]
+    row: Row = [Label(f"{label(scale.low)} "), bar, Label(f" {label(scale.high)}")]
     room = (fit - row_width(row) - 2) if fit is not None else len(note)
     if note and room >= 6:
         row.append(Label(f"  {note if len(note) <= room else note[:room - 1] + '~'}", "dim"))

@@ -34,6 +34,32 @@ def encoding_is_unicode(encoding: str | None) -> bool:
     return (encoding or "").lower().replace("-", "").replace("_", "") in ("utf8", "utf16", "utf32")
 
 
+LOCALE_VARIABLES = ("LC_ALL", "LC_CTYPE", "LANG")
+# Under the C locale Python sets LC_CTYPE to one of these in its own environment (PEP 538).
+COERCED_CTYPES = ("C.UTF-8", "C.utf8", "UTF-8")
+
+
+def character_locale(environ: Mapping[str, str] = os.environ) -> str:
+    """The locale that decides the character set, as ``VARIABLE=value``: the first of LC_ALL,
+    LC_CTYPE and LANG that is set and not empty; with none, POSIX's default, the C locale.
+    An LC_CTYPE that Python itself put there for a C locale does not count."""
+    names = LOCALE_VARIABLES
+    if (environ.get("LC_CTYPE") in COERCED_CTYPES and not environ.get("LC_ALL")
+            and environ.get("LANG", "C") in ("", "C", "POSIX")):
+        names = ("LC_ALL", "LANG")
+    return next((f"{name}={environ[name]}" for name in names if environ.get(name)), "LANG=C")
+
+
+def non_unicode_locale(environ: Mapping[str, str] = os.environ) -> str | None:
+    """``VARIABLE=value`` when the locale names no UTF-8 character set (C, POSIX, en_US.ISO-8859-1,
+    en_US), else None. Python reports UTF-8 even under LANG=C (PEP 538 and 540), so its own
+    encoding cannot tell whether the terminal shows block characters; the locale can."""
+    locale = character_locale(environ)
+    name = locale.partition("=")[2]
+    codeset = (name.partition(".")[2] or name).partition("@")[0]  # macOS may set a bare LC_CTYPE=UTF-8
+    return None if encoding_is_unicode(codeset) else locale
+
+
 # xterm's default colours for indices 0-15.
 XTERM_16 = ["#000000", "#cd0000", "#00cd00", "#cdcd00", "#0000ee", "#cd00cd", "#00cdcd", "#e5e5e5",
             "#7f7f7f", "#ff0000", "#00ff00", "#ffff00", "#5c5cff", "#ff00ff", "#00ffff", "#ffffff"]
@@ -61,3 +87,14 @@ def exact_indices(mode: str) -> dict[tuple[int, int, int], int]:
     for index in chosen:
         table.setdefault(xterm_colors()[index], index)
     return table
+
+
+# Our texts' few non-ASCII characters, written in ASCII for --ascii (Chinese text itself stays).
+ASCII_FORMS = str.maketrans({
+    "·": "-", "…": "...", "“": '"', "”": '"', "‘": "'", "’": "'", "×": "x", "→": "->", "←": "<-",
+    "≥": ">=", "≤": "<=", "≈": "~", "—": "-", "–": "-", "⚠": "!", "Δ": "d", "•": "*", "✓": "*",
+})
+
+
+def ascii_text(text: str) -> str:
+    return text if text.isascii() else text.translate(ASCII_FORMS)

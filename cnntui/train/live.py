@@ -9,6 +9,7 @@ prediction). Another thread may pause, resume or stop it.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from .datasets import Dataset
 from .loop import BatchReport, Trainer, evaluate
 
 START_SAMPLES = 500  # training samples scored before the first step, for the curves' starting point
+CHANCE_MARGIN = 0.05  # a loss not 5% below ln(classes) is no better than giving every class the same odds
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,22 @@ class Progress:
     batch: int
     batches: int
     seconds: float  # since the run started, pauses excluded
+
+
+def chance_loss(classes: int) -> float:
+    """The cross-entropy of a network that gives every class the same probability: ln(classes)."""
+    return math.log(classes)
+
+
+def guessing_epoch(points: list[Point], classes: int) -> int | None:
+    """The epoch that ``points`` (one arm's, in order) just finished, if the network was guessing all
+    through it: no training loss of that epoch came CHANCE_MARGIN below chance, ln(classes) (a loss
+    above it is no better). Else None."""
+    if classes < 2 or not points or points[-1].x < 1 or points[-1].x != int(points[-1].x):
+        return None
+    epoch = int(points[-1].x)
+    losses = [point.train_loss for point in points if epoch - 1 < point.x <= epoch]
+    return epoch if min(losses) >= (1 - CHANCE_MARGIN) * chance_loss(classes) else None
 
 
 def first_conv(net) -> int | None:

@@ -18,18 +18,20 @@ from rich.color import ColorSystem
 from textual import events
 from textual.app import App
 from textual.binding import Binding
-from textual.command import CommandPalette
 from textual.filter import Monochrome, NoColor
 from textual.geometry import Size
 from textual.reactive import reactive
+from textual.scrollbar import ScrollBar
 from textual.theme import Theme
 
 from ..content import LANGUAGES, catalog, language_from_env, text
-from ..render.terminal import COLOR_MODES, detect_color_mode, encoding_is_unicode
+from ..render.terminal import COLOR_MODES, ascii_text, detect_color_mode, encoding_is_unicode, non_unicode_locale
+from .ascii import AsciiGlyphFilter, ascii_key, scroll_bar_render
 from .colors import ColorModeFilter
-from .commands import AppCommands
+from .commands import AppCommands, Palette
 from .state import CurrentNetwork, read_network, read_valid_network
 from .settings import DEFAULT_NETWORK, DEFAULT_THEME, SettingsStore, default_path
+from .widgets import linebreak
 
 # Every colour is exact in the xterm 256-colour cube or grey ramp, so the 256
 # colour mode shows the theme as designed; each also maps to a distinct one of
@@ -43,7 +45,16 @@ CNNTUI_THEME = Theme(
 
 def mode_screen(mode: str):
     module = importlib.import_module(f".screens.{mode}", __package__)
-    return getattr(module, f"{mode.capitalize()}Screen")()
+    screen = getattr(module, f"{mode.capitalize()}Screen")()
+    # Textual marks every new screen's styles out of date, so a mode's first screen makes it parse every
+    # stylesheet (all of app.tcss) twice more, before the first frame too. Its widgets get the current
+    # styles as they mount, so it is up to date; tests/test_learn.py checks no re-parse happens.
+    screen._css_update_count = screen.app._css_update_count
+    return screen
+
+
+# Textual's documented hook for drawing scroll bars; it draws them as Textual does unless the app is --ascii.
+ScrollBar.renderer = scroll_bar_render
 
 
 class CnntuiApp(App):
@@ -78,6 +89,7 @@ class CnntuiApp(App):
                  settings_store: SettingsStore | None = None, progress_store=None,
                  environ: Mapping[str, str] = os.environ):
         super().__init__()
+        linebreak.install()  # Chinese breaks between characters, never before "，" or after "（"
         self.initial_mode = mode
         self.settings_store = settings_store or SettingsStore(default_path())
         self.progress_store = progress_store  # the quiz's; None: the platform's data folder
@@ -88,15 +100,16 @@ class CnntuiApp(App):
                                                                "path": self.settings_store.moved_to}))
         self.set_reactive(CnntuiApp.language, language or self.settings.language or language_from_env(environ))
         self.color_source, initial_colors = self._initial_colors(colors, environ)
-        self.ascii_only = ascii_only if ascii_only is not None else not encoding_is_unicode(sys.__stdout__.encoding)
+        self.ascii_only = self._initial_ascii(ascii_only, environ)
         # This app decides the colour mode itself (see colors.py), so Textual renders
         # truecolor and its own NO_COLOR filters step aside for ours.
         self.console._color_system = ColorSystem.TRUECOLOR
         self._filters = [f for f in self._filters if not isinstance(f, (Monochrome, NoColor))]
         self.color_filter = ColorModeFilter(initial_colors)
+        self.glyph_filter = AsciiGlyphFilter()
         self.set_reactive(CnntuiApp.color_mode, initial_colors)
         self.register_theme(CNNTUI_THEME)
-        self.theme = self.settings.theme if self.settings.theme in self.available_themes else DEFAULT_THEME
+        self._start_with_theme(self.settings.theme if self.settings.theme in self.available_themes else DEFAULT_THEME)
         self.set_reactive(CnntuiApp.network, network or self._last_network())
         self._settings_error_shown = False
         self.requested_concept: str | None = None  # for Learn to open when it shows
@@ -112,6 +125,27 @@ class CnntuiApp(App):
         detected = detect_color_mode(environ)
         return ("no_color" if environ.get("NO_COLOR") else "env"), detected
 
+    def _start_with_theme(self, name: str) -> None:
+        """The theme before the app runs, without Textual's theme watcher: that queues a CSS refresh,
+        and then every new screen parses all of app.tcss again (three parses before the first frame,
+        two more on each mode's first visit). Nothing is parsed yet, so classes and variables suffice."""
+        self.set_reactive(CnntuiApp.theme, name)
+        dark = self.current_theme.dark
+        self.update_classes({f"-theme-{name}": True, "-dark-mode": dark, "-light-mode": not dark}, update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
+
+    def _initial_ascii(self, ascii_only: bool | None, environ: Mapping[str, str]) -> bool:
+        """--ascii or --unicode decide; else ASCII when the output or the locale is not UTF-8 (said once, at start)."""
+        if ascii_only is not None:
+            return ascii_only
+        if not encoding_is_unicode(sys.__stdout__.encoding):
+            return True
+        locale = non_unicode_locale(environ)
+        if locale:
+            self.startup_problems.append(("ascii.locale", {"locale": locale}))
+        return locale is not None
+
     def _last_network(self) -> CurrentNetwork:
         from ..core.errors import CnntuiError
 
@@ -124,11 +158,18 @@ class CnntuiApp(App):
     # -- words ----------------------------------------------------------------
 
     def t(self, key: str, **args) -> str:
-        """The UI string ``key`` in the current language."""
-        return text(self.language, key, **args)
+        """The UI string ``key`` in the current language (in ASCII but for Chinese with --ascii)."""
+        words = text(self.language, key, **args)
+        return ascii_text(words) if self.ascii_only else words
 
     def has_text(self, key: str) -> bool:
         return key in catalog(self.language)
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Textual reads a notification as markup; ours quote file names, networks and what was typed,
+        so they are plain text unless asked."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- start-up -------------------------------------------------------------
 
@@ -141,7 +182,13 @@ class CnntuiApp(App):
         filters = list(super().get_line_filters())
         if self.color_filter.enabled:
             filters.append(self.color_filter)
+        if self.ascii_only:
+            filters.append(self.glyph_filter)
         return filters
+
+    def get_key_display(self, binding: Binding) -> str:
+        display = super().get_key_display(binding)
+        return ascii_key(display) if self.ascii_only else display
 
     def on_mount(self) -> None:
         self.set_class(self.ascii_only, "-ascii")  # app.tcss swaps block-character borders for ASCII ones
@@ -162,7 +209,7 @@ class CnntuiApp(App):
         size = self.terminal_size = size or self.size
         width, height = self.MIN_SIZE
         self.set_class(size.width < width or size.height < height, "-too-small")
-        for widget in self.screen.query("TooSmall, TopBar"):
+        for widget in self.screen.query("TooSmall, TopBar, KeyBar"):
             widget.redraw()
 
     # -- actions --------------------------------------------------------------
@@ -196,8 +243,8 @@ class CnntuiApp(App):
             self.screen.set_focus(None)
 
     def action_command_palette(self) -> None:
-        if not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(placeholder=self.t("palette.placeholder"), id="--command-palette"))
+        if not Palette.is_open(self):
+            self.push_screen(Palette(placeholder=self.t("palette.placeholder"), id="--command-palette"))
 
     def open_concept(self, page_id: str) -> None:
         """Show a Learn page, from anywhere (the palette, a quiz answer)."""

@@ -1,19 +1,40 @@
-"""Command palette providers: modes, preset networks, language, colour modes, themes."""
+"""The command palette and what it offers: modes, concepts, preset networks, language, colour modes, themes."""
 
 from __future__ import annotations
 
 from functools import partial
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Matcher, Provider, SearchIcon
+from textual.content import Content
+from textual.markup import escape
 
 from ..learn.pages import LINK, load_pages
-from ..render.terminal import COLOR_MODES
+from ..render.terminal import COLOR_MODES, ascii_text
+from .ascii import SEARCH_ICON
 from .widgets.chrome import MODE_ORDER
 
 
 def plain_definition(text: str) -> str:
     """A definition without link markup, for the command palette."""
     return LINK.sub(lambda match: match.group(2) or match.group(1), text)
+
+
+class Palette(CommandPalette):
+    """Textual's palette; with --ascii its magnifying-glass icon becomes ">"."""
+
+    def on_mount(self) -> None:
+        if self.app.ascii_only:
+            self.query_one(SearchIcon).icon = SEARCH_ICON
+
+
+def highlighted(matcher: Matcher, title: str) -> Content:
+    """``title`` as plain text with the matched letters marked (Matcher.highlight reads it as markup)."""
+    content = Content(title)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, title)
+    for offset in offsets:
+        if not title[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class AppCommands(Provider):
@@ -45,15 +66,17 @@ class AppCommands(Provider):
                           partial(setattr, app, "theme", theme)))
         found.append((t("palette.help"), t("palette.help.help"), app.action_help))
         found.append((t("palette.quit"), t("palette.quit.help"), app.exit))
+        if app.ascii_only:  # the concepts' titles and definitions come from the pages, not from t()
+            return [(ascii_text(title), ascii_text(help_text), callback) for title, help_text, callback in found]
         return found
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self.commands():
-            yield DiscoveryHit(title, callback, help=help_text)
+            yield DiscoveryHit(Content(title), callback, text=title, help=escape(help_text))  # plain, not markup
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, callback in self.commands():
             score = max(matcher.match(title), matcher.match(help_text) * 0.5)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+                yield Hit(score, highlighted(matcher, title), callback, text=title, help=escape(help_text))

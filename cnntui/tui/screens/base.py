@@ -24,8 +24,13 @@ class ModeScreen(Screen):
     def compose_body(self) -> ComposeResult:
         yield from ()
 
+    def is_focused(self, widget_id: str) -> bool:
+        """Whether the widget with ``widget_id`` has focus; False before the body is mounted (keys
+        typed ahead over a slow link can arrive then)."""
+        return self.focused is not None and self.focused.id == widget_id
+
     def on_screen_resume(self) -> None:
-        for widget in self.query("TooSmall, TopBar"):
+        for widget in self.query("TooSmall, TopBar, KeyBar"):
             widget.redraw()  # the terminal may have been resized while another mode was shown
         self.catch_up_colors()
 

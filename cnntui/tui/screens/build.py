@@ -10,105 +10,32 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, ScrollableContainer, Vertical
-from textual.widgets import DataTable, Input, Label, Static
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import DataTable, Input, Label
 
 from ...content import message_text
+from ...render.text import cell_width
 from ..state import CurrentNetwork
 from ..widgets.chrome import Line
 from ..widgets.table import LayerTable, TextPanel
 from .base import ModeScreen
+from .build_dialogs import ExportDialog
+from .build_form import DETAILS, edit_spec, form_rows
+from .build_text import (
+    UNTITLED,
+    build_order,
+    compare_rows,
+    name_from_path,
+    pack_text_form,
+    shape_text,
+    side_text,
+    table_rows,
+)
+from .dialogs import ChoiceDialog, ConfirmDialog, PromptDialog
 from .learn import FIRST_FRAME_GRACE
-from .dialogs import ChoiceDialog, ConfirmDialog, Dialog, PromptDialog
 
-BAR_WIDTH = 6
-BLOCKS = " ▏▎▍▌▋▊▉█"
-EMPTY_NETWORK = {"name": "untitled", "input": [1, 28, 28], "layers": []}
-
-
-def share_bar(share: float, ascii_only: bool) -> str:
-    """A bar of BAR_WIDTH cells, in eighths of a cell (or '#' per cell with --ascii)."""
-    if ascii_only:
-        return "#" * round(share * BAR_WIDTH)
-    eighths = round(share * BAR_WIDTH * 8)
-    full, rest = divmod(eighths, 8)
-    return "█" * full + (BLOCKS[rest] if rest else "")
-
-
-def compact(count: int) -> str:
-    """1,234,567 -> 1.23M: for MACs, which can be huge."""
-    for limit, suffix in ((1e9, "G"), (1e6, "M")):
-        if count >= limit:
-            return f"{count / limit:.2f}{suffix}"
-    return f"{count:,}"
-
-
-def right(text: str) -> Text:
-    return Text(text, justify="right")
-
-
-def layer_words(layer: object) -> str:
-    """A layer as the text form writes it; anything the text form cannot say, as JSON."""
-    from ...core.textform import layer_text
-
-    try:
-        return layer_text(layer)
-    except (KeyError, TypeError, AttributeError, ValueError):
-        return json.dumps(layer, ensure_ascii=False)[:40]
-
-
-def field_value(kind: str, text: str):
-    """What the user typed, as the JSON value the engine checks (bad text stays text, so it is reported)."""
-    value = text.strip()
-    if kind == "bool":
-        return {"yes": True, "true": True, "on": True, "1": True,
-                "no": False, "false": False, "off": False, "0": False}.get(value.lower(), value)
-    for cast in (int, float) if kind == "number" else (int,):
-        try:
-            return cast(value)
-        except ValueError:
-            pass
-    parts = value.lower().replace("×", "x").split("x")
-    if len(parts) == 2 and all(p.strip().isdigit() for p in parts):
-        return [int(p) for p in parts]
-    return value
-
-
-def value_text(value) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list) and len(value) == 2:
-        return f"{value[0]}x{value[1]}"
-    return "" if value is None else str(value)
-
-
-class ExportDialog(Dialog):
-    BINDINGS = [Binding("k", "switch", "PyTorch/Keras", id="export.switch"),
-                Binding("y", "copy", "Copy", id="export.copy")]
-
-    def __init__(self, title: str, hint: str, spec: dict):
-        super().__init__(title, hint)
-        self.spec, self.framework = spec, "pytorch"
-
-    def compose_content(self) -> ComposeResult:
-        with ScrollableContainer(classes="dialog-code"):
-            yield Static(Text(self.code(), no_wrap=True), id="export-code")
-
-    def code(self) -> str:
-        from ...core.export import EXPORTERS
-
-        return EXPORTERS[self.framework](self.spec)
-
-    def on_mount(self) -> None:
-        self.query_one(".dialog-code").focus()
-
-    def action_switch(self) -> None:
-        self.framework = "keras" if self.framework == "pytorch" else "pytorch"
-        self.query_one("#export-code", Static).update(Text(self.code(), no_wrap=True))
-
-    def action_copy(self) -> None:
-        self.app.copy_to_clipboard(self.code())
-        self.app.notify(self.app.t("build.copied", framework=self.framework), timeout=3)
+EMPTY_NETWORK = {"name": UNTITLED, "input": [1, 28, 28], "layers": []}
 
 
 class BuildScreen(ModeScreen):
@@ -131,6 +58,7 @@ class BuildScreen(ModeScreen):
         Binding("m", "compare", "Compare", show=False, id="build.compare"),
         Binding("M", "pin", "Pin", show=False, id="build.pin"),
         Binding("E", "export", "Export", show=False, id="build.export"),
+        Binding("d", "details", "Details", show=False, id="build.details"),
     ]
 
     def __init__(self) -> None:
@@ -139,14 +67,14 @@ class BuildScreen(ModeScreen):
         self.summary = None
         self.history: list[dict] = []
         self.future: list[dict] = []
-        self.editing: int | None = None  # layer index in the form, -1 for the input shape
+        self.editing: int | None = None  # what the form edits: a layer's index, INPUT or DETAILS
         self.pinned: dict | None = None
         self.comparing = False
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="build-body"):
             with Vertical(id="build-main"):
-                yield Line(id="build-text")
+                yield TextPanel(id="build-text")
                 yield LayerTable(id="build-table")
                 yield DataTable(id="build-compare", cursor_type="row")
                 yield Line(id="build-totals")
@@ -177,6 +105,8 @@ class BuildScreen(ModeScreen):
 
     def on_resize(self) -> None:
         self.update_layout()
+        if self.summary is not None:
+            self.fill_text_line()
 
     def update_layout(self) -> None:
         self.query_one("#build-body").set_class(self.app.terminal_size.width >= 110, "-wide")
@@ -221,42 +151,20 @@ class BuildScreen(ModeScreen):
         self.fill_text_line()
         self.fill_side()
         self.fill_compare()
-        self.query_one("#build-hint", Line).content = self.app.t("build.hint")
+        self.show_hint()
 
-    def table_rows(self) -> list[tuple]:
-        """The table's cells: the input row, then one row per layer ("-" after a problem)."""
-        t, summary = self.app.t, self.summary
-        shape = summary.input_shape
-        rows = [("", t("build.input"), self.shape_text(shape) if shape else str(self.spec.get("input", "?")),
-                 "", "", "", "")]
-        total = summary.total_params or 1
-        for index, layer in enumerate(self.spec_layers()):
-            record = summary.layers[index] if index < len(summary.layers) else None
-            if record is not None and record.ok:
-                share = record.params / total
-                rows.append((str(index), layer_words(layer), self.shape_text(record.output_shape),
-                             f"{record.params:,}", f"{share:5.1%} {share_bar(share, self.app.ascii_only)}",
-                             compact(record.macs), self.rf_text(record.receptive_field)))
-            else:
-                bad = record is None or record.error is not None
-                mark = ("!", "bold red") if bad else str(index)
-                rows.append((mark, (layer_words(layer), "red") if bad else layer_words(layer), "-", "-", "-", "-", "-"))
-        return rows
+    def show_hint(self) -> None:
+        """The keys of the table, or while the form is open the form's (the form then keeps all its rows)."""
+        self.query_one("#build-hint", Line).content = self.app.t("build.hint" if self.editing is None
+                                                                  else "build.form.hint")
 
     COLUMNS = ("#", "build.col.layer", "build.col.output", "build.col.params", "build.col.share",
                "build.col.macs", "build.col.rf")
 
     def fill_table(self) -> None:
         labels = [key if key == "#" else self.app.t(key) for key in self.COLUMNS]
-        self.query_one("#build-table", LayerTable).set_rows(labels, self.table_rows(), right_aligned={3, 5, 6})
-
-    @staticmethod
-    def shape_text(shape) -> str:
-        return "x".join(map(str, shape))
-
-    @staticmethod
-    def rf_text(size) -> str:
-        return str(size[0]) if size[0] == size[1] else f"{size[0]}x{size[1]}"
+        rows = table_rows(self.spec, self.summary, self.app.t, self.app.ascii_only)
+        self.query_one("#build-table", LayerTable).set_rows(labels, rows, right_aligned={3, 5, 6})
 
     def fill_totals(self) -> None:
         from ...core.weights import human_bytes
@@ -279,8 +187,20 @@ class BuildScreen(ModeScreen):
             return None
 
     def fill_text_line(self) -> None:
-        line = self.text_form() or self.app.t("build.text.invalid")
-        self.query_one("#build-text", Line).content = Text(line, no_wrap=True, overflow="ellipsis")
+        """The text form, broken between layers; past its few rows it scrolls (Tab, then the arrows)."""
+        panel = self.query_one("#build-text", TextPanel)
+        size = self.app.terminal_size
+        width = (panel.content_region.width or size.width - 2)
+        most = 2 if size.height < 30 else 4
+        text = self.text_form()
+        if text is None:
+            lines = [self.app.t("build.text.invalid")]
+        else:
+            lines = pack_text_form(text, width)
+            if len(lines) > most:  # a scroll bar takes two columns
+                lines = pack_text_form(text, width - 2)
+        panel.styles.height = min(len(lines), most)
+        panel.set_text(Text("\n".join(lines)))
 
     def selected_index(self) -> int:
         """-1 for the input row, else the layer index."""
@@ -300,79 +220,44 @@ class BuildScreen(ModeScreen):
         self.action_edit()
 
     def fill_side(self) -> None:
-        self.query_one("#build-derivation", TextPanel).set_text(self.side_text())
-
-    def side_text(self) -> Text:
-        t, summary, index = self.app.t, self.summary, self.selected_index()
-        if summary is None:
-            return Text("")
-        text = Text()
-        if index < 0:
-            text.append(t("build.side.input", shape=self.shape_text(summary.input_shape or ())) + "\n", style="bold")
-            for problem in summary.problems:
-                if problem.index is None:
-                    text.append(message_text(self.app.language, problem.message) + "\n", style="red")
-            text.append("\n" + t("build.side.all_problems", count=len(summary.problems)) if summary.problems else "")
-            return text
-        if index >= len(summary.layers):
-            return text
-        record = summary.layers[index]
-        title = t("build.side.layer", index=index, type=record.type,
-                  shape=self.shape_text(record.output_shape) if record.ok else "-")
-        text.append(title + "\n", style="bold")
-        if record.error is not None:
-            for problem in record.error.problems if record.error.index == index else [record.error]:
-                if problem.index == index:
-                    text.append(message_text(self.app.language, problem.message) + "\n", style="bold red")
-        if not record.ok:
-            if record.error is None:
-                text.append(t("build.side.after_error") + "\n", style="dim")
-            return text
-        text.append("\n".join(record.derivation) + "\n")
-        if record.fc_equivalent_params is not None:
-            text.append(t("build.side.fc", fc=f"{record.fc_equivalent_params:,}", params=f"{record.params:,}",
-                          ratio=f"{record.fc_equivalent_params / max(record.params, 1):,.0f}") + "\n", style="italic")
-        for note in record.notes:
-            text.append(message_text(self.app.language, note) + "\n", style="yellow")
-        return text
+        if self.summary is not None:
+            text = side_text(self.summary, self.selected_index(), self.app.t, self.app.language)
+            self.query_one("#build-derivation", TextPanel).set_text(text)
 
     # -- editing a layer in the form ------------------------------------------------------
 
     def action_edit(self) -> None:
+        self.open_form(self.selected_index())
+
+    def action_details(self) -> None:
+        """The network's name, description and class names, in the form."""
+        self.open_form(DETAILS)
+
+    def open_form(self, target: int) -> None:
         if self.summary is None:
             return
         self.history.append(copy.deepcopy(self.spec))  # the whole form session is one undo step
         self.future.clear()
-        self.editing = self.selected_index()
+        self.editing = target
         self.build_form()
 
     def build_form(self, focus: str | None = None) -> None:
-        """A field per setting of the layer being edited, each showing what it accepts."""
-        from ...core import LAYER_TYPES
-
-        t, index = self.app.t, self.editing
-        if index < 0:
-            rows = [("input", value_text(self.spec.get("input")) if isinstance(self.spec.get("input"), str)
-                     else "x".join(map(str, self.spec.get("input") or [])), t("build.kind.shape"))]
-            title = t("build.form.input")
-        else:
-            layer = self.spec_layers()[index]
-            layer = layer if isinstance(layer, dict) else {}
-            kind = layer.get("type")
-            fields = LAYER_TYPES[kind].fields if kind in LAYER_TYPES else {}
-            rows = [("type", str(kind), t("build.kind.type"))]
-            rows += [(name, value_text(layer.get(name)), t(f"build.kind.{field.kind}")) for name, field in fields.items()]
-            title = t("build.form.layer", index=index)
+        """A field per setting of what is being edited, each showing what it accepts."""
+        t = self.app.t
+        title, rows = form_rows(self.spec, self.editing, t)
+        labels = [t(f"build.field.{name}") for name, _, _ in rows]
+        width = max(18, *(cell_width(label) + 1 for label in labels))
         form = self.query_one("#build-form", Vertical)
         form.remove_children()
-        widgets = [Label(title, classes="form-title")]
-        for name, value, hint in rows:
-            widgets.append(Horizontal(Label(name, classes="form-label"),
-                                      Input(value, placeholder=hint, id=f"field-{name}", classes="form-input"),
-                                      classes="form-row"))
-        widgets.append(Label(t("build.form.hint"), classes="form-hint"))
+        widgets = [Label(Content(title), classes="form-title")]
+        for label, (name, value, hint) in zip(labels, rows):
+            label_widget = Label(label, classes="form-label")
+            label_widget.styles.width = width  # Chinese labels carry the JSON name too: wider than 18
+            widgets.append(Horizontal(label_widget, Input(value, placeholder=hint, id=f"field-{name}",
+                                                          classes="form-input"), classes="form-row"))
         form.mount_all(widgets)
         form.display = True
+        self.show_hint()
         first = f"#field-{focus}" if focus else ".form-input"
         self.call_after_refresh(lambda: self.query(first).first().focus())
 
@@ -380,38 +265,12 @@ class BuildScreen(ModeScreen):
     def field_changed(self, event: Input.Changed) -> None:
         if self.editing is None:
             return
-        from ...core import LAYER_TYPES
-
         name, text = event.input.id.removeprefix("field-"), event.value
         spec = self.edited_copy()
-        if self.editing < 0:
-            parts = text.lower().replace("×", "x").split("x")
-            spec["input"] = [int(p) if p.strip().isdigit() else p for p in parts] if text.strip() else None
-            self.change(spec, record=False)
-            return
-        old = spec["layers"][self.editing]
-        old = old if isinstance(old, dict) else {}
-        if name == "type":
-            kind = text.strip()
-            if kind in LAYER_TYPES:
-                # Keep the settings the new type shares with the old one; fill in what it needs.
-                fields = LAYER_TYPES[kind].fields
-                layer = {"type": kind, **{n: old[n] for n in fields if n in old}}
-                layer.update({n: f.example for n, f in fields.items() if f.required and n not in layer})
-            else:
-                layer = {**old, "type": kind}  # an unknown type: the engine names it and suggests one
-            spec["layers"][self.editing] = layer
-            self.change(spec, record=False)
-            if kind in LAYER_TYPES and kind != old.get("type"):
-                self.build_form(focus="type")
-            return
-        fields = LAYER_TYPES[old["type"]].fields if old.get("type") in LAYER_TYPES else {}
-        kind = fields[name].kind if name in fields else "pair"
-        if text.strip():
-            old[name] = field_value(kind, text)
-        else:
-            old.pop(name, None)
+        new_type = edit_spec(spec, self.editing, name, text)
         self.change(spec, record=False)
+        if new_type:
+            self.build_form(focus="type")  # the new type's fields
 
     @on(Input.Submitted, ".form-input")
     def form_done(self) -> None:
@@ -430,6 +289,7 @@ class BuildScreen(ModeScreen):
         self.editing = None
         form = self.query_one("#build-form", Vertical)
         form.display = False
+        self.show_hint()
         form.remove_children()
         if self.history and self.history[-1] == self.spec:
             self.history.pop()  # nothing changed: no undo step
@@ -441,7 +301,8 @@ class BuildScreen(ModeScreen):
     def action_add(self, after: int) -> None:
         from ...core import LAYER_TYPES
 
-        choices = [(kind, f"{kind:<16} {self.app.t(f'build.type.{kind}')}") for kind in LAYER_TYPES]
+        t = self.app.t
+        choices = [(kind, f"{kind:<16} {t(f'build.type.{kind}')}") for kind in build_order(LAYER_TYPES)]
 
         def insert(kind: str | None) -> None:
             if not kind:
@@ -456,7 +317,8 @@ class BuildScreen(ModeScreen):
             if LAYER_TYPES[kind].fields:
                 self.action_edit()
 
-        self.app.push_screen(ChoiceDialog(self.app.t("build.add.title"), choices, self.app.t("dialog.choose")), insert)
+        self.app.push_screen(ChoiceDialog(t("build.add.title"), choices, t("build.add.hint"),
+                                          filter_hint=t("build.add.filter")), insert)
 
     def action_delete(self) -> None:
         index = self.selected_index()
@@ -515,24 +377,31 @@ class BuildScreen(ModeScreen):
         def apply(text: str | None) -> None:
             if text:
                 spec = parse(text)
-                spec["name"] = self.spec.get("name", "untitled")
+                spec["name"] = self.spec.get("name", UNTITLED)
+                # the text form says nothing of the details; a different network is not trained by old weights
+                spec.update({key: self.spec[key] for key in ("description", "classes") if key in self.spec})
                 self.change(spec)
 
         self.app.push_screen(PromptDialog(self.app.t("build.text.title"), self.text_form() or "",
                                           self.app.t("build.text.hint"), check), apply)
 
     def action_presets(self) -> None:
+        """The presets by name and input, with the highlighted one's description below the list
+        (translated in the strings files; a preset they do not know shows its file's own words)."""
         from ...core.assets import find_network, read_json
 
-        choices = []
+        t, choices, details = self.app.t, [], {}
         for name in self.app.preset_names():
-            description = read_json(find_network(name)).get("description", "")
-            choices.append((name, f"{name:<12} {description[:60]}"))
-        self.app.push_screen(ChoiceDialog(self.app.t("build.presets.title"), choices, self.app.t("dialog.choose")),
+            spec = read_json(find_network(name))
+            shape = spec.get("input")
+            choices.append((name, f"{name:<12} {shape_text(shape) if isinstance(shape, list) else ''}"))
+            key = f"preset.description.{name}"
+            details[name] = t(key) if self.app.has_text(key) else str(spec.get("description", ""))
+        self.app.push_screen(ChoiceDialog(t("build.presets.title"), choices, t("dialog.choose"), details=details),
                              lambda name: self.app.load_network(name) if name else None)
 
     def action_save(self) -> None:
-        default = f"{self.spec.get('name') or 'network'}.json"
+        default = f"{self.spec.get('name') or UNTITLED}.json"
         self.app.push_screen(PromptDialog(self.app.t("build.save.title"), default, self.app.t("build.save.hint")),
                              self.save_to)
 
@@ -546,6 +415,8 @@ class BuildScreen(ModeScreen):
             return
         from ...core.files import atomic_write
 
+        if self.spec.get("name", UNTITLED) == UNTITLED and name_from_path(path_text):
+            self.change({**self.edited_copy(), "name": name_from_path(path_text)})  # mylenet.json holds "mylenet"
         try:
             with atomic_write(path, "w", encoding="utf-8") as handle:
                 json.dump(self.spec, handle, ensure_ascii=False, indent=1)
@@ -582,35 +453,15 @@ class BuildScreen(ModeScreen):
             return
         from ...core import analyze
 
-        pinned, current = analyze(self.pinned), self.summary
         table = self.query_one("#build-compare", DataTable)
         table.clear(columns=True)
-        a, b = self.pinned.get("name", "A"), self.spec.get("name", "B")
-        t = self.app.t
+        a, b, t = self.pinned.get("name", "A"), self.spec.get("name", "B"), self.app.t
         for label in ("#", f"{a}: {t('build.col.output')}", t("build.col.params"), t("build.col.macs"),
                       f"{b}: {t('build.col.output')}", t("build.col.params"), t("build.col.macs"),
                       t("build.col.delta")):
-            table.add_column(label)
-        for index in range(max(len(pinned.layers), len(current.layers))):
-            left = pinned.layers[index] if index < len(pinned.layers) else None
-            right = current.layers[index] if index < len(current.layers) else None
-            cells = [str(index)]
-            for record in (left, right):
-                if record is None or not record.ok:
-                    cells += ["-", "-", "-"]
-                else:
-                    cells += [f"{record.type} {self.shape_text(record.output_shape)}", f"{record.params:,}",
-                              compact(record.macs)]
-            delta = (right.params if right else 0) - (left.params if left else 0)
-            # Highlight the A and B cells (shape, params, MACs) that differ.
-            differs = {i for i in (1, 2, 3) if cells[i] != cells[i + 3]}
-            differs |= {i + 3 for i in differs}
-            row = [Text(c, style="bold yellow" if i in differs else "") for i, c in enumerate(cells)]
-            row.append(Text(f"{delta:+,}" if delta else "0", style="bold" if delta else "dim"))
+            table.add_column(Text(label))  # a str label would be read as markup
+        for row in compare_rows(analyze(self.pinned), self.summary, t):
             table.add_row(*row)
-        table.add_row(Text(t("build.total"), style="bold"), "", f"{pinned.total_params:,}",
-                      compact(pinned.total_macs), "", f"{current.total_params:,}", compact(current.total_macs),
-                      Text(f"{current.total_params - pinned.total_params:+,}", style="bold"))
 
     def action_export(self) -> None:
         if self.summary is None or self.summary.problems:

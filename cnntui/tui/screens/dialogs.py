@@ -1,4 +1,9 @@
-"""Small dialogs: ask for a line of text, confirm, choose from a list."""
+"""Small dialogs: ask for a line of text, confirm, choose from a list.
+
+Every word they show may come from a user (a file name, a network's name,
+an error quoting what was typed) or hold square brackets (the text form's
+grammar), so titles, hints, labels and errors are plain text, never markup.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -22,9 +28,9 @@ class Dialog(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(Content(self.title_text), classes="dialog-title")
             yield from self.compose_content()
-            yield Static(self.hint, classes="dialog-hint")
+            yield Static(Content(self.hint), classes="dialog-hint")
 
     def compose_content(self) -> ComposeResult:
         yield from ()
@@ -52,7 +58,7 @@ class PromptDialog(Dialog):
 
     def show_check(self, value: str) -> str | None:
         problem = self.check(value) if self.check else None
-        self.query_one(".dialog-error", Static).update(problem or "")
+        self.query_one(".dialog-error", Static).update(Content(problem or ""))
         return problem
 
     @on(Input.Submitted)
@@ -67,17 +73,67 @@ class ConfirmDialog(Dialog):
 
 
 class ChoiceDialog(Dialog):
-    """Pick one of ``choices`` (id, label); returns the id."""
+    """Pick one of ``choices`` (id, label); returns the id.
 
-    def __init__(self, title: str, choices: list[tuple[str, str]], hint: str = ""):
+    With ``details`` (id -> text) the highlighted choice's text shows, wrapped, below the list.
+    With ``filter_hint`` an input above the list narrows it to the choices whose label contains
+    every typed word; Enter takes the highlighted one, which is the first match until Up/Down move it.
+    """
+
+    def __init__(self, title: str, choices: list[tuple[str, str]], hint: str = "", *,
+                 details: dict[str, str] | None = None, filter_hint: str | None = None):
         super().__init__(title, hint)
-        self.choices = choices
+        self.choices, self.details, self.filter_hint = choices, details, filter_hint
+        self.set_class(details is not None or filter_hint is not None, "-tall")  # see app.tcss
 
     def compose_content(self) -> ComposeResult:
-        yield OptionList(*(Option(label, id=key) for key, label in self.choices), classes="dialog-choices")
+        if self.filter_hint is not None:
+            yield Input(placeholder=self.filter_hint, classes="dialog-filter")
+        yield OptionList(*self.options(self.choices), classes="dialog-choices")
+        if self.details is not None:
+            yield Static("", classes="dialog-details")
+
+    @staticmethod
+    def options(choices: list[tuple[str, str]]) -> list[Option]:
+        return [Option(Content(label), id=key) for key, label in choices]
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+        self.query_one(".dialog-filter" if self.filter_hint is not None else OptionList).focus()
+        self.show_details()
+
+    def matches(self, typed: str) -> list[tuple[str, str]]:
+        words = typed.lower().split()
+        return [(key, label) for key, label in self.choices if all(word in label.lower() for word in words)]
+
+    @on(Input.Changed, ".dialog-filter")
+    def narrow(self, event: Input.Changed) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(self.options(self.matches(event.value)))
+        options.highlighted = 0 if options.option_count else None
+        self.show_details()
+
+    @on(Input.Submitted, ".dialog-filter")
+    def take_highlighted(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            self.dismiss(options.get_option_at_index(options.highlighted).id)
+
+    def on_key(self, event) -> None:
+        """Up and Down move through the list while the cursor stays in the filter."""
+        if self.filter_hint is not None and event.key in ("up", "down") and self.focused is self.query_one(Input):
+            options = self.query_one(OptionList)
+            options.action_cursor_up() if event.key == "up" else options.action_cursor_down()
+            event.stop()
+
+    @on(OptionList.OptionHighlighted)
+    def show_details(self) -> None:
+        if self.details is None:
+            return
+        options = self.query_one(OptionList)
+        index = options.highlighted
+        key = options.get_option_at_index(index).id if index is not None else None
+        self.query_one(".dialog-details", Static).update(Content(self.details.get(key, "")))
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:

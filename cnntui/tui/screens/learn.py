@@ -11,18 +11,39 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 from textual.worker import get_current_worker
 
 from ...learn.pages import KINDS, load_pages, search
+from ...render.terminal import ascii_text
+from ...render.text import wrap_line
+from ..ascii import bulleted
 from ..widgets.links import Link, LinkBar
 from .base import ModeScreen
 
 FIRST_FRAME_GRACE = 0.1  # seconds
 FIRST_PAGE = "start"  # needs no engine, so the app stays light until a worked example is opened
+LIST_WIDTH = 19  # #learn-nav is 22 columns: less its border and the list's scroll bar
+
+
+def list_entry(title: str) -> str:
+    """A page in the list, indented under its group; a long title's next lines stay under its first."""
+    return "\n".join(wrap_line(title, LIST_WIDTH, "  ", "    "))
+
+
+class ConceptList(OptionList):
+    """The concept list. Up/Down already pick a page, so PageUp/PageDown scroll the page beside it."""
+
+    BINDINGS = [
+        Binding("pagedown", "screen.scroll_page(1)", show=False),
+        Binding("pageup", "screen.scroll_page(-1)", show=False),
+    ]
 
 
 class LearnScreen(ModeScreen):
     mode_name = "learn"
     BINDINGS = [
-        Binding("slash,s", "search", "Search", show=False, id="learn.search"),
-        Binding("b,backspace", "back", "Back", show=False, id="learn.back"),
+        Binding("slash,s", "search", "Search", key_display="/", id="learn.search"),
+        Binding("b,backspace", "back", "Back", key_display="b", id="learn.back"),
+        Binding("tab", "app.focus_next", "List/page", key_display="Tab", id="learn.tab"),
+        Binding("pagedown", "scroll_page(1)", show=False),  # from the search field too
+        Binding("pageup", "scroll_page(-1)", show=False),
     ]
 
     def __init__(self) -> None:
@@ -42,7 +63,7 @@ class LearnScreen(ModeScreen):
 
     async def fill_body(self) -> None:
         nav = Vertical(Input(id="learn-search", placeholder=self.app.t("learn.search")),
-                       OptionList(id="learn-list"), id="learn-nav")
+                       ConceptList(id="learn-list", markup=False), id="learn-nav")
         page = Vertical(VerticalScroll(id="learn-scroll"), LinkBar(id="learn-links"), id="learn-page")
         await self.query_one("#learn").mount_all([nav, page])
         if not self.query("#learn-list"):
@@ -78,7 +99,7 @@ class LearnScreen(ModeScreen):
             group = [page for page in pages if page.kind == kind]
             if group:
                 options.append(Option(self.app.t(f"learn.group.{kind}"), disabled=True))
-                options += [Option(f"  {page.title[language]}", id=page.id) for page in group]
+                options += [Option(list_entry(page.title[language]), id=page.id) for page in group]
         if not options:
             options.append(Option(self.app.t("learn.no_match", query=query), disabled=True))
         listing = self.query_one("#learn-list", OptionList)
@@ -140,6 +161,8 @@ class LearnScreen(ModeScreen):
             markdown = Renderer(page, language, ascii_only).markdown()
         except ExampleError as error:
             markdown = f"# {page.title[language]}\n\n{self.app.t('learn.error', error=error)}"
+        if ascii_only:
+            markdown = ascii_text(markdown)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.put_page, (page_id, language, ascii_only), markdown)
 
@@ -164,7 +187,8 @@ class LearnScreen(ModeScreen):
             return
         from textual.widgets import Markdown  # first page: the parser loads only now
 
-        self.query_one("#learn-scroll").mount(Markdown(markdown, id="learn-md", open_links=False))
+        page = bulleted(Markdown(markdown, id="learn-md", open_links=False), self.app.ascii_only)
+        self.query_one("#learn-scroll").mount(page)
 
     def on_markdown_link_clicked(self, event) -> None:
         if event.href.startswith("concept:"):
@@ -184,10 +208,17 @@ class LearnScreen(ModeScreen):
 
     def leave_field(self) -> bool:
         """Escape in the search field returns to the list."""
-        if self.focused is self.query_one("#learn-search"):
+        if self.is_focused("learn-search"):
             self.query_one("#learn-list").focus()
             return True
         return False
+
+    def action_scroll_page(self, direction: int) -> None:
+        scroll = self.query_one("#learn-scroll", VerticalScroll)
+        if direction > 0:
+            scroll.scroll_page_down()
+        else:
+            scroll.scroll_page_up()
 
     def action_back(self) -> None:
         if self.history:

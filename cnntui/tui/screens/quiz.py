@@ -7,7 +7,6 @@ saved after every step, so the course resumes where the student left it.
 
 from __future__ import annotations
 
-from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,14 +15,17 @@ from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..state import CurrentNetwork
+from ..widgets import quiz_text
 from ..widgets.chrome import Line, show_if_changed
 from .base import ModeScreen
+from .quiz_tasks import HandsOnTasks
 
-REVIEW, SUMMARY = "review", "summary"
+# Sections that are pages, not lessons. COMPLETE is not in the list: it follows the last lesson.
+REVIEW, SUMMARY, COMPLETE = "review", "summary", "complete"
+PAGES = (REVIEW, SUMMARY, COMPLETE)
 
 
-class QuizScreen(ModeScreen):
+class QuizScreen(HandsOnTasks, ModeScreen):
     mode_name = "quiz"
     BINDINGS = [
         Binding("f2", "hint", "Hint", id="quiz.hint", priority=True),
@@ -31,18 +33,22 @@ class QuizScreen(ModeScreen):
         Binding("g", "go_task", "Go", id="quiz.go"),
         Binding("k", "check_task", "Check", id="quiz.check"),
         Binding("n", "next", "Next", id="quiz.next"),
+        Binding("escape", "focus_lessons", "Leave field", id="quiz.leave", key_display="Esc"),
+        Binding("shift+tab", "focus_lessons", "Lessons", id="quiz.lessons", key_display="Shift+Tab"),
+        Binding("shift+tab", "app.focus_previous", show=False),  # outside the field: as on every screen
     ]
 
     def __init__(self, store=None) -> None:
         super().__init__()
         self.store = store
         self.progress = None
-        self.section: str | None = None  # a lesson id, REVIEW or SUMMARY
+        self.section: str | None = None  # a lesson id or one of PAGES
         self.question = None
         self.hinted = False
         self.result = None  # the Mark of the answer given, once answered
         self.shown_step = (0, 0)  # (index, count) of the lesson step on screen
         self.review_queue: list[str] = []
+        self.lesson_finished = False  # the step on screen was the lesson's last: Next opens the next lesson
         self._save_error_shown = False
 
     def compose_body(self) -> ComposeResult:
@@ -50,7 +56,7 @@ class QuizScreen(ModeScreen):
             yield OptionList(id="quiz-list")
             yield Static(id="quiz-score")
         with Vertical(id="quiz-main"):
-            yield Line(id="quiz-title")
+            yield Static(id="quiz-title")  # a long lesson title wraps to a second line
             with VerticalScroll(id="quiz-scroll"):
                 yield Static(id="quiz-text")
                 yield Static(id="quiz-feedback")
@@ -72,9 +78,23 @@ class QuizScreen(ModeScreen):
         self.save()
         self.watch(self.app, "language", self.relabel, init=False)
         self.fill_list()
-        first = next((lid for lid in self.lesson_ids() if not self.progress.lesson(lid)["done"]), self.lesson_ids()[0])
-        self.open_section(first)
-        self.query_one("#quiz-list").focus()
+        self.open_section(self.first_lesson_not_done())
+
+    @property
+    def in_lesson(self) -> bool:
+        return self.section not in PAGES
+
+    @property
+    def answering(self) -> bool:
+        return self.question is not None and self.result is None
+
+    def first_lesson_not_done(self, after: str | None = None) -> str:
+        """The first lesson not done (after ``after``, round the course), or COMPLETE when all are done."""
+        ids = self.lesson_ids()
+        if after in ids:
+            here = ids.index(after)
+            ids = ids[here + 1:] + ids[:here]
+        return next((lid for lid in ids if not self.progress.lesson(lid)["done"]), COMPLETE)
 
     def lesson_ids(self) -> list[str]:
         from ...quiz.course import lesson_ids
@@ -100,14 +120,12 @@ class QuizScreen(ModeScreen):
         from ...quiz.course import lesson, steps
 
         t, lang = self.app.t, self.app.language
-        done_mark = "*" if self.app.ascii_only else "✓"
         options = []
         for number, lesson_id in enumerate(self.lesson_ids(), 1):
             state = self.progress.lesson(lesson_id)
-            count = len(steps(lesson_id, state["attempt"]))
-            mark = done_mark if state["done"] else " "
-            options.append(Option(f"{mark} {number} {lesson(lesson_id)['title'][lang]} {state['step']}/{count}",
-                                  id=lesson_id))
+            label = quiz_text.lesson_entry(t, number, lesson(lesson_id)["title"][lang], state,
+                                           len(steps(lesson_id, state["attempt"])), self.app.ascii_only)
+            options.append(Option(label, id=lesson_id))
         options.append(Option(t("quiz.review.entry", count=len(self.progress.due())), id=REVIEW))
         options.append(Option(t("quiz.summary.entry"), id=SUMMARY))
         listing = self.query_one("#quiz-list", OptionList)
@@ -130,11 +148,13 @@ class QuizScreen(ModeScreen):
         self.open_section(event.option.id)
 
     def open_section(self, section: str) -> None:
+        if section != self.section:
+            self.give_back_network()  # leaving a hands-on task
         self.section = section
         if section == REVIEW:
             self.review_queue = self.progress.due()
         listing = self.query_one("#quiz-list", OptionList)
-        listing.highlighted = listing.get_option_index(section)
+        listing.highlighted = listing.get_option_index(section) if section != COMPLETE else None
         self.load_step()
 
     # -- steps ---------------------------------------------------------------------------
@@ -153,34 +173,45 @@ class QuizScreen(ModeScreen):
         """Make the question of the current step (if any) and show it unanswered."""
         from ...quiz.questions import question_by_id
 
-        self.question, self.hinted, self.result = None, False, None
-        if self.section not in (REVIEW, SUMMARY):
+        self.question, self.hinted, self.result, self.lesson_finished = None, False, None, False
+        if self.in_lesson:
             # What the title shows, fixed while this step is on screen even once progress moves on.
             self.shown_step = (self.progress.lesson(self.section)["step"], len(self.current_steps()))
         if self.section == REVIEW and self.review_queue:
             self.question = question_by_id(self.review_queue[0])
-        elif self.section not in (REVIEW, SUMMARY):
+        elif self.in_lesson:
             step = self.current_step()
             if step.kind == "question":
                 self.question = question_by_id(step.ref)
         self.show_step()
-        if self.question is not None:
+        self.focus_step()
+
+    def focus_step(self) -> None:
+        """A question waiting for an answer has the answer field, so typing never reaches a global key;
+        a marked answer and a lesson's other steps have the text (Enter goes on); a page has the list."""
+        if self.answering:
             self.query_one("#quiz-answer", Input).focus()
+        elif self.in_lesson or self.question is not None:
+            self.query_one("#quiz-scroll").focus()
+        else:
+            self.query_one("#quiz-list").focus()
 
     def show_step(self) -> None:
         t = self.app.t
         answer = self.query_one("#quiz-answer", Input)
-        answer.display = self.question is not None and self.result is None
+        answer.display = self.answering
         answer.placeholder = t(f"quiz.form.{self.question.form}") if self.question is not None else ""
         if self.section == SUMMARY:
             title, body = t("quiz.summary.title"), self.summary_text()
+        elif self.section == COMPLETE:
+            title, body = t("quiz.complete.title"), self.complete_text()
         elif self.section == REVIEW:
             title = t("quiz.review.title", count=len(self.review_queue))
             body = self.question_text() if self.question is not None else t("quiz.review.empty")
         else:
             title = self.lesson_title()
             body = self.question_text() if self.question is not None else self.step_text()
-        self.query_one("#quiz-title", Line).content = title
+        show_if_changed(self.query_one("#quiz-title", Static), title)
         show_if_changed(self.query_one("#quiz-text", Static), body)
         show_if_changed(self.query_one("#quiz-feedback", Static), self.feedback_text())
         self.query_one("#quiz-hint-line", Line).content = self.hint_line()
@@ -201,67 +232,39 @@ class QuizScreen(ModeScreen):
         if step.kind == "recap":
             item = lesson(self.section)
             concepts = ", ".join(self.concept_title(c) for c in item["concepts"])
-            return Content.assemble((t("quiz.recap"), "bold"), "\n\n", item["recap"][lang], "\n\n",
-                                    (t("quiz.recap.learn", concepts=concepts), "italic"))
+            return quiz_text.recap_text(t, item["recap"][lang], concepts)
         if step.kind == "task":
-            task = load_tasks()[self.section]
-            parts = [(t("quiz.task"), "bold"), "\n\n", task["text"][lang]]
-            if self.hinted:
-                parts += ["\n\n", (t("quiz.hint.label"), "bold"), " ", task["hint"][lang]]
-            return Content.assemble(*parts)
+            return quiz_text.task_text(t, lang, load_tasks()[self.section], self.hinted)
         return Content("")  # a question step: show_step draws the question
 
     def question_text(self) -> Content:
-        t, lang, question = self.app.t, self.app.language, self.question
-        parts: list = [(t(f"quiz.kind.{question.kind}", level=question.difficulty), "dim"), "\n\n",
-                       question.prompt[lang]]
-        for index, option in enumerate(question.options):
-            parts += ["\n", (f"  {'abcdefgh'[index]}) ", "bold"), option["text"][lang]]
-        if question.kind == "truefalse":
-            parts += ["\n\n", (t("quiz.truefalse"), "dim")]
-        if self.hinted and question.hint:
-            parts += ["\n\n", (t("quiz.hint.label"), "bold"), " ", question.hint[lang]]
-        return Content.assemble(*parts)
+        return quiz_text.question_text(self.app.t, self.app.language, self.question, self.hinted)
 
     def feedback_text(self) -> Content:
         if self.question is None or self.result is None:
             return Content("")
-        t, lang, question = self.app.t, self.app.language, self.question
-        if self.result.correct:
-            verdict = (t("quiz.right.hinted") if self.hinted else t("quiz.right"), "bold $success")
-        else:
-            verdict = (t("quiz.wrong", answer=self.answer_words(question.answer)), "bold $error")
-        parts: list = ["\n", verdict, "\n\n"]
-        if question.options:
-            chosen, right = self.result.given, question.answer
-            if chosen != right:
-                parts += [(t("quiz.why.chosen"), "bold"), " ", question.options[chosen]["why"][lang], "\n\n"]
-            parts += [(t("quiz.why.right"), "bold"), " ", question.options[right]["why"][lang], "\n\n"]
-        elif question.why:
-            parts += [question.why[lang], "\n\n"]
-        parts += [(t("quiz.solution"), "bold"), " ", question.explanation[lang], "\n\n",
-                  (t("quiz.learn.link", concept=self.concept_title(question.concept)), "italic")]
-        return Content.assemble(*parts)
-
-    def answer_words(self, answer) -> str:
-        question, t = self.question, self.app.t
-        if question.form == "choice":
-            return f"{'abcdefgh'[answer]}) {question.options[answer]['text'][self.app.language]}"
-        if question.form == "bool":
-            return t("quiz.true") if answer else t("quiz.false")
-        if question.form in ("size", "shape"):
-            return "x".join(map(str, answer))
-        return f"{answer:,}" if isinstance(answer, int) else str(answer)
+        return quiz_text.feedback_text(self.app.t, self.app.language, self.question, self.result, self.hinted,
+                                       self.concept_title(self.question.concept))
 
     def hint_line(self) -> str:
         t = self.app.t
-        if self.section == SUMMARY:
-            return t("quiz.keys.summary")
+        if self.section in (SUMMARY, COMPLETE):
+            return t(f"quiz.keys.{self.section}")
+        if self.lesson_finished:
+            upcoming = self.first_lesson_not_done(after=self.section)
+            if upcoming == COMPLETE:
+                return t("quiz.keys.last_lesson_done")
+            return t("quiz.keys.lesson_done", lesson=self.lesson_title_of(upcoming))
         if self.question is None:
             if self.section == REVIEW:
                 return ""
             return t("quiz.keys.task") if self.current_step().kind == "task" else t("quiz.keys.recap")
         return t("quiz.keys.answered") if self.result is not None else t("quiz.keys.question")
+
+    def lesson_title_of(self, lesson_id: str) -> str:
+        from ...quiz.course import lesson
+
+        return lesson(lesson_id)["title"][self.app.language]
 
     def concept_title(self, page_id: str) -> str:
         from ...learn.pages import load_pages
@@ -273,30 +276,21 @@ class QuizScreen(ModeScreen):
         key = f"quiz.topic.{topic}"
         return self.app.t(key) if self.app.has_text(key) else topic
 
+    def topic_names(self) -> dict[str, str]:
+        return {topic: self.topic_name(topic) for topic, _, _ in self.progress.strengths()}
+
     def summary_text(self) -> Content:
-        t = self.app.t
-        rows = self.progress.strengths()
-        if not rows:
-            return Content(t("quiz.summary.empty"))
-        bar = "#" if self.app.ascii_only else "█"
-        names = {topic: self.topic_name(topic) for topic, _, _ in rows}
-        width = max(cell_len(name) for name in names.values())
-        parts: list = [(t("quiz.summary.heading"), "bold"), "\n\n"]
-        for topic, asked, share in rows:
-            name = names[topic] + " " * (width - cell_len(names[topic]))
-            parts.append(f"{name}  {bar * round(share * 10):<10} {share:4.0%}  ({asked})\n")
-        weak = [names[topic] for topic, asked, share in rows if share < 0.6]
-        strong = [names[topic] for topic, asked, share in rows if share >= 0.8]
-        parts += ["\n", (t("quiz.summary.strong"), "bold"), " ", ", ".join(strong) or "-", "\n",
-                  (t("quiz.summary.weak"), "bold"), " ", ", ".join(weak) or "-", "\n\n",
-                  t("quiz.summary.review", count=len(self.progress.due()))]
-        return Content.assemble(*parts)
+        return quiz_text.summary_text(self.app.t, self.progress, self.topic_names(), self.app.ascii_only)
+
+    def complete_text(self) -> Content:
+        return quiz_text.complete_text(self.app.t, self.progress, self.topic_names(), self.app.ascii_only,
+                                       len(self.lesson_ids()))
 
     # -- answering -------------------------------------------------------------------------
 
     @on(Input.Submitted, "#quiz-answer")
     def answered(self, event: Input.Submitted) -> None:
-        from ...quiz.grading import Unreadable, mark
+        from ...quiz.grading import Ambiguous, Unreadable, mark
 
         if self.question is None or self.result is not None:
             return
@@ -305,22 +299,26 @@ class QuizScreen(ModeScreen):
             return
         try:
             self.result = mark(self.question, event.value)
+        except Ambiguous as problem:
+            self.app.notify(self.app.t("quiz.ambiguous", text=event.value.strip(),
+                                       letters=", ".join(problem.letters)), severity="warning", timeout=6)
+            return
         except Unreadable as problem:
             self.app.notify(self.app.t("quiz.unreadable", form=self.app.t(f"quiz.form.{problem.form}")),
                             severity="warning", timeout=6)
             return
         self.progress.record(self.question.id, self.question.topic, self.result.correct, self.hinted)
-        if self.section not in (REVIEW, SUMMARY):
+        if self.in_lesson:
             # Saved as done at once: after a restart the course resumes at the next step.
             self.finish_lesson_step()
         self.save()
         event.input.value = ""
         self.show_step()
         self.fill_score()
-        self.query_one("#quiz-scroll").focus()
+        self.focus_step()
 
     def action_hint(self) -> None:
-        if self.section in (REVIEW, SUMMARY) and self.question is None or self.result is not None:
+        if not self.in_lesson and self.question is None or self.result is not None:
             return
         if not self.hinted:
             self.hinted = True
@@ -329,68 +327,36 @@ class QuizScreen(ModeScreen):
 
     def action_next(self) -> None:
         """Move on: after an answer, past a recap, or skipping a task."""
-        if self.question is not None and self.result is None:
+        if self.answering:
             return  # answer first (or Escape, then pick another lesson)
         if self.section == REVIEW:
             if self.review_queue:
                 self.review_queue.pop(0)
             self.load_step()
-        elif self.section != SUMMARY:
+        elif self.in_lesson:
             if self.result is None:  # a recap or a task: answered questions moved on already
+                self.give_back_network()
                 self.finish_lesson_step()
                 self.save()
-            self.load_step()
+            if self.lesson_finished:
+                self.open_section(self.first_lesson_not_done(after=self.section))
+            else:
+                self.load_step()
         self.fill_list()
 
     def finish_lesson_step(self) -> None:
         self.progress.advance(self.section, len(self.current_steps()))
         if self.progress.lesson(self.section)["step"] == 0:
+            self.lesson_finished = True
             self.app.notify(self.app.t("quiz.lesson.done"), timeout=5)
 
     def action_open_concept(self) -> None:
         if self.question is not None:
             self.app.open_concept(self.question.concept)
-        elif self.section not in (REVIEW, SUMMARY):
+        elif self.in_lesson:
             from ...quiz.course import lesson
 
             self.app.open_concept(lesson(self.section)["concepts"][0])
-
-    # -- hands-on tasks -----------------------------------------------------------------------
-
-    def current_task(self) -> dict | None:
-        from ...quiz.course import load_tasks
-
-        if self.section in (REVIEW, SUMMARY) or self.question is not None or self.current_step().kind != "task":
-            return None
-        return load_tasks()[self.section]
-
-    def action_go_task(self) -> None:
-        import copy
-
-        task = self.current_task()
-        if task is None:
-            return
-        if task["mode"] == "build":
-            spec = copy.deepcopy(task["network"])
-            self.app.network = CurrentNetwork(spec["name"], spec, "")
-        elif not self.app.load_network(task["preset"], quiet=True):
-            return
-        self.app.switch_mode(task["mode"])
-        self.app.notify(self.app.t("quiz.task.go", mode=self.app.t(f"mode.{task['mode']}")), timeout=5)
-
-    def action_check_task(self) -> None:
-        from ...quiz.course import check_task
-
-        task = self.current_task()
-        if task is None:
-            return
-        state = {"spec": self.app.network.spec, "view": getattr(self.app, "view_state", None)}
-        if check_task(task, state):
-            self.app.notify(self.app.t("quiz.task.done"), timeout=5)
-            self.progress.record(f"task:{task['id']}", "hands-on", True, self.hinted)
-            self.action_next()
-        else:
-            self.app.notify(self.app.t("quiz.task.not_yet"), severity="warning", timeout=6)
 
     # -- keys that make sense now --------------------------------------------------------------
 
@@ -398,31 +364,32 @@ class QuizScreen(ModeScreen):
         if self.progress is None:
             return None
         task = self.current_task() is not None
-        answering = self.question is not None and self.result is None
+        answering, in_field = self.answering, self.is_focused("quiz-answer")
         allowed = {
             "hint": answering or (task and not self.hinted),
-            "open_concept": self.section not in (REVIEW, SUMMARY) or self.question is not None,
+            "open_concept": self.in_lesson or self.question is not None,
             "go_task": task, "check_task": task,
-            "next": not answering and self.section != SUMMARY,
+            "next": not answering and self.section not in (SUMMARY, COMPLETE),
+            # Only from the field (the key bar has room then); elsewhere Shift+Tab and Escape do as usual.
+            "focus_lessons": in_field,
         }
         return allowed.get(action, True)
 
     def on_key(self, event) -> None:
         """Enter moves on once an answer is marked or on a recap (the answer box has Enter while typing)."""
-        if event.key == "enter" and self.focused is not self.query_one("#quiz-answer") \
-                and self.focused is not self.query_one("#quiz-list") and self.check_action("next", ()):
+        if event.key == "enter" and not self.is_focused("quiz-answer") \
+                and not self.is_focused("quiz-list") and self.check_action("next", ()):
             event.stop()
             self.action_next()
 
-    def leave_field(self) -> bool:
-        """Escape in the answer box goes back to the lesson list."""
-        if self.focused is self.query_one("#quiz-answer"):
-            self.query_one("#quiz-list").focus()
-            return True
-        return False
+    def action_focus_lessons(self) -> None:
+        """Escape or Shift+Tab in the answer box goes to the lesson list."""
+        self.query_one("#quiz-list").focus()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
         if self.progress is not None:
             self.fill_list()
             self.show_step()
+            if self.answering or self.focused is None:
+                self.focus_step()

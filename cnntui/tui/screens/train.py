@@ -9,8 +9,7 @@ keys pause, resume and stop; the UI only ever gets copies of the numbers.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from textual import on, work
@@ -22,82 +21,17 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ...content import message_text
-from ...render.text import fit_cells
 from ..state import CurrentNetwork, read_network
 from ..widgets.chrome import Line, show_if_changed
 from ..widgets.picture import PictureView
 from .base import ModeScreen
 from .dialogs import ChoiceDialog, PromptDialog
+from .train_picture import RunPicture, guessing_text
+from .train_run import ACTIVE, Arm, Plan, Run, dataset_options
+from .train_side import fitted, setup_lines
 
-TRAIN_STYLE, VAL_STYLE = "#5f87d7", "#ffaf5f"  # the theme's primary and accent: distinct in 16 colours too
 DEFAULT_NETWORK = "lenet5"
-VALIDATION_SHARE = 4  # one validation sample per four training samples...
-VALIDATION_MAX = 500  # ...up to this many: enough for a steady curve, cheap to score four times an epoch
 LIMITS = {"samples": (100, 20000), "epochs": (1, 50), "lr": (1e-5, 1.0)}
-ACTIVE = ("drawing", "running", "paused", "stopping")
-STACK_BELOW = 56  # picture columns under which a run's two charts go one above the other
-COLUMNS_BELOW = 40  # ...and under which the experiment's two heads do (each column then has its own charts)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """One training run as set up on the left."""
-
-    source: str  # a preset name, or "" for the app's current (edited) network
-    name: str
-    spec: dict = field(compare=False)
-    dataset: str = "digits"
-    size: int = 32
-    samples: int = 2000
-    epochs: int = 5
-    batch: int = 32
-    lr: float = 2e-3
-    seed: int = 0
-
-    @property
-    def validation(self) -> int:
-        return min(VALIDATION_MAX, max(50, self.samples // VALIDATION_SHARE))
-
-
-@dataclass
-class Arm:
-    label: str
-    params: int
-    head_params: int = 0
-
-
-@dataclass
-class Run:
-    kind: str  # "single" or "experiment"
-    title: str
-    plan: Plan | None = None  # a single run's setup (the setup on the left may change after it)
-    state: str = "drawing"  # drawing, running, paused, stopping, stopped, done, failed
-    arms: dict[str, Arm] = field(default_factory=dict)
-    points: dict[str, list] = field(default_factory=dict)
-    progress: object = None  # the latest live.Progress
-    drawn: tuple[int, int] = (0, 0)  # samples drawn so far, of how many
-    live: object = None  # the LiveRun, to pause and stop it
-    net: object = None  # the single run's network, for saving
-    classes: list[str] = field(default_factory=list)
-    watched: object = None  # (image, label) looked inside as it learns
-    epochs: int = 1  # the x axis of the curves
-    serial: int = 0  # counts updates, so the picture is rebuilt only when something changed
-
-    def last(self, arm: str):
-        points = self.points.get(arm)
-        return points[-1] if points else None
-
-
-def dataset_options(spec: dict) -> list[tuple[str, int]]:
-    """The built-in datasets (name, size) whose samples fit the network's input."""
-    from ...train.datasets import CHANNELS, NAMES, SIZES
-
-    shape = spec.get("input")
-    return [(name, size) for name in NAMES for size in SIZES[name] if shape == [CHANNELS[name], size, size]]
-
-
-def percent(value: float) -> str:
-    return f"{value:.1%}"
 
 
 class TrainScreen(ModeScreen):
@@ -105,14 +39,15 @@ class TrainScreen(ModeScreen):
     BINDINGS = [
         Binding("enter", "start", "Start", id="train.start"),
         Binding("space", "pause", "Pause", id="train.pause"),
+        Binding("space,enter", "resume", "Resume", key_display="space", id="train.resume"),
         Binding("x", "stop", "Stop", id="train.stop"),
         Binding("o", "experiment", "Overfitting", id="train.experiment"),
-        Binding("n", "choose_network", "Network", id="train.network"),
+        Binding("n", "choose_network", "Network", show=False, id="train.network"),  # the side pane shows n
         Binding("d", "choose_dataset", "Dataset", show=False, id="train.dataset"),
         Binding("s", "ask('samples')", "Samples", show=False, id="train.samples"),
         Binding("e", "ask('epochs')", "Epochs", show=False, id="train.epochs"),
         Binding("r", "ask('lr')", "Learning rate", show=False, id="train.lr"),
-        Binding("w", "save", "Save weights", show=False, id="train.save"),
+        Binding("w", "save", "Save weights", id="train.save"),
         Binding("v", "show_in_view", "Open in View", id="train.view"),
     ]
 
@@ -174,6 +109,11 @@ class TrainScreen(ModeScreen):
         self.plan = self.plan_for_current()
         self.redraw()
 
+    def words(self, name: str) -> str:
+        """A built-in dataset's or class's name in the app's language (a digit stays a digit)."""
+        key = f"train.name.{name}"
+        return self.app.t(key) if self.app.has_text(key) else name
+
     @property
     def busy(self) -> bool:
         return self.run is not None and self.run.state in ACTIVE
@@ -195,7 +135,7 @@ class TrainScreen(ModeScreen):
             spec = read_network(preset).spec
             options = dataset_options(spec)
             if options:
-                fits = ", ".join(f"{name} {size}x{size}" for name, size in options)
+                fits = ", ".join(f"{self.words(name)} {size}x{size}" for name, size in options)
                 choices.append((preset, t("train.network.preset", name=preset, fits=fits)))
 
         def chosen(source: str | None) -> None:
@@ -213,8 +153,8 @@ class TrainScreen(ModeScreen):
         options = dataset_options(self.plan.spec)
         if len(options) < 2:
             name, size = options[0]
-            self.app.notify(self.app.t("train.dataset.only", network=self.plan.name, dataset=name, size=size),
-                            timeout=5)
+            self.app.notify(self.app.t("train.dataset.only", network=self.plan.name, dataset=self.words(name),
+                                       size=size), timeout=5)
             return
         index = options.index((self.plan.dataset, self.plan.size))
         dataset, size = options[(index + 1) % len(options)]
@@ -250,10 +190,16 @@ class TrainScreen(ModeScreen):
     # -- running ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """The key bar shows only the keys that work now (so it fits 80 columns): no Start or Overfitting
+        while a run is under way, Pause while it runs, Resume while it is paused."""
         state = self.run.state if self.run else None
-        if action == "start":
-            return state not in ("drawing", "running", "stopping")
-        if action in ("pause", "stop"):
+        if action in ("start", "experiment"):
+            return state not in ACTIVE
+        if action == "pause":
+            return state == "running"
+        if action == "resume":
+            return state == "paused"
+        if action == "stop":
             return state in ("running", "paused")
         if action in ("save", "show_in_view"):
             return self.trained() is not None
@@ -265,9 +211,6 @@ class TrainScreen(ModeScreen):
         return run if run is not None and run.net is not None and run.state not in ("drawing", "running") else None
 
     def action_start(self) -> None:
-        if self.run is not None and self.run.state == "paused":
-            self.action_pause()
-            return
         from ...core import CnntuiError, Network
         from ...train.datasets import check_fits
 
@@ -280,7 +223,8 @@ class TrainScreen(ModeScreen):
             self.app.notify(self.app.t("train.bad_network", name=plan.name, error=reason), severity="error",
                             timeout=10)
             return
-        self.begin(Run("single", self.app.t("train.title.single", name=plan.name, dataset=plan.dataset), plan=plan))
+        self.begin(Run("single", self.app.t("train.title.single", name=plan.name, dataset=self.words(plan.dataset)),
+                       plan=plan))
         self.train_single(plan)
 
     def action_experiment(self) -> None:
@@ -295,15 +239,17 @@ class TrainScreen(ModeScreen):
 
     def action_pause(self) -> None:
         run = self.run
-        if run is None or run.live is None or run.state not in ("running", "paused"):
-            return
-        if run.state == "running":
+        if run is not None and run.live is not None and run.state == "running":
             run.live.pause()
             run.state = "paused"
-        else:
+            self.changed()
+
+    def action_resume(self) -> None:
+        run = self.run
+        if run is not None and run.live is not None and run.state == "paused":
             run.live.resume()
             run.state = "running"
-        self.changed()
+            self.changed()
 
     def action_stop(self) -> None:
         run = self.run
@@ -369,7 +315,8 @@ class TrainScreen(ModeScreen):
             arms[arm.key] = Arm(self.app.t(f"train.arm.{arm.key}"), sum(r.params for r in records),
                                 sum(r.params for r in records[len(BODY):]))
         self.from_worker(worker, self.describe_experiment, run, len(experiment.train_set), experiment.settings.epochs)
-        self.go_live(worker, run, trainers, arms, checkpoints=1)  # one point an epoch: each costs a validation pass
+        self.go_live(worker, run, trainers, arms, classes=experiment.train_set.classes,
+                     checkpoints=1)  # one point an epoch: each costs a validation pass
 
     def go_live(self, worker, run: Run, trainers: dict, arms: dict, *, net=None, classes=(), watched=None,
                 checkpoints: int = 4) -> None:
@@ -415,7 +362,17 @@ class TrainScreen(ModeScreen):
     def point_arrived(self, run: Run, point) -> None:
         if self.current(run):
             run.points[point.arm].append(point)
+            self.check_guessing(run, point.arm)
             self.changed()
+
+    def check_guessing(self, run: Run, arm: str) -> None:
+        """The first time an arm's loss sits at chance for a whole epoch, say so and what to try."""
+        from ...train.live import guessing_epoch
+
+        epoch = guessing_epoch(run.points[arm], len(run.classes))
+        if epoch is not None and arm not in run.guessing:
+            run.guessing[arm] = epoch
+            self.app.notify(guessing_text(self.app.t, run, arm), severity="warning", timeout=12)
 
     def progressed(self, run: Run, progress) -> None:
         if self.current(run):
@@ -497,7 +454,7 @@ class TrainScreen(ModeScreen):
         run = self.run
         title = self.query_one("#train-title", Line)
         title.content = run.title if run else self.app.t("train.title.ready", name=self.plan.name,
-                                                          dataset=self.plan.dataset)
+                                                          dataset=self.words(self.plan.dataset))
         picture = self.query_one("#train-picture", PictureView)
         width, height = picture.size.width - 2, picture.size.height  # a column for the scroll bar, one spare
         key = (id(run), run.serial if run else 0, self.app.color_mode, self.app.ascii_only, self.app.language,
@@ -512,60 +469,15 @@ class TrainScreen(ModeScreen):
         self.query_one("#train-status", Line).content = self.status_text()
 
     def side_content(self) -> Content:
-        from ...train.datasets import CHANNELS
-
-        t, plan, run = self.app.t, self.plan, self.run
-        channels = CHANNELS[plan.dataset]
-        rows = [
-            (t("train.side.network"), plan.name, "n"),
-            (t("train.side.dataset"), f"{plan.dataset} {channels}x{plan.size}x{plan.size}", "d"),
-            (t("train.side.samples"), t("train.side.samples.value", train=f"{plan.samples:,}",
-                                         validation=f"{plan.validation:,}"), "s"),
-            (t("train.side.epochs"), str(plan.epochs), "e"),
-            (t("train.side.lr"), f"Adam {plan.lr:g}", "r"),
-            (t("train.side.batch"), str(plan.batch), ""),
-        ]
-        lines = [(t("train.side.setup"), "bold $accent")]
-        for label, value, key in rows:
-            lines.append(fit_cells(label, 9) + fit_cells(value, 18) + key)
-        lines.append("")
-        lines += self.run_lines() if run else [t("train.side.idle")]
+        app, run = self.app, self.run
+        setup = setup_lines(self.plan, app.t, self.words)
+        if run is None:
+            lines = [*setup, "", app.t("train.side.idle")]
+        else:
+            side = self.query_one("#train-side")
+            height = side.size.height or app.terminal_size.height - 2
+            lines = fitted(setup, run, app.t, app.ascii_only, height)
         return Content.assemble(*[part for line in lines for part in (line, "\n")][:-1])
-
-    def run_lines(self) -> list:
-        t, run = self.app.t, self.run
-        lines: list = [(t(f"train.state.{run.state}"), "bold")]
-        progress = run.progress
-        if run.state == "drawing":
-            done, total = run.drawn
-            lines.append(t("train.side.drawing", done=f"{done:,}", total=f"{total:,}"))
-        elif progress is not None:
-            lines.append(t("train.side.epoch", epoch=progress.epoch, epochs=progress.epochs,
-                           batch=progress.batch, batches=progress.batches))
-            lines.append(self.bar(progress, 22))
-            lines.append(t("train.side.time", seconds=f"{progress.seconds:.0f}"))
-        for key, arm in run.arms.items():
-            point = run.last(key)
-            if run.kind == "experiment":
-                lines.append("")
-                lines.append((arm.label, "bold"))
-                lines.append(t("train.side.params.head", total=f"{arm.params:,}", head=f"{arm.head_params:,}"))
-            else:
-                lines.append(t("train.side.params", total=f"{arm.params:,}"))
-            if point is not None:
-                for label, train, val in (("", t("train.train"), t("train.val")),
-                                          (t("train.loss"), f"{point.train_loss:.3f}", f"{point.val_loss:.3f}"),
-                                          (t("train.accuracy"), percent(point.train_accuracy),
-                                           percent(point.val_accuracy))):
-                    lines.append(fit_cells(label, 9) + fit_cells(train, 8, ">") + " " + fit_cells(val, 8, ">"))
-        return lines
-
-    def bar(self, progress, width: int) -> str:
-        """How far the whole run has got, as a bar of ``width`` cells."""
-        done = ((progress.epoch - 1) * progress.batches + progress.batch) / (progress.epochs * progress.batches)
-        fill = round(done * width)
-        full, empty = ("#", "-") if self.app.ascii_only else ("█", "░")
-        return full * fill + empty * (width - fill) + f" {done:.0%}"
 
     def status_text(self) -> str:
         t, run = self.app.t, self.run
@@ -576,145 +488,7 @@ class TrainScreen(ModeScreen):
         return t(f"train.status.{run.state}")
 
     def picture_rows(self, width: int, height: int) -> list:
-
-        run = self.run
-        if run is None:
-            return self.text_rows(self.app.t("train.intro"), width)
-        if run.kind == "experiment":
-            return self.experiment_rows(width, height)
-        return self.single_rows(width, height)
-
-    @staticmethod
-    def text_rows(text: str, width: int, style: str = "") -> list:
-        from ...render.picture import Label
-        from ...render.text import wrap_text
-
-        return [[Label(line, style)] for line in wrap_text(text, max(width, 20))]
-
-    def charts(self, points: list, width: int, height: int, shared: list | None = None) -> list[list]:
-        """Two blocks of rows: loss, then accuracy, each for training and validation data. The loss
-        axis reaches the highest loss in ``shared`` (default: ``points``), so columns compare."""
-        from ...render.picture import Label
-        from ...render.plot import Series, chart_rows
-
-        t = self.app.t
-        losses = [y for p in (shared or points) for y in (p.train_loss, p.val_loss) if math.isfinite(y)]
-        ranges = {"loss": (0.0, max(0.1, math.ceil(max(losses, default=1.0) * 10) / 10)), "accuracy": (0.0, 1.0)}
-        blocks = []
-        for metric, y_format in (("loss", "{:.2g}"), ("accuracy", "{:.0%}")):
-            train = [(p.x, getattr(p, f"train_{metric}")) for p in points]
-            val = [(p.x, getattr(p, f"val_{metric}")) for p in points]
-            y_range = ranges[metric]
-            rows = chart_rows([Series(train, TRAIN_STYLE, "*"), Series(val, VAL_STYLE, "o")], width=width,
-                              height=height, x_max=self.run.epochs, y_range=y_range,
-                              ascii_only=self.app.ascii_only, y_format=y_format, x_label=t("train.epochs"))
-            blocks.append([[Label(t(f"train.chart.{metric}"), "bold")], *rows])
-        return blocks
-
-    def legend(self, width: int) -> list:
-        """What the two colours (or, with --ascii, the two marks) mean: one row, or two if narrow."""
-        from ...render.picture import Label, row_width
-
-        marks = ("*", "o") if self.app.ascii_only else ("━━", "━━")
-        train = [Label(marks[0], TRAIN_STYLE), Label(f" {self.app.t('train.legend.train')}")]
-        val = [Label(marks[1], VAL_STYLE), Label(f" {self.app.t('train.legend.val')}")]
-        if row_width(train) + 2 + row_width(val) <= width:
-            return [[*train, Label("  "), *val]]
-        return [train, val]
-
-    def single_rows(self, width: int, height: int) -> list:
-        from ...render.picture import side_by_side
-
-        run = self.run
-        points = run.points.get("net", [])
-        chart_height = max(4, min(12, (height - 14) // 1 if height < 30 else height // 3))
-        if width >= STACK_BELOW:
-            charts = side_by_side(self.charts(points, (width - 2) // 2, chart_height))
-        else:  # too narrow for two charts side by side: loss above accuracy
-            charts = [row for block in self.charts(points, width, chart_height) for row in block]
-        rows = [*charts, *self.legend(width), []]
-        if points and points[-1].kernels is not None:
-            rows += self.inside_rows(points[-1], width)
-        elif points:
-            rows += self.text_rows(self.app.t("train.no_conv"), width, "dim")
-        return rows
-
-    def inside_rows(self, point, width: int) -> list:
-        """The first layer's kernels and the watched sample's maps, as they are now."""
-        from ...render.colormap import palette
-        from ...render.picture import (
-            Label,
-            Scale,
-            grid_rows,
-            map_rows,
-            rgb_rows,
-            side_by_side,
-        )
-
-        t, mode = self.app.t, self.app.color_mode
-        ramp = self.app.ascii_only or mode == "none"
-        kernels = point.kernels
-        count, channels, size, _ = kernels.shape
-        heading = t("train.kernels", epoch=f"{point.x:.3g}", count=count, shape=f"{channels}x{size}x{size}")
-        rows = self.text_rows(heading, width, "bold")
-        thumb = size * max(1, min(3, ((width + 1) // count - 1) // size))  # whole-number enlargement
-        if channels == 3 and not ramp:
-            low, high = float(kernels.min()), float(kernels.max())
-            scaled = (kernels - low) / ((high - low) or 1.0)
-            blocks = [rgb_rows(k, mode, columns=thumb, rows=max(1, thumb // 2)) for k in scaled]
-            rows += side_by_side(blocks, 1)
-        else:
-            diverging = palette("diverging", mode)
-            first = kernels[:, 0]
-            scale = Scale.of(first, diverging=True)
-            rows += grid_rows(first, [scale] * count, diverging, columns=width, thumb=thumb, ramp=ramp)
-        image, label = self.run.watched
-        probabilities = point.probabilities
-        guess = int(probabilities.argmax())
-        rows.append([])
-        guessed = self.run.classes[guess] if guess < len(self.run.classes) else str(guess)
-        rows += self.text_rows(t("train.sample", label=self.run.classes[label], guess=guessed,
-                                 share=percent(float(probabilities[guess]))), width, "bold")
-        maps = point.maps
-        grey = palette("grey", mode)
-        map_thumb = max(8, min(maps.shape[2], (width + 1) // (len(maps) + 1) - 1))
-        picture = image if image.shape[0] == 1 else image.mean(axis=0, keepdims=True)
-        cells, _ = map_rows(picture[0], Scale.of(picture[0]), grey, columns=map_thumb,
-                            rows=max(1, map_thumb // 2), ramp=ramp)
-        maps_scale = Scale.of(maps)
-        grid = grid_rows(maps, [maps_scale] * len(maps), grey, columns=max(width - map_thumb - 1, map_thumb),
-                         thumb=map_thumb, ramp=ramp)
-        rows += side_by_side([[[Label(t("train.input"))], *cells], grid], 1)
-        return rows
-
-    def experiment_rows(self, width: int, height: int) -> list:
-        """Each head in one column: its loss above its accuracy, so the two gaps can be compared."""
-        from ...render.picture import side_by_side
-
-        t, run = self.app.t, self.run
-        chart_height = max(4, min(10, (height - 9) // 2))
-        column = (width - 3) // 2 if width >= COLUMNS_BELOW else width
-        columns = []
-        every_point = [point for points in run.points.values() for point in points]
-        for key, arm in run.arms.items():
-            loss, accuracy = self.charts(run.points.get(key, []), column, chart_height, every_point)
-            title = self.text_rows(t("train.arm.title", label=arm.label, head=f"{arm.head_params:,}"), column, "bold")
-            columns.append((title, [*loss, *accuracy]))
-        # a title that wraps must not push its charts below the other column's
-        title_rows = max((len(title) for title, _ in columns), default=0)
-        columns = [[*title, *[[]] * (title_rows - len(title)), *charts] for title, charts in columns]
-        charts = side_by_side(columns, 3) if width >= COLUMNS_BELOW else [row for block in columns for row in block]
-        rows = [*charts, *self.legend(width), []]
-        text = self.verdict() if run.state == "done" else t("train.experiment.explain")
-        return rows + self.text_rows(text, width)
-
-    def verdict(self) -> str:
-        """What the finished experiment showed, in numbers: each head's last accuracies and their gap."""
-        t, run = self.app.t, self.run
-        lines = []
-        for key, arm in run.arms.items():
-            point = run.last(key)
-            gap = (point.train_accuracy - point.val_accuracy) * 100
-            lines.append(t("train.verdict.arm", label=arm.label, train=percent(point.train_accuracy),
-                           val=percent(point.val_accuracy), gap=f"{gap:.0f}"))
-        return "\n".join([*lines, t("train.verdict.read")])
+        if self.run is None:
+            return RunPicture.text_rows(self.app.t("train.intro"), width)
+        app = self.app
+        return RunPicture(self.run, app.t, self.words, app.ascii_only, app.color_mode).rows(width, height)

@@ -4,37 +4,43 @@ The left side lists the layers and the prediction; the right side shows a
 layer's channels as a grid, one channel large with a cursor, the step-through
 at the cursor, or a comparison of activations and poolings. Forward passes
 run in a thread worker; a newer request cancels an older one.
+
+This screen keeps where the student looks (one reactive Place) and the keys;
+what a panel shows is built without Textual in ../view_panels.py, and the
+input, weights and PNG choices are in view_choices.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.containers import Vertical
-from textual.message import Message
+from textual.content import Content
+from textual.geometry import Region
+from textual.reactive import reactive
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ...content import message_text
 from ..widgets.chrome import Line, show_if_changed
-from ..widgets.picture import PictureView
+from ..widgets.map_pane import MapPane
 from ..widgets.table import LayerTable
 from .base import ModeScreen
-from .dialogs import ChoiceDialog, PromptDialog
 from .learn import FIRST_FRAME_GRACE
+from .view_choices import ViewChoices
 
-INPUT = -1
-PANELS = ("grid", "map", "step", "compare")
+if TYPE_CHECKING:
+    from ..view_panels import Result
+
 CMAP_CYCLE = ("auto", "grey", "viridis", "diverging")
 SCOPE_CYCLE = (None, "map", "layer", "network")
 BUSY_AFTER = 0.25  # seconds before a running forward pass is announced
 WIDE = 110  # columns from which the layer list stays beside the step-through
-ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh")
 VIEW_ACTIONS = {"panel", "channel", "in_channel", "choose_weights", "cycle_cmap", "cycle_scope", "export"}
 
 
@@ -52,48 +58,25 @@ class Request:
     kernels: tuple[tuple[int, int, str], ...] = ()  # (layer, channel, kernel name) put in by hand
 
 
-@dataclass
-class Result:
-    request: Request
-    net: object
-    x: object
-    outputs: list
-    note: str
-    weights_text: str
-    serial: int
+@dataclass(frozen=True)
+class Place:
+    """Where the student looks: a layer (-1 the input), one of its channels, the cursor on it,
+    the input channel the step-through shows, and the panel."""
 
-    def layer_input(self, layer: int):
-        return self.x if layer == 0 else self.outputs[layer - 1]
-
-    def layer_output(self, layer: int):
-        return self.x if layer == INPUT else self.outputs[layer]
-
-
-class MapPane(PictureView, inherit_bindings=False):
-    """The picture on the right; arrow keys move the selection instead of scrolling."""
-
-    BINDINGS = [
-        Binding("up", "move(-1, 0)", show=False), Binding("down", "move(1, 0)", show=False),
-        Binding("left", "move(0, -1)", show=False), Binding("right", "move(0, 1)", show=False),
-        Binding("pageup", "scroll_page_up", show=False), Binding("pagedown", "scroll_page_down", show=False),
-        Binding("home", "scroll_home", show=False), Binding("end", "scroll_end", show=False),
-    ]
-
-    @dataclass
-    class Moved(Message):
-        rows: int
-        cols: int
-
-    def action_move(self, rows: int, cols: int) -> None:
-        self.post_message(self.Moved(rows, cols))
+    layer: int = 0
+    channel: int = 0
+    cursor: tuple[int, int] = (0, 0)
+    in_channel: int = 0
+    panel: str = "grid"
 
 
 def default_sample(channels: int) -> str:
     return "scene" if channels == 3 else "digit-3"
 
 
-class ViewScreen(ModeScreen):
+class ViewScreen(ViewChoices, ModeScreen):
     mode_name = "view"
+    place: reactive[Place] = reactive(Place(), init=False)  # kept inside the maps shown; redraws on change
     BINDINGS = [
         Binding("g", "panel('grid')", "Channels", id="view.grid"),
         Binding("enter", "panel('map')", "Map", id="view.map"),
@@ -115,11 +98,7 @@ class ViewScreen(ModeScreen):
         self.result: Result | None = None
         self.pending: Request | None = None
         self.problem: str | None = None  # why nothing can be shown (bad network, over budget)
-        self.shown_layer = 0
-        self.channel = 0
-        self.cursor = (0, 0)
-        self.in_channel = 0
-        self.panel = "grid"
+        self.shown_place: tuple[str, int] | None = None  # the panel and layer drawn last
         self.cmap = "auto"
         self.scope: str | None = None
         self.serial = 0
@@ -133,7 +112,7 @@ class ViewScreen(ModeScreen):
         with Vertical(id="view-main"):
             yield Line(id="view-title")
             yield MapPane(id="view-picture")
-            yield Line(id="view-status")
+            yield Static(id="view-status")  # wraps: a long file name must not cut off the rest
 
     @property
     def drawn(self) -> bool:
@@ -194,11 +173,12 @@ class ViewScreen(ModeScreen):
 
     def show_busy(self) -> None:
         if self.pending is not None:
-            self.query_one("#view-status", Line).content = self.app.t("view.busy")
+            show_if_changed(self.query_one("#view-status", Static), self.app.t("view.busy"))
 
     @work(thread=True, exclusive=True, group="view-forward")
     def forward(self, request: Request, serial: int) -> None:
         from ...core import CnntuiError
+        from ..view_panels import compute
 
         worker = get_current_worker()
         try:
@@ -220,11 +200,8 @@ class ViewScreen(ModeScreen):
         self.pending = None
         new_network = self.result is None or self.result.request.spec_id != result.request.spec_id
         self.result, self.problem = result, None
-        if new_network:
-            self.shown_layer, self.channel, self.cursor, self.in_channel = self.first_layer(), 0, (0, 0), 0
-            self.panel = "grid"
+        self.place = Place(self.first_layer()) if new_network else self.place  # kept inside the new maps
         self.fill_layers()
-        self.clamp()
         self.select_requested()
         self.redraw()
         self.refresh_bindings()  # the keys that need maps now work
@@ -254,36 +231,51 @@ class ViewScreen(ModeScreen):
         outputs = self.result.outputs
         return next((i for i, out in enumerate(outputs) if out.ndim == 3), 0)
 
-    # -- state ----------------------------------------------------------------------------
+    # -- where the student looks ------------------------------------------------------------
+
+    def validate_place(self, place: Place) -> Place:
+        """A channel, cursor and input channel that exist in the layer chosen."""
+        if self.result is None:
+            return place
+        maps = self.result.maps(place.layer)
+        row, col = place.cursor
+        fan_in = self.result.step_source_channels(place.layer)
+        return replace(place, channel=max(0, min(place.channel, len(maps) - 1)),
+                       cursor=(max(0, min(row, maps.shape[1] - 1)), max(0, min(col, maps.shape[2] - 1))),
+                       in_channel=max(0, min(place.in_channel, fan_in - 1)) if fan_in else 0)
+
+    def watch_place(self) -> None:
+        self.redraw()
+
+    def go(self, **changes) -> None:
+        """Look somewhere else: ``layer``, ``channel``, ``cursor``, ``in_channel`` or ``panel``."""
+        self.place = replace(self.place, **changes)
+
+    @property
+    def shown_layer(self) -> int:
+        return self.place.layer
+
+    @property
+    def channel(self) -> int:
+        return self.place.channel
+
+    @property
+    def cursor(self) -> tuple[int, int]:
+        return self.place.cursor
+
+    @property
+    def in_channel(self) -> int:
+        return self.place.in_channel
+
+    @property
+    def panel(self) -> str:
+        return self.place.panel
 
     def maps(self):
-        from ...render.features import as_maps
-
-        return as_maps(self.result.layer_output(self.shown_layer))
-
-    def clamp(self) -> None:
-        if self.result is None:
-            return
-        maps = self.maps()
-        self.channel = max(0, min(self.channel, len(maps) - 1))
-        row, col = self.cursor
-        self.cursor = (max(0, min(row, maps.shape[1] - 1)), max(0, min(col, maps.shape[2] - 1)))
-        fan_in = self.step_source_channels()
-        self.in_channel = max(0, min(self.in_channel, fan_in - 1)) if fan_in else 0
-
-    def step_layer(self) -> int:
-        """The layer whose computation the step-through shows: an activation shows the conv before it."""
-        net = self.result.net
-        if self.shown_layer > 0 and net.layers[self.shown_layer].type in ACTIVATIONS and net.layers[self.shown_layer - 1].type == "conv2d":
-            return self.shown_layer - 1
-        return self.shown_layer
+        return self.result.maps(self.shown_layer)
 
     def step_source_channels(self) -> int:
-        if self.result is None or self.shown_layer == INPUT:
-            return 0
-        layer = self.step_layer()
-        source = self.result.layer_input(layer)
-        return source.shape[0] if self.result.net.layers[layer].type == "conv2d" else 0
+        return self.result.step_source_channels(self.shown_layer) if self.result is not None else 0
 
     def select_layer(self, layer: int) -> None:
         self.query_one("#view-layers", LayerTable).move_cursor(layer + 1)
@@ -292,11 +284,7 @@ class ViewScreen(ModeScreen):
     def layer_highlighted(self, event: LayerTable.Highlighted) -> None:
         if self.result is None:
             return
-        layer = event.row - 1
-        if layer != self.shown_layer:
-            self.shown_layer = layer
-            self.clamp()
-            self.redraw()
+        self.go(layer=event.row - 1)
 
     @on(LayerTable.Selected)
     def layer_chosen(self) -> None:
@@ -306,43 +294,35 @@ class ViewScreen(ModeScreen):
     def moved(self, event: MapPane.Moved) -> None:
         if self.result is None:
             return
-        maps = self.maps()
         if self.panel == "grid":
-            step = event.rows * getattr(self, "grid_per_row", 1) + event.cols
-            self.channel = max(0, min(self.channel + step, len(maps) - 1))
+            self.go(channel=self.channel + event.rows * getattr(self, "grid_per_row", 1) + event.cols)
         else:
             row, col = self.cursor
-            self.cursor = (max(0, min(row + event.rows, maps.shape[1] - 1)),
-                           max(0, min(col + event.cols, maps.shape[2] - 1)))
-        self.redraw()
+            self.go(cursor=(row + event.rows, col + event.cols))
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """View's keys do nothing until there are maps to look at; hide them from the key bar till then."""
         if action in VIEW_ACTIONS and self.result is None:
             return False
+        if action == "panel" and parameters[0] == self.panel:
+            return False  # the panel shown already: its key would do nothing, and the key bar needs the room
         return not (action == "in_channel" and not self.step_source_channels())
 
     def action_panel(self, panel: str) -> None:
         if self.result is None:
             return
-        if panel == "map" and self.panel == "map" and self.focused is not self.query_one("#view-picture"):
-            self.query_one("#view-picture").focus()
-        self.panel = panel
         if panel != "grid":
             self.query_one("#view-picture").focus()
-        self.redraw()
+        self.go(panel=panel)
 
     def action_channel(self, step: int) -> None:
         if self.result is not None:
-            self.channel = (self.channel + step) % len(self.maps())
-            self.clamp()
-            self.redraw()
+            self.go(channel=(self.channel + step) % len(self.maps()))
 
     def action_in_channel(self, step: int) -> None:
         count = self.step_source_channels()
         if count:
-            self.in_channel = (self.in_channel + step) % count
-            self.redraw()
+            self.go(in_channel=(self.in_channel + step) % count)
 
     def action_cycle_cmap(self) -> None:
         self.cmap = CMAP_CYCLE[(CMAP_CYCLE.index(self.cmap) + 1) % len(CMAP_CYCLE)]
@@ -360,140 +340,12 @@ class ViewScreen(ModeScreen):
         if self.result is None:
             return False
         if self.panel != "grid":
-            self.panel = "grid"
-            self.redraw()
+            self.go(panel="grid")
             return True
-        if self.focused is self.query_one("#view-picture"):
+        if self.is_focused("view-picture"):
             self.query_one("#view-layers").focus()
             return True
         return False
-
-    # -- input and weights ---------------------------------------------------------------
-
-    def action_choose_input(self) -> None:
-        from ...core.assets import sample_names
-
-        t = self.app.t
-        choices = [(name, name) for name in sample_names()] + [("", t("view.input.file"))]
-
-        def chosen(name: str | None) -> None:
-            if name is None:
-                return
-            if name:
-                self.with_request(input=name)
-                return
-            self.app.push_screen(PromptDialog(t("view.input.path"), "", t("view.input.path.hint"),
-                                              check=self.file_problem),
-                                 lambda path: path and self.with_request(input=str(Path(path).expanduser())))
-
-        self.app.push_screen(ChoiceDialog(t("view.input.title"), choices, t("view.input.hint")), chosen)
-
-    def file_problem(self, text: str) -> str | None:
-        """What is wrong with a typed file path, while it is typed; None when a file is there."""
-        t = self.app.t
-        path = Path(text.strip()).expanduser()
-        if not text.strip():
-            return t("view.input.path.empty")
-        return None if path.is_file() else t("view.input.path.missing", path=str(path))
-
-    def with_request(self, **changes) -> None:
-        base = self.pending or (self.result.request if self.result else None)
-        if base is not None:
-            self.request(replace(base, **changes))
-
-    def action_choose_weights(self) -> None:
-        if self.result is None:
-            return
-        t, request, net = self.app.t, self.result.request, self.result.net
-        choices = []
-        if net.shipped_weights is not None:
-            choices.append(("shipped", t("view.weights.shipped")))
-        choices += [("seeded", t("view.weights.seeded", seed=request.seed)),
-                    ("reseed", t("view.weights.reseed", seed=request.seed + 1)),
-                    ("file", t("view.weights.file"))]
-        conv = self.kernel_target()
-        if conv is not None:
-            choices.append(("kernel", t("view.weights.kernel", layer=conv, channel=self.channel)))
-        if request.kernels:
-            choices.append(("clear", t("view.weights.clear", count=len(request.kernels))))
-
-        def chosen(choice: str | None) -> None:
-            if choice == "shipped":
-                self.with_request(weights="shipped", kernels=())
-            elif choice == "seeded":
-                self.with_request(weights="seeded", kernels=())
-            elif choice == "reseed":
-                self.with_request(weights="seeded", seed=request.seed + 1, kernels=())
-            elif choice == "clear":
-                self.with_request(kernels=())
-            elif choice == "file":
-                self.app.push_screen(PromptDialog(t("view.weights.path"), request.weights_file,
-                                                  t("view.weights.path.hint"), check=self.file_problem),
-                                     lambda path: path and self.with_request(
-                                         weights="file", weights_file=str(Path(path.strip()).expanduser()),
-                                         kernels=()))
-            elif choice == "kernel":
-                self.choose_kernel(conv)
-
-        self.app.push_screen(ChoiceDialog(t("view.weights.title"), choices, t("view.weights.hint")), chosen)
-
-    def kernel_target(self) -> int | None:
-        """The conv layer a classic kernel would go into: the selected one, or the conv an activation follows."""
-        if self.shown_layer == INPUT:
-            return None
-        layer = self.step_layer()
-        return layer if self.result.net.layers[layer].type == "conv2d" else None
-
-    def choose_kernel(self, layer: int) -> None:
-        from ...core.kernels import CLASSIC_KERNELS
-
-        t = self.app.t
-        choices = [(name, f"{name:<10} {t(f'view.kernel.{name}')}") for name in CLASSIC_KERNELS]
-
-        def chosen(name: str | None) -> None:
-            if name:
-                kernels = tuple(k for k in self.result.request.kernels if k[:2] != (layer, self.channel))
-                self.with_request(kernels=(*kernels, (layer, self.channel, name)))
-
-        self.app.push_screen(ChoiceDialog(t("view.kernel.title", layer=layer, channel=self.channel), choices,
-                                          t("view.kernel.hint")), chosen)
-
-    # -- export ----------------------------------------------------------------------------
-
-    def action_export(self) -> None:
-        if self.result is None:
-            return
-        t = self.app.t
-        net_name = self.result.net.name
-        what = "input" if self.shown_layer == INPUT else f"layer{self.shown_layer}"
-        suffix = "" if self.panel == "grid" else f"-c{self.channel}"
-        default = f"cnntui-{net_name}-{what}{suffix}.png"
-        self.app.push_screen(PromptDialog(t("view.export.title"), default, t("view.export.hint")), self.export_to)
-
-    def export_to(self, path: str | None) -> None:
-        """The grid or the channel on screen, one pixel per value scaled up to about 256 pixels;
-        for the input, the image itself as the network sees it."""
-        from ...core import CnntuiError
-        from ...images import save_input_png, save_map_png
-
-        if not path:
-            return
-        target = Path(path.strip()).expanduser()
-        maps = self.maps()
-        factor = max(1, 256 // max(maps.shape[1:]))
-        try:
-            if self.shown_layer == INPUT and self.panel == "grid" and len(maps) in (1, 3):
-                save_input_png(self.result.x, target, factor=factor)
-            elif self.panel == "grid":
-                cmap, scales, _ = self.colouring()
-                save_map_png(maps, scales, cmap, target, factor=factor, per_row=getattr(self, "grid_per_row", None))
-            else:
-                cmap, scales, _ = self.colouring()
-                save_map_png(maps[self.channel], scales[self.channel], cmap, target, factor=factor)
-        except CnntuiError as error:
-            self.app.notify(self.error_text(error), severity="error", timeout=8)
-            return
-        self.app.notify(self.app.t("view.export.done", path=str(target)), timeout=5)
 
     # -- drawing ------------------------------------------------------------------------------
 
@@ -511,291 +363,78 @@ class ViewScreen(ModeScreen):
         if table.cursor != self.shown_layer + 1:
             table.move_cursor(self.shown_layer + 1)
 
-    def colouring(self):
-        """(colour map, one Scale per channel, scope) for the selected layer."""
-        from ...render.features import colouring
+    def look(self):
+        """Where the student looks and how the app draws, for the panel builders."""
+        from ..view_panels import Look
 
-        result = self.result
-        channel = None if self.panel == "grid" else self.channel
-        colours = colouring(result.x, result.outputs, self.shown_layer, channel, cmap=self.cmap, scope=self.scope)
-        return colours.cmap, colours.scales, colours.scope
+        app = self.app
+        return Look(self.shown_layer, self.channel, self.cursor, self.in_channel, self.panel, self.cmap, self.scope,
+                    app.color_mode, app.ascii_only)
+
+    def colouring(self):
+        from ..view_panels import look_colouring
+
+        return look_colouring(self.result, self.look())
 
     def redraw(self, *_) -> None:
         if not self.is_mounted:
             return
-        title, status = self.query_one("#view-title", Line), self.query_one("#view-status", Line)
-        picture = self.query_one("#view-picture", MapPane)
         self.fill_prediction()
         # On a narrow terminal the step-through and the comparison take the whole width.
         narrow = self.app.terminal_size.width < WIDE
         self.query_one("#body").set_class(narrow and self.result is not None and self.panel in ("step", "compare"),
                                           "-full")
-        width, height = picture.size.width - 1, picture.size.height
+        status = self.query_one("#view-status", Static)
         if self.result is None:
-            title.content = self.app.t("mode.view")
-            status.content = self.app.t("view.problem.hint") if self.problem else self.app.t("view.loading")
-            if self.problem is None:
-                return  # nothing to draw yet, and the renderer (NumPy) need not load before the first frame
-            import textwrap
-
-            from ...render.picture import Label
-
-            text = self.problem
-            lines = [wrapped for line in text.split("\n") for wrapped in textwrap.wrap(line, max(width, 20))]
-            picture.show(("problem", text, width), [[Label(line)] for line in lines])
+            show_if_changed(status, self.app.t("view.problem.hint") if self.problem else self.app.t("view.loading"))
+            self.show_problem()
             return
-        key = (self.result.serial, self.panel, self.shown_layer, self.channel, self.cursor, self.in_channel, self.cmap,
-               self.scope, self.app.color_mode, self.app.ascii_only, self.app.language, width, height)
-        if key != picture.key:
-            built = self.pictures.get(key)
-            if built is None:
-                built = self.pictures[key] = self.panel_rows(width, max(height, 4))
-            rows, title.content = built
-            picture.show(key, rows)
-        status.content = self.status_text()
+        self.show_panel()
+        show_if_changed(status, Content(self.status_text()))  # plain text: file names may hold [brackets]
         self.app.view_state = {"network": self.result.net.name, "layer": self.shown_layer, "channel": self.channel,
                                "panel": self.panel, "kernels": [list(k) for k in self.result.request.kernels]}
 
+    def show_problem(self) -> None:
+        """Why there are no maps (the network's problems, or too big), or nothing while the engine loads."""
+        self.query_one("#view-title", Line).content = self.app.t("mode.view")
+        if self.problem is None:
+            return  # nothing to draw yet, and the renderer (NumPy) need not load before the first frame
+        from ...render.panels import wrapped_rows
+
+        picture = self.query_one("#view-picture", MapPane)
+        width = picture.size.width - 1
+        picture.show(("problem", self.problem, width), wrapped_rows(self.problem, max(width, 20)))
+
+    def show_panel(self) -> None:
+        """The panel for the place looked at, built once per key and cached; scrolled to what it selects."""
+        picture = self.query_one("#view-picture", MapPane)
+        width, height = picture.size.width - 1, picture.size.height
+        key = (self.result.serial, self.place, self.cmap, self.scope, self.app.color_mode, self.app.ascii_only,
+               self.app.language, width, height)
+        if self.panel == "grid":
+            from ..view_panels import grid_columns
+
+            self.grid_per_row = grid_columns(self.maps(), width)  # arrow keys move a row at a time
+        if (self.panel, self.shown_layer) != self.shown_place:
+            # Another panel or layer starts at its top; its keys differ (the panel's own key goes).
+            self.shown_place = (self.panel, self.shown_layer)
+            picture.scroll_home(animate=False)
+            self.refresh_bindings()
+        if key == picture.key:
+            return
+        built = self.pictures.get(key)
+        if built is None:
+            built = self.pictures[key] = self.panel_rows(width, max(height, 4))
+        rows, self.query_one("#view-title", Line).content, in_sight = built
+        picture.show(key, rows)
+        if in_sight is not None:  # the selected channel, or the cursor, scrolls into view
+            top, bottom = in_sight
+            picture.scroll_to_region(Region(0, top, 1, bottom - top + 1), animate=False, x_axis=False)
+
     def panel_rows(self, width: int, height: int):
-        from ...render.colormap import palette
+        from ..view_panels import Panels
 
-        cmap, scales, scope = self.colouring()
-        pal = palette(cmap, self.app.color_mode)
-        ramp = self.app.ascii_only or self.app.color_mode == "none"
-        builder = {"grid": self.grid_rows, "map": self.map_rows, "step": self.step_rows,
-                   "compare": self.compare_rows}[self.panel]
-        return builder(width, height, cmap, scales, scope, pal, ramp)
-
-    def layer_name(self) -> str:
-        return self.layer_label(self.shown_layer)
-
-    def scope_note(self, cmap: str, scope: str) -> str:
-        t = self.app.t
-        return t("view.legend", cmap=t(f"view.cmap.{cmap}"), scope=t(f"view.scope.{scope}"))
-
-    def grid_rows(self, width, height, cmap, scales, scope, pal, ramp):
-        from ...render.features import thumbnail_width
-        from ...render.picture import grid_per_row, grid_rows
-
-        maps = self.maps()
-        thumb = thumbnail_width(maps.shape, width)
-        self.grid_per_row = grid_per_row(thumb, width)
-        rows = grid_rows(maps, scales, pal, columns=width, thumb=thumb, ramp=ramp, selected=self.channel)
-        rows.append(self.legend(scales[self.channel], pal, ramp, cmap, scope, width))
-        if self.shown_layer == INPUT and len(maps) == 3:
-            rows = [*self.colour_image_rows(width, height, ramp), [], *rows]
-        heading = self.app.t("view.grid.title", layer=self.layer_name(), shape="x".join(map(str, maps.shape)),
-                             channel=self.channel, count=len(maps))
-        return rows, heading
-
-    def colour_image_rows(self, width: int, height: int, ramp: bool):
-        """An RGB input as the eye sees it, above its three channels."""
-        from ...render.picture import Label, rgb_rows
-
-        picture = rgb_rows(self.result.x, self.app.color_mode, columns=min(width, 2 * self.result.x.shape[2]),
-                           rows=max(4, height // 2 - 1), ramp=ramp)
-        return [[Label(self.app.t("view.input.colour"), "bold")], *picture]
-
-    def map_rows(self, width, height, cmap, scales, scope, pal, ramp):
-        from ...render.panels import Label, flow, number, stats_text
-        from ...render.picture import Rect, map_rows, row_width
-
-        maps = self.maps()
-        values = maps[self.channel]
-        row, col = self.cursor
-        t = self.app.t
-        kernel_block = self.kernel_block(pal)
-        kernel_width = max((row_width(r) for r in kernel_block), default=0)
-        # The kernel goes beside the map when the map can still be drawn at full size; else below it.
-        map_width = width - kernel_width - 2 if kernel_block and width - kernel_width - 2 >= values.shape[1] else width
-        picture, _ = map_rows(values, scales[self.channel], pal, columns=map_width, rows=max(height - 3, 3),
-                              ramp=ramp, marks=[Rect(row, col, row + 1, col + 1)])
-        value = float(values[row, col])
-        rows = [[Label(t("view.readout", row=row, col=col, value=number(value).strip()) + self.class_word(col),
-                       "bold")],
-                [Label(stats_text(t, values))],
-                *flow([picture, kernel_block] if kernel_block else [picture], width),
-                self.legend(scales[self.channel], pal, ramp, cmap, scope, width)]
-        heading = t("view.map.title", layer=self.layer_name(), channel=self.channel, count=len(maps))
-        return rows, heading
-
-    def legend(self, scale, pal, ramp: bool, cmap: str, scope: str, width: int):
-        from ...render.picture import legend_row
-
-        return legend_row(scale, pal, min(20, max(width - 34, 6)), ramp, self.scope_note(cmap, scope), fit=width)
-
-    def class_word(self, col: int) -> str:
-        """At the last layer, a neuron's class name."""
-        classes = self.result.net.classes
-        if classes and self.shown_layer == len(self.result.outputs) - 1 and col < len(classes):
-            return f"  ({classes[col]})"
-        return ""
-
-    def kernel_block(self, pal):
-        """The selected filter's weights for one input channel, as a heat table; [] where there is no kernel."""
-        from ...render.panels import heat_table
-        from ...render.picture import Scale
-
-        layer = self.kernel_target()
-        if layer is None:
-            return []
-        weight = self.result.net.weights[f"{layer}.weight"][self.channel, self.in_channel]
-        title = self.app.t("view.kernel.heading", channel=self.channel, in_channel=self.in_channel,
-                           count=self.step_source_channels())
-        return heat_table(weight, Scale.of(weight, diverging=True), pal, title=title)
-
-    def step_rows(self, width, height, cmap, scales, scope, pal, ramp):
-        """The numbers first (window, kernel, products, sums), then both maps with the window outlined."""
-        from ...render.panels import conv_step_rows, flow, pool_step_rows, text_rows
-        from ...render.picture import Label, Rect
-
-        t, result = self.app.t, self.result
-        row, col = self.cursor
-        heading = t("view.step.title", layer=self.layer_name(), channel=self.channel, row=row, col=col)
-        if self.shown_layer == INPUT:
-            return text_rows(t("view.step.input").split("\n")), heading
-        layer_index = self.step_layer()
-        layer = result.net.layers[layer_index]
-        source = result.layer_input(layer_index)
-        out = result.outputs[self.shown_layer]
-        if layer.type not in ("conv2d", "maxpool2d", "avgpool2d"):
-            return text_rows(self.simple_step(layer, source, out, row, col).split("\n")), heading
-        params = {kind: result.net.weights[f"{layer_index}.{kind}"] for kind in ("weight", "bias")
-                  if f"{layer_index}.{kind}" in result.net.weights}
-        step = layer.step(source, params, self.channel, row, col)
-        if layer.type == "conv2d":
-            rows = conv_step_rows(t, step, self.in_channel, pal, width)
-            if len(step.channels) > 1:
-                rows.insert(0, [Label(t("view.step.in_channel", channel=self.in_channel, count=len(step.channels)),
-                                      "dim")])
-        else:
-            rows = pool_step_rows(t, step, layer.type, pal, width)
-        rows += self.activation_rows(layer_index, step.value, out, row, col)
-        shown_in = self.in_channel if layer.type == "conv2d" else self.channel
-        window = Rect(int(step.rows.min()), int(step.cols.min()), int(step.rows.max()) + 1, int(step.cols.max()) + 1)
-        room = max(5, height - len(rows) - 3)
-        blocks = [self.thumb_block(t("view.step.source", name=self.layer_label(layer_index - 1), channel=shown_in),
-                                   source[shown_in], cmap, (width - 2) // 2, room, [window]),
-                  self.thumb_block(t("view.step.target", name=self.layer_name(), channel=self.channel),
-                                   out[self.channel], cmap, (width - 2) // 2, room, [Rect(row, col, row + 1, col + 1)])]
-        return [*rows, [], *flow(blocks, width)], heading
-
-    def activation_rows(self, layer_index: int, value: float, out, row: int, col: int):
-        """After a conv or pool: the activation that turns its value into the shown one, or a pointer to it."""
-        from ...render.panels import number
-        from ...render.picture import Label
-
-        t, layers = self.app.t, self.result.net.layers
-        if layer_index != self.shown_layer:
-            final = float(out[self.channel, row, col])
-            return [[Label(t("view.step.activation", name=layers[self.shown_layer].type, x=number(value).strip(),
-                                 y=number(final).strip()), "bold")]]
-        if layer_index + 1 < len(layers) and layers[layer_index + 1].type in ACTIVATIONS:
-            return [[Label(t("view.step.next", name=layers[layer_index + 1].type, index=layer_index + 1), "dim")]]
-        return []
-
-    def layer_label(self, index: int) -> str:
-        return self.app.t("view.input") if index == INPUT else f"{self.result.net.layers[index].type}:{index}"
-
-    def thumb_block(self, title: str, values, cmap: str, columns: int, rows: int, marks=(), caption: str = ""):
-        """A titled map in its own colour scale, as large as fits without uneven scaling."""
-        from ...render.colormap import palette
-        from ...render.features import thumbnail_width
-        from ...render.picture import Label, map_rows
-
-        size = min(thumbnail_width((1, *values.shape), columns), columns)
-        picture, _ = map_rows(values, self.own_scale(values, cmap),
-                              palette(self.own_cmap(values, cmap), self.app.color_mode), columns=size, rows=rows,
-                              ramp=self.app.ascii_only or self.app.color_mode == "none", marks=marks)
-        block = [[Label(title[:columns], "bold")], *picture]
-        if caption:
-            block.append([Label(caption[:columns], "dim")])
-        return block
-
-    def simple_step(self, layer, source, out, row, col) -> str:
-        """Layers without a window: one sentence with the numbers put in."""
-        from ...render.panels import number
-
-        t = self.app.t
-        kind = layer.type
-        flat_out = out.reshape(-1) if out.ndim == 1 else None
-        if out.ndim == 3:
-            x_value, y_value = float(source[self.channel, row, col]), float(out[self.channel, row, col])
-            return t("view.step.elementwise", name=kind, x=number(x_value).strip(), y=number(y_value).strip())
-        unit = col
-        y_value = float(flat_out[unit])
-        if kind == "linear":
-            weight = self.result.net.weights[f"{layer.index}.weight"][unit].astype(float)
-            inputs = source.reshape(-1).astype(float)
-            terms = weight * inputs
-            bias = float(self.result.net.weights.get(f"{layer.index}.bias", [0.0] * (unit + 1))[unit])
-            biggest = sorted(range(len(terms)), key=lambda i: -abs(terms[i]))[:6]
-            lines = [t("view.step.linear", unit=unit, count=len(terms))]
-            lines += [f"  w[{unit},{i}] * x[{i}] = {number(weight[i]).strip()} * {number(inputs[i]).strip()}"
-                      f" = {number(terms[i]).strip()}" for i in biggest]
-            lines.append(t("view.step.linear_sum", total=number(float(terms.sum())).strip(),
-                           bias=number(bias).strip(), value=number(y_value).strip()))
-            return "\n".join(lines)
-        if kind == "global_avg_pool":
-            return t("view.step.gap", channel=unit, size="x".join(map(str, source.shape[1:])),
-                     value=number(y_value).strip())
-        if kind == "flatten":
-            _, h, w = source.shape
-            ch, rest = divmod(unit, h * w)
-            return t("view.step.flatten", unit=unit, channel=ch, row=rest // w, col=rest % w,
-                     value=number(y_value).strip())
-        if kind == "softmax":
-            return t("view.step.softmax", unit=unit, x=number(float(source.reshape(-1)[unit])).strip(),
-                     value=f"{y_value:.4f}")
-        return t("view.step.elementwise", name=kind, x=number(float(source.reshape(-1)[unit])).strip(),
-                 y=number(y_value).strip())
-
-    def own_cmap(self, values, cmap: str) -> str:
-        from ...render.features import resolve_cmap
-
-        return resolve_cmap(self.cmap, [values]) if self.cmap == "auto" else cmap
-
-    def own_scale(self, values, cmap: str):
-        from ...render.features import scale_of
-
-        return scale_of([values], self.own_cmap(values, cmap))
-
-    def compare_rows(self, width, height, cmap, scales, scope, pal, ramp):
-        """The selected map before and after each activation, and after 2x2 average vs max pooling."""
-        from ...core import LAYER_TYPES
-        from ...render.panels import flow, number
-        from ...render.picture import Label
-
-        t = self.app.t
-        heading = t("view.compare.title", layer=self.layer_name(), channel=self.channel)
-        maps = self.maps()
-        if maps.shape[1] < 2 or maps.shape[2] < 2:
-            return [[Label(t("view.compare.vector"))]], heading
-        columns, rows = (width - 6) // 4, max(4, (height - 8) // 2)
-
-        def block(title: str, values):
-            caption = f"{number(float(values.min())).strip()}..{number(float(values.max())).strip()}"
-            return self.thumb_block(title, values, cmap, columns, rows, caption=caption)
-
-        pre = self.pre_activation()
-        batch = pre[None, None].astype("float32")
-        activated = [block(t("view.compare.pre"), pre)]
-        for kind in ("relu", "sigmoid", "tanh"):
-            activated.append(block(kind, LAYER_TYPES[kind].parse(0, {"type": kind}).forward(batch, {})[0, 0]))
-        shown = maps[self.channel][None, None].astype("float32")
-        pooled = [block(t("view.compare.map"), maps[self.channel])]
-        for kind in ("avgpool2d", "maxpool2d"):
-            layer = LAYER_TYPES[kind].parse(0, {"type": kind, "kernel_size": 2})
-            pooled.append(block(f"{kind} 2x2", layer.forward(shown, {})[0, 0]))
-        return [[Label(t("view.compare.activations"), "bold underline")], *flow(activated, width), [],
-                [Label(t("view.compare.pooling"), "bold underline")], *flow(pooled, width)], heading
-
-    def pre_activation(self):
-        """The selected channel before its activation: this layer's input if it is an activation layer."""
-        result = self.result
-        if self.shown_layer > 0 and result.net.layers[self.shown_layer].type in ACTIVATIONS:
-            return result.layer_input(self.shown_layer)[self.channel]
-        return self.maps()[self.channel]
+        return Panels(self.result, self.look(), self.app.t).rows(width, height)
 
     def fill_prediction(self) -> None:
         widget = self.query_one("#view-prediction", Static)
@@ -805,75 +444,12 @@ class ViewScreen(ModeScreen):
         show_if_changed(widget, self.prediction_text())
 
     def prediction_text(self) -> str:
-        import numpy as np
+        from ..view_panels import prediction_text
 
-        t, result = self.app.t, self.result
-        last = result.outputs[-1]
-        if last.ndim != 1:
-            return t("view.prediction.none")
-        if result.net.layers[-1].type == "softmax":
-            probs, heading = last, t("view.prediction")
-        else:
-            shifted = np.exp(last - last.max())
-            probs, heading = shifted / shifted.sum(), t("view.prediction.added")
-        classes = result.net.classes or [str(i) for i in range(len(probs))]
-        top = np.argsort(-probs)[: 5 if self.app.terminal_size.height >= 30 else 3]
-        lines = [heading]
-        bar = "#" if self.app.ascii_only else "█"
-        names = [classes[index][:8] for index in top]
-        name_width = max(len(name) for name in names)
-        for name, index in zip(names, top):
-            lines.append(f"{name:>{name_width}} {bar * round(probs[index] * 10):<10} {probs[index]:6.1%}")
-        return "\n".join(lines)
+        top_count = 5 if self.app.terminal_size.height >= 30 else 3
+        return prediction_text(self.result, self.app.t, top_count, self.app.ascii_only)
 
     def status_text(self) -> str:
-        t, result = self.app.t, self.result
-        return t("view.status", weights=result.weights_text, input=result.note.split(" (")[0])
+        from ..view_panels import status_text
 
-
-def compute(request: Request, serial: int, worker) -> Result | None:
-    """Build the network, choose weights, load the input, run it; None if cancelled on the way."""
-    import numpy as np
-
-    from ...core import CnntuiError, Network
-    from ...core.assets import find_network, find_sample, sample_names
-    from ...images import load_image, load_input
-
-    source = None
-    if request.source:
-        try:
-            source = find_network(request.source)
-        except CnntuiError:
-            source = None
-    net = Network.from_dict(request.spec, source=source)
-    if request.weights == "file":
-        net.load_weights(request.weights_file)
-        weights_text = Path(request.weights_file).name
-    elif request.weights == "shipped" and net.shipped_weights is not None:
-        net.load_weights(net.shipped_weights)
-        weights_text = "trained"
-    else:
-        net.init_weights(request.seed)
-        weights_text = f"seed {request.seed}"
-    for layer, channel, name in request.kernels:
-        net.put_kernel(layer, channel, name)
-        weights_text += f", {name} in {layer}/{channel}"
-    if worker.is_cancelled:
-        return None
-    shape = net.input_shape
-    if request.input in sample_names():
-        if len(shape) == 3 and shape[0] in (1, 3):
-            x, note = load_image(find_sample(request.input), shape, net.name)
-        else:
-            x = np.random.default_rng(0).random(shape, dtype=np.float32)
-            note = f"random input {'x'.join(map(str, shape))} (images give 1 or 3 channels)"
-    else:
-        x, note = load_input(request.input, shape, net.name)
-        x = np.asarray(x, dtype=np.float32)
-        if x.shape != tuple(shape):
-            raise CnntuiError("input_shape", got="x".join(map(str, x.shape)), name=net.name,
-                              want="x".join(map(str, shape)))
-    outputs = net.forward(x)
-    if worker.is_cancelled:
-        return None
-    return Result(request, net, x, outputs, note, weights_text, serial)
+        return status_text(self.result, self.app.t)

@@ -2,31 +2,44 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
+from rich.cells import cell_len
 from textual.content import Content
+from textual.keys import key_to_character
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 MODE_ORDER = ("learn", "build", "view", "quiz", "train")
 NARROW = 100  # columns below which the top bar leaves out the colour mode...
 NARROWEST = 70  # ...and below which also the app's name and the "net:" label
+ALWAYS_SHOWN = ("help", "quit")  # on the key bar however narrow: Help lists every other key
+FIRST_DROPPED = ("palette", "language")  # the first to go when the keys do not fit
+
+
+def plain(content):
+    """A str as plain Content: Textual reads a str as markup, and ours quote networks, files and input."""
+    return Content(content) if isinstance(content, str) else content
 
 
 def show_if_changed(widget: Static, content) -> None:
-    """Static.update re-lays out the screen, so skip it when nothing would change."""
+    """Static.update re-lays out the screen, so skip it when nothing would change. A str is plain text."""
     if getattr(widget, "_shown", None) != content:
         widget._shown = content
-        widget.update(content)
+        widget.update(plain(content))
 
 
 class Line(Widget):
-    """Fixed-height text that repaints without a new layout when it changes (Static.update re-lays out)."""
+    """Fixed-height text that repaints without a new layout when it changes (Static.update re-lays out).
+    A str is plain text, never markup."""
 
     DEFAULT_CSS = "Line { height: 1; }"
     content = reactive("", layout=False)
 
     def render(self):
-        return self.content
+        return plain(self.content)
 
 
 class Translated(Static):
@@ -85,17 +98,55 @@ class KeyBar(Translated):
 
     def content(self) -> Content:
         app = self.app
-        seen = set()
+        keys = self.keys()
+        width = getattr(app, "terminal_size", app.size).width
+        # Too many keys for one line: the app-wide extras go first, then the screen's keys from the
+        # end, so that Help (which lists every key) and Quit always stay on the bar.
+        droppable = [name for name in FIRST_DROPPED if any(key[0] == name for key in keys)]
+        droppable += [key[0] for key in reversed(keys) if key[0] not in ALWAYS_SHOWN + FIRST_DROPPED]
+        while droppable and 1 + sum(cell_len(f"{key[1]} {key[2]}  ") for key in keys) > width:
+            dropped = droppable.pop(0)
+            keys = [key for key in keys if key[0] != dropped]
         parts = []
-        for node, binding, enabled, _tooltip in self.screen.active_bindings.values():
-            name = binding.id or binding.action
-            if not binding.show or not enabled or name in seen:
+        for _name, display, label, click in keys:
+            parts += [(display, click), f" {label}  "]
+        return Content.assemble(" ", *parts)
+
+    def keys(self) -> list[tuple[str, str, str, str]]:
+        """(id, key, label, click action) of each key that works now, in the order of the screen's bindings.
+
+        While a text field has focus, a key that types a character (q, ?, space) types it instead of
+        acting, so the bar shows the action's other key if it has one (Ctrl+Q, F1) and hides it if not."""
+        app = self.app
+        typing = isinstance(self.screen.focused, Input)
+        bindings = [(node, binding) for node, binding, enabled, _ in self.screen.active_bindings.values() if enabled]
+        # Each action's name on the bar comes from its shown binding, even when only a hidden one is active.
+        shown = {(node, binding.action): binding.id or binding.action
+                 for node in {node for node, _ in bindings}
+                 for key_bindings in node._bindings.key_to_bindings.values() for binding in key_bindings
+                 if binding.show}
+        seen = set()
+        keys = []
+        for node, binding in bindings:
+            name = (binding.id or binding.action) if binding.show else shown.get((node, binding.action))
+            if name is None or name in seen or (not binding.show and not typing):
                 continue
+            if typing and types_a_character(binding.key):
+                continue
+            if typing and len(binding.key_display or "") == 1:
+                binding = replace(binding, key_display=None)  # "?" is also F1's display
             seen.add(name)
             label = app.t(f"key.{name}") if app.has_text(f"key.{name}") else binding.description
             namespace = "app" if node is app else "screen"
-            parts += [(app.get_key_display(binding), f"@click={namespace}.{binding.action}"), f" {label}  "]
-        return Content.assemble(" ", *parts)
+            display = app.get_key_display(binding)
+            display = display.upper() if re.fullmatch(r"f\d+", display) else display  # F1 as keyboards print it
+            keys.append((name, display, label, f"@click={namespace}.{binding.action}"))
+        return keys
+
+
+def types_a_character(key: str) -> bool:
+    character = key_to_character(key)
+    return character is not None and character.isprintable()
 
 
 class TooSmall(Translated):

@@ -1,0 +1,203 @@
+"""Build mode's words and cells, without Textual: the table's and the side panel's text, typed values,
+the add-layer order, the network's details and its one-line text form packed into lines."""
+
+from __future__ import annotations
+
+import json
+
+from ...render.text import cell_width
+
+BAR_WIDTH = 6
+BLOCKS = " ▏▎▍▌▋▊▉█"
+# The add-layer list in the order people build a CNN: convolutions, activations, pooling, then the head.
+BUILD_ORDER = ("conv2d", "relu", "leaky_relu", "sigmoid", "tanh", "maxpool2d", "avgpool2d", "global_avg_pool",
+               "flatten", "linear", "softmax")
+UNTITLED = "untitled"
+
+
+def share_bar(share: float, ascii_only: bool) -> str:
+    """A bar of BAR_WIDTH cells, in eighths of a cell (with --ascii '#' per cell and '.' for a part,
+    so that a share the blocks show never vanishes)."""
+    eighths = round(share * BAR_WIDTH * 8)
+    full, rest = divmod(eighths, 8)
+    if ascii_only:
+        return "#" * full + ("." if rest else "")
+    return "█" * full + (BLOCKS[rest] if rest else "")
+
+
+def compact(count: int) -> str:
+    """1,234,567 -> 1.23M: for MACs, which can be huge."""
+    for limit, suffix in ((1e9, "G"), (1e6, "M")):
+        if count >= limit:
+            return f"{count / limit:.2f}{suffix}"
+    return f"{count:,}"
+
+
+def layer_words(layer: object) -> str:
+    """A layer as the text form writes it; anything the text form cannot say, as JSON."""
+    from ...core.textform import layer_text
+
+    try:
+        return layer_text(layer)
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return json.dumps(layer, ensure_ascii=False)[:40]
+
+
+YES_NO = {"yes": True, "true": True, "on": True, "1": True, "y": True, "是": True,
+          "no": False, "false": False, "off": False, "0": False, "n": False, "否": False}
+
+
+def field_value(kind: str, text: str):
+    """What the user typed, as the JSON value the engine checks (bad text stays text, so it is reported)."""
+    value = text.strip()
+    if kind == "bool":
+        return YES_NO.get(value.lower(), value)
+    for cast in (int, float) if kind == "number" else (int,):
+        try:
+            return cast(value)
+        except ValueError:
+            pass
+    parts = value.lower().replace("×", "x").split("x")
+    if len(parts) == 2 and all(p.strip().isdigit() for p in parts):
+        return [int(p) for p in parts]
+    return value
+
+
+def value_text(value, yes_no: tuple[str, str] = ("yes", "no")) -> str:
+    """A setting as the form shows it; ``yes_no`` are the words for true and false."""
+    if isinstance(value, bool):
+        return yes_no[0] if value else yes_no[1]
+    if isinstance(value, list) and len(value) == 2:
+        return f"{value[0]}x{value[1]}"
+    return "" if value is None else str(value)
+
+
+def build_order(kinds) -> list[str]:
+    """``kinds`` in BUILD_ORDER; any kind it does not know goes last, in the order given."""
+    kinds = list(kinds)
+    return [kind for kind in BUILD_ORDER if kind in kinds] + [kind for kind in kinds if kind not in BUILD_ORDER]
+
+
+def classes_text(classes) -> str:
+    return ", ".join(map(str, classes)) if isinstance(classes, list) else ""
+
+
+def parse_classes(text: str) -> list[str] | None:
+    """"cat, dog" -> ["cat", "dog"]; empty text -> None (the network names no classes)."""
+    names = [name.strip() for name in text.replace("，", ",").split(",")]
+    return [name for name in names if name] or None
+
+
+def name_from_path(path: str) -> str:
+    """The network name a file name suggests: "~/nets/mylenet.json" -> "mylenet"."""
+    from pathlib import PurePath
+
+    return PurePath(path.strip()).stem
+
+
+def pack_text_form(text: str, width: int) -> list[str]:
+    """The one-line text form in lines of at most ``width`` columns, broken only between layers
+    (after a " |"), so no layer is split; a layer longer than a line gets a line of its own."""
+    lines: list[str] = []
+    line = ""
+    for token in text.split(" | "):
+        candidate = f"{line} | {token}" if line else token
+        if line and cell_width(candidate) + 2 > width:
+            lines.append(line + " |")
+            line = token
+        else:
+            line = candidate
+    return [*lines, line] if line or not lines else lines
+
+
+def shape_text(shape) -> str:
+    return "x".join(map(str, shape))
+
+
+def rf_text(size) -> str:
+    return str(size[0]) if size[0] == size[1] else f"{size[0]}x{size[1]}"
+
+
+def table_rows(spec: dict, summary, t, ascii_only: bool) -> list[tuple]:
+    """The layer table's cells: the input row, then one row per layer ("-" after a problem)."""
+    shape = summary.input_shape
+    rows = [("", t("build.input"), shape_text(shape) if shape else str(spec.get("input", "?")), "", "", "", "")]
+    total = summary.total_params or 1
+    layers = spec.get("layers") if isinstance(spec.get("layers"), list) else []
+    for index, layer in enumerate(layers):
+        record = summary.layers[index] if index < len(summary.layers) else None
+        if record is not None and record.ok:
+            share = record.params / total
+            rows.append((str(index), layer_words(layer), shape_text(record.output_shape), f"{record.params:,}",
+                         f"{share:5.1%} {share_bar(share, ascii_only)}", compact(record.macs),
+                         rf_text(record.receptive_field)))
+        else:
+            bad = record is None or record.error is not None
+            mark = ("!", "bold red") if bad else str(index)
+            rows.append((mark, (layer_words(layer), "red") if bad else layer_words(layer), "-", "-", "-", "-", "-"))
+    return rows
+
+
+def side_text(summary, index: int, t, language: str):
+    """What the side panel says about row ``index`` (-1: the input): formulas, problems, notes."""
+    from rich.text import Text
+
+    from ...content import message_text
+
+    text = Text()
+    if index < 0:
+        text.append(t("build.side.input", shape=shape_text(summary.input_shape or ())) + "\n", style="bold")
+        for problem in summary.problems:
+            if problem.index is None:
+                text.append(message_text(language, problem.message) + "\n", style="red")
+        text.append("\n" + t("build.side.all_problems", count=len(summary.problems)) if summary.problems else "")
+        return text
+    if index >= len(summary.layers):
+        return text
+    record = summary.layers[index]
+    title = t("build.side.layer", index=index, type=record.type,
+              shape=shape_text(record.output_shape) if record.ok else "-")
+    text.append(title + "\n", style="bold")
+    if record.error is not None:
+        for problem in record.error.problems if record.error.index == index else [record.error]:
+            if problem.index == index:
+                text.append(message_text(language, problem.message) + "\n", style="bold red")
+    if not record.ok:
+        if record.error is None:
+            text.append(t("build.side.after_error") + "\n", style="dim")
+        return text
+    text.append("\n".join(record.derivation) + "\n")
+    if record.fc_equivalent_params is not None:
+        text.append(t("build.side.fc", fc=f"{record.fc_equivalent_params:,}", params=f"{record.params:,}",
+                      ratio=f"{record.fc_equivalent_params / max(record.params, 1):,.0f}") + "\n", style="italic")
+    for note in record.notes:
+        text.append(message_text(language, note) + "\n", style="yellow")
+    return text
+
+
+def compare_rows(pinned, current, t) -> list[list]:
+    """The compare table's rows, layer by layer, then the totals: A's and B's shape, params and MACs and
+    the change in parameters; the A and B cells that differ are highlighted."""
+    from rich.text import Text
+
+    rows = []
+    for index in range(max(len(pinned.layers), len(current.layers))):
+        left = pinned.layers[index] if index < len(pinned.layers) else None
+        right = current.layers[index] if index < len(current.layers) else None
+        cells = [str(index)]
+        for record in (left, right):
+            if record is None or not record.ok:
+                cells += ["-", "-", "-"]
+            else:
+                cells += [f"{record.type} {shape_text(record.output_shape)}", f"{record.params:,}",
+                          compact(record.macs)]
+        delta = (right.params if right else 0) - (left.params if left else 0)
+        differs = {i for i in (1, 2, 3) if cells[i] != cells[i + 3]}
+        differs |= {i + 3 for i in differs}
+        row = [Text(c, style="bold yellow" if i in differs else "") for i, c in enumerate(cells)]
+        row.append(Text(f"{delta:+,}" if delta else "0", style="bold" if delta else "dim"))
+        rows.append(row)
+    rows.append([Text(t("build.total"), style="bold"), "", f"{pinned.total_params:,}", compact(pinned.total_macs),
+                 "", f"{current.total_params:,}", compact(current.total_macs),
+                 Text(f"{current.total_params - pinned.total_params:+,}", style="bold")])
+    return rows

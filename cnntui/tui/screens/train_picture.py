@@ -1,0 +1,179 @@
+"""Train mode's picture without Textual: a run's loss and accuracy charts, the first layer's kernels and
+one sample's maps as it learns, the overfitting experiment's two columns and verdict, and what to try
+when a network only guesses."""
+
+from __future__ import annotations
+
+import math
+
+TRAIN_STYLE, VAL_STYLE = "#5f87d7", "#ffaf5f"  # the theme's primary and accent: distinct in 16 colours too
+STACK_BELOW = 56  # picture columns under which a run's two charts go one above the other
+COLUMNS_BELOW = 40  # ...and under which the experiment's two heads do (each column then has its own charts)
+
+
+def percent(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def guessing_text(t, run, arm: str) -> str:
+    """What it means that ``arm`` sat at chance for a whole epoch, and what to try."""
+    from ...train.live import chance_loss
+
+    classes = len(run.classes)
+    return t("train.guessing", label=run.arms[arm].label, epoch=run.guessing[arm], classes=classes,
+             chance=f"{chance_loss(classes):.2f}")
+
+
+class RunPicture:
+    """The rows of one run's picture (render.picture rows), in the app's language, colours and characters;
+    ``words`` translates a dataset's or class's name."""
+
+    def __init__(self, run, t, words, ascii_only: bool, color_mode: str):
+        self.run, self.t, self.words = run, t, words
+        self.ascii_only, self.color_mode = ascii_only, color_mode
+
+    def rows(self, width: int, height: int) -> list:
+        if self.run.kind == "experiment":
+            return self.experiment_rows(width, height)
+        return self.single_rows(width, height)
+
+    @staticmethod
+    def text_rows(text: str, width: int, style: str = "") -> list:
+        from ...render.picture import Label
+        from ...render.text import wrap_text
+
+        return [[Label(line, style)] for line in wrap_text(text, max(width, 20))]
+
+    def charts(self, points: list, width: int, height: int, shared: list | None = None) -> list[list]:
+        """Two blocks of rows: loss, then accuracy, each for training and validation data. The loss
+        axis reaches the highest loss in ``shared`` (default: ``points``), so columns compare."""
+        from ...render.picture import Label
+        from ...render.plot import Series, chart_rows
+
+        t = self.t
+        losses = [y for p in (shared or points) for y in (p.train_loss, p.val_loss) if math.isfinite(y)]
+        ranges = {"loss": (0.0, max(0.1, math.ceil(max(losses, default=1.0) * 10) / 10)), "accuracy": (0.0, 1.0)}
+        blocks = []
+        for metric, y_format in (("loss", "{:.2g}"), ("accuracy", "{:.0%}")):
+            train = [(p.x, getattr(p, f"train_{metric}")) for p in points]
+            val = [(p.x, getattr(p, f"val_{metric}")) for p in points]
+            y_range = ranges[metric]
+            rows = chart_rows([Series(train, TRAIN_STYLE, "*"), Series(val, VAL_STYLE, "o")], width=width,
+                              height=height, x_max=self.run.epochs, y_range=y_range,
+                              ascii_only=self.ascii_only, y_format=y_format, x_label=t("train.epochs"))
+            blocks.append([[Label(t(f"train.chart.{metric}"), "bold")], *rows])
+        return blocks
+
+    def legend(self, width: int) -> list:
+        """What the two colours (or, with --ascii, the two marks) mean: one row, or two if narrow."""
+        from ...render.picture import Label, row_width
+
+        marks = ("*", "o") if self.ascii_only else ("━━", "━━")
+        train = [Label(marks[0], TRAIN_STYLE), Label(f" {self.t('train.legend.train')}")]
+        val = [Label(marks[1], VAL_STYLE), Label(f" {self.t('train.legend.val')}")]
+        if row_width(train) + 2 + row_width(val) <= width:
+            return [[*train, Label("  "), *val]]
+        return [train, val]
+
+    def single_rows(self, width: int, height: int) -> list:
+        from ...render.picture import side_by_side
+
+        run = self.run
+        points = run.points.get("net", [])
+        chart_height = max(4, min(12, (height - 14) // 1 if height < 30 else height // 3))
+        if width >= STACK_BELOW:
+            charts = side_by_side(self.charts(points, (width - 2) // 2, chart_height))
+        else:  # too narrow for two charts side by side: loss above accuracy
+            charts = [row for block in self.charts(points, width, chart_height) for row in block]
+        rows = [*charts, *self.legend(width), [], *self.guessing_rows(width)]
+        if points and points[-1].kernels is not None:
+            rows += self.inside_rows(points[-1], width)
+        elif points:
+            rows += self.text_rows(self.t("train.no_conv"), width, "dim")
+        return rows
+
+    def guessing_rows(self, width: int) -> list:
+        """For each arm found guessing, what that means and what to try, then a blank row."""
+        run = self.run
+        return [row for arm in run.guessing
+                for row in [*self.text_rows(guessing_text(self.t, run, arm), width, "bold yellow"), []]]
+
+    def inside_rows(self, point, width: int) -> list:
+        """The first layer's kernels and the watched sample's maps, as they are now."""
+        from ...render.colormap import palette
+        from ...render.picture import (
+            Label,
+            Scale,
+            grid_rows,
+            map_rows,
+            rgb_rows,
+            side_by_side,
+        )
+
+        t, mode = self.t, self.color_mode
+        ramp = self.ascii_only or mode == "none"
+        kernels = point.kernels
+        count, channels, size, _ = kernels.shape
+        heading = t("train.kernels", epoch=f"{point.x:.3g}", count=count, shape=f"{channels}x{size}x{size}")
+        rows = self.text_rows(heading, width, "bold")
+        thumb = size * max(1, min(3, ((width + 1) // count - 1) // size))  # whole-number enlargement
+        if channels == 3 and not ramp:
+            low, high = float(kernels.min()), float(kernels.max())
+            scaled = (kernels - low) / ((high - low) or 1.0)
+            blocks = [rgb_rows(k, mode, columns=thumb, rows=max(1, thumb // 2)) for k in scaled]
+            rows += side_by_side(blocks, 1)
+        else:
+            diverging = palette("diverging", mode)
+            first = kernels[:, 0]
+            scale = Scale.of(first, diverging=True)
+            rows += grid_rows(first, [scale] * count, diverging, columns=width, thumb=thumb, ramp=ramp)
+        image, label = self.run.watched
+        probabilities = point.probabilities
+        guess = int(probabilities.argmax())
+        rows.append([])
+        guessed = self.words(self.run.classes[guess]) if guess < len(self.run.classes) else str(guess)
+        rows += self.text_rows(t("train.sample", label=self.words(self.run.classes[label]), guess=guessed,
+                                 share=percent(float(probabilities[guess]))), width, "bold")
+        maps = point.maps
+        grey = palette("grey", mode)
+        map_thumb = max(8, min(maps.shape[2], (width + 1) // (len(maps) + 1) - 1))
+        picture = image if image.shape[0] == 1 else image.mean(axis=0, keepdims=True)
+        cells, _ = map_rows(picture[0], Scale.of(picture[0]), grey, columns=map_thumb,
+                            rows=max(1, map_thumb // 2), ramp=ramp)
+        maps_scale = Scale.of(maps)
+        grid = grid_rows(maps, [maps_scale] * len(maps), grey, columns=max(width - map_thumb - 1, map_thumb),
+                         thumb=map_thumb, ramp=ramp)
+        rows += side_by_side([[[Label(t("train.input"))], *cells], grid], 1)
+        return rows
+
+    def experiment_rows(self, width: int, height: int) -> list:
+        """Each head in one column: its loss above its accuracy, so the two gaps can be compared."""
+        from ...render.picture import side_by_side
+
+        t, run = self.t, self.run
+        chart_height = max(4, min(10, (height - 9) // 2))
+        column = (width - 3) // 2 if width >= COLUMNS_BELOW else width
+        columns = []
+        every_point = [point for points in run.points.values() for point in points]
+        for key, arm in run.arms.items():
+            loss, accuracy = self.charts(run.points.get(key, []), column, chart_height, every_point)
+            title = self.text_rows(t("train.arm.title", label=arm.label, head=f"{arm.head_params:,}"), column, "bold")
+            columns.append((title, [*loss, *accuracy]))
+        # a title that wraps must not push its charts below the other column's
+        title_rows = max((len(title) for title, _ in columns), default=0)
+        columns = [[*title, *[[]] * (title_rows - len(title)), *charts] for title, charts in columns]
+        charts = side_by_side(columns, 3) if width >= COLUMNS_BELOW else [row for block in columns for row in block]
+        rows = [*charts, *self.legend(width), [], *self.guessing_rows(width)]
+        text = self.verdict() if run.state == "done" else t("train.experiment.explain")
+        return rows + self.text_rows(text, width)
+
+    def verdict(self) -> str:
+        """What the finished experiment showed, in numbers: each head's last accuracies and their gap."""
+        t, run = self.t, self.run
+        lines = []
+        for key, arm in run.arms.items():
+            point = run.last(key)
+            gap = (point.train_accuracy - point.val_accuracy) * 100
+            lines.append(t("train.verdict.arm", label=arm.label, train=percent(point.train_accuracy),
+                           val=percent(point.val_accuracy), gap=f"{gap:.0f}"))
+        return "\n".join([*lines, t("train.verdict.read")])

@@ -1,0 +1,68 @@
+"""Train mode's state without Textual: a run as set up (Plan), as it goes (Run, one Arm per network
+trained), and which built-in datasets fit a network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+VALIDATION_SHARE = 4  # one validation sample per four training samples...
+VALIDATION_MAX = 500  # ...up to this many: enough for a steady curve, cheap to score four times an epoch
+ACTIVE = ("drawing", "running", "paused", "stopping")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One training run as set up on the left."""
+
+    source: str  # a preset name, or "" for the app's current (edited) network
+    name: str
+    spec: dict = field(compare=False)
+    dataset: str = "digits"
+    size: int = 32
+    samples: int = 2000
+    epochs: int = 5
+    batch: int = 32
+    lr: float = 2e-3
+    seed: int = 0
+
+    @property
+    def validation(self) -> int:
+        return min(VALIDATION_MAX, max(50, self.samples // VALIDATION_SHARE))
+
+
+@dataclass
+class Arm:
+    label: str
+    params: int
+    head_params: int = 0
+
+
+@dataclass
+class Run:
+    kind: str  # "single" or "experiment"
+    title: str
+    plan: Plan | None = None  # a single run's setup (the setup on the left may change after it)
+    state: str = "drawing"  # drawing, running, paused, stopping, stopped, done, failed
+    arms: dict[str, Arm] = field(default_factory=dict)
+    points: dict[str, list] = field(default_factory=dict)
+    progress: object = None  # the latest live.Progress
+    drawn: tuple[int, int] = (0, 0)  # samples drawn so far, of how many
+    live: object = None  # the LiveRun, to pause and stop it
+    net: object = None  # the single run's network, for saving
+    classes: list[str] = field(default_factory=list)
+    watched: object = None  # (image, label) looked inside as it learns
+    guessing: dict[str, int] = field(default_factory=dict)  # arm -> the first epoch its loss sat at chance
+    epochs: int = 1  # the x axis of the curves
+    serial: int = 0  # counts updates, so the picture is rebuilt only when something changed
+
+    def last(self, arm: str):
+        points = self.points.get(arm)
+        return points[-1] if points else None
+
+
+def dataset_options(spec: dict) -> list[tuple[str, int]]:
+    """The built-in datasets (name, size) whose samples fit the network's input."""
+    from ...train.datasets import CHANNELS, NAMES, SIZES
+
+    shape = spec.get("input")
+    return [(name, size) for name in NAMES for size in SIZES[name] if shape == [CHANNELS[name], size, size]]
