@@ -315,7 +315,9 @@ def run_quiz(args) -> int:
 # -- summary ------------------------------------------------------------------
 
 def _shape(shape) -> str:
-    return "x".join(map(str, shape)) if shape else "-"
+    from .core.shapes import shape_text
+
+    return shape_text(shape) if shape else "-"
 
 
 def _reach(size) -> str:
@@ -510,12 +512,12 @@ def run_render(args) -> int:
 def draws_ramp(args, mode: str) -> bool:
     """The character ramp for --ascii and without colour, blocks for --unicode; otherwise the ramp
     when the output or the locale is not UTF-8 (and a line on stderr says so)."""
-    from .render.terminal import encoding_is_unicode, non_unicode_locale
+    from .render.terminal import encoding_is_unicode, launch_environ, non_unicode_locale
 
     choice = ascii_choice(args)
     if mode == "none" or choice is not None:
         return mode == "none" or choice
-    locale = non_unicode_locale(os.environ)
+    locale = non_unicode_locale(launch_environ())
     if locale:
         say(f"drawing a character ramp: the locale ({locale}) is not UTF-8; --unicode draws block characters")
     return locale is not None or not encoding_is_unicode(sys.stdout.encoding)

@@ -340,3 +340,21 @@ async def test_ascii_mode_uses_ascii_frames(tmp_path):
         assert app.screen.query_one("#help").styles.border_top[0] == "ascii"
         await pilot.press("escape")
         assert " | " in bar_text(app, TopBar) and "│" not in bar_text(app, TopBar)
+
+
+@pytest.mark.parametrize(("mode", "keys"), [
+    ("learn", ("pagedown", "slash", "escape", "b", "pageup", "tab", "enter")),
+    ("build", ("down", "e", "escape", "a", "escape", "t", "escape", "d", "escape", "p", "escape")),
+    ("view", ("enter", "s", "pagedown", "end", "escape", "a", "escape", "i", "escape")),
+    ("quiz", ("enter", "n", "escape", "down", "enter", "f2", "o")),
+    ("train", ("e", "escape", "w", "pagedown", "x")),
+])
+async def test_keys_typed_ahead_before_a_mode_has_drawn_do_no_harm(tmp_path, mode, keys):
+    """Over a slow SSH link keys arrive before the first frame; none may crash the app."""
+    app = make_app(tmp_path, mode=mode)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*keys)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and app.current_mode in ("learn", mode)
+    assert app.return_code in (None, 0)

@@ -251,12 +251,30 @@ async def test_keys_are_spelled_out_in_the_key_bar(tmp_path):
     ({"LANG": "en_US.ISO-8859-1"}, "LANG=en_US.ISO-8859-1"), ({"LANG": "en_US"}, "LANG=en_US"),
     ({"LC_ALL": "C", "LANG": "en_US.UTF-8"}, "LC_ALL=C"),
     ({"LC_CTYPE": "en_US.ISO-8859-15", "LANG": "en_US.UTF-8"}, "LC_CTYPE=en_US.ISO-8859-15"),
-    ({"LANG": "C", "LC_CTYPE": "C.UTF-8"}, "LANG=C"),  # Python's own coercion of the C locale (PEP 538)
+    ({"LANG": "C", "LC_CTYPE": "C.UTF-8"}, None),  # set so by the user: see the test below for Python's own
     ({"LANG": "en_US.UTF-8"}, None), ({"LANG": "zh_CN.utf8"}, None), ({"LC_ALL": "C.UTF-8", "LANG": "C"}, None),
     ({"LC_ALL": "", "LC_CTYPE": "", "LANG": "de_DE.UTF-8@euro"}, None), ({"LC_CTYPE": "UTF-8", "LANG": "en_GB"}, None),
 ])
 def test_the_locale_decides_whether_block_characters_are_safe(environ, locale):
     assert non_unicode_locale(environ) == locale
+
+
+@pytest.mark.parametrize(("environ", "locale"), [
+    ({"LANG": "C"}, "LANG=C"),  # Python then sets LC_CTYPE=C.UTF-8 in its own os.environ (PEP 538)
+    ({"LANG": "C", "LC_CTYPE": "C.UTF-8"}, None),  # a user's own LC_CTYPE counts
+    ({"LC_CTYPE": "UTF-8"}, None),  # macOS over SSH sends a bare LC_CTYPE
+    ({"LANG": "en_US.UTF-8"}, None),
+])
+def test_the_locale_is_read_as_the_process_was_started(environ, locale):
+    import subprocess
+    import sys
+
+    code = ("import os; from cnntui.render.terminal import launch_environ, non_unicode_locale; "
+            "print(os.environ.get('LC_CTYPE'), non_unicode_locale(launch_environ()))")
+    keep = {name: os.environ[name] for name in ("PATH", "HOME", "PYTHONPATH") if name in os.environ}
+    out = subprocess.run([sys.executable, "-c", code], env={**keep, **environ}, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[1] == str(locale), out
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])

@@ -144,3 +144,22 @@ def test_words_break_where_rich_breaks_them(words, width):
         return [piece for piece in pieces if piece]
 
     assert lines(break_offsets(text, width)) == lines(linebreak.rich_divide_line(text, width))
+
+
+@pytest.mark.parametrize(("text", "width"), [("xa；、；", 6), ("值 ： ，", 4), ("一，，，，，，", 4)])
+def test_a_rule_that_cannot_be_kept_is_broken_rather_than_text_lost(text, width):
+    """Closing punctuation as wide as the line: no cut keeps the rule, so a line starts with it."""
+    lines = [line.plain for line in Content(text).wrap(width)]
+    assert "".join(line.rstrip() for line in lines).replace(" ", "") == text.replace(" ", "")
+    assert all(cell_width(line.rstrip()) <= width for line in lines), lines
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=[*"卷积a1 ", *NO_BREAK_BEFORE, *NO_BREAK_AFTER], min_size=1, max_size=40),
+       st.integers(2, 30))
+def test_any_text_at_any_width_keeps_every_character_within_the_width(text, width):
+    offsets = break_offsets(text, width)
+    assert offsets == sorted(set(offsets)) and all(0 < offset < len(text) for offset in offsets)
+    lines = [text[a:b] for a, b in zip([0, *offsets], [*offsets, len(text)])]
+    assert "".join(lines) == text
+    assert all(cell_width(line.rstrip()) <= width for line in lines), lines

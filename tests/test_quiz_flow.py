@@ -96,7 +96,7 @@ async def test_the_palette_and_the_top_bar_bring_back_a_focused_answer(tmp_path)
         app.switch_mode("learn")
         await until(pilot, lambda: app.current_mode == "learn")
         await pilot.press("ctrl+p", *"go to quiz")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.screen.query("CommandList") and app.screen.query_one("CommandList").option_count)
         await pilot.press("enter")
         await until(pilot, lambda: app.current_mode == "quiz" and answer_focused(app))
 
@@ -248,7 +248,7 @@ async def test_finishing_the_last_lesson_shows_the_course_complete_page(tmp_path
         assert screen.section == COMPLETE
         text = text_of(screen, "text")
         topic = app.t(f"quiz.topic.{screen.progress.strengths()[0][0]}")
-        assert "Course complete" in text and topic in text and "  0%" in text
+        assert "finished all 4 lessons" in text and topic in text and "  0%" in text
         assert "1 missed question(s) wait in Review: 0 due now" in text
         assert "Course complete" in str(screen.query_one("#quiz-title").content)
         assert not any("pick the next lesson" in n.message for n in app._notifications)
@@ -296,15 +296,15 @@ async def test_toasts_stay_off_the_question_the_solution_and_the_answer(tmp_path
         await until(pilot, lambda: answer_focused(app))
         await pilot.press("f2")  # a toast about the hint's cost
         await pilot.press(*"twelve apples", "enter")  # and a warning that it is no answer
-        await until(pilot, lambda: len(screen.query("Toast")) == 2)
-        await pilot.pause(0.2)
+        await until(pilot, lambda: len(screen.query("Toast")) == 2
+                    and all(toast.region.area for toast in screen.query("Toast")))
         toasts = [toast.region for toast in screen.query("Toast")]
         keep_clear = [screen.query_one(f"#quiz-{name}").region for name in ("scroll", "answer", "hint-line")]
         assert all(not overlaps(toast, part) for toast in toasts for part in keep_clear), (toasts, keep_clear)
         field = screen.query_one("#quiz-answer", Input)
         field.value = typed(screen.question, False)
         await pilot.press("enter")  # the worked solution is shown
-        await pilot.pause(0.2)
+        await until(pilot, lambda: screen.result is not None and screen.query_one("#quiz-feedback").region.area)
         feedback = screen.query_one("#quiz-feedback").region
         assert feedback.area and all(not overlaps(toast.region, feedback) for toast in screen.query("Toast"))
 

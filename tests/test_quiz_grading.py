@@ -133,3 +133,18 @@ def test_a_text_that_fits_two_options_is_refused_as_ambiguous():
 def test_a_text_that_is_no_option_is_unreadable(q, text):
     with pytest.raises(Unreadable):
         read_answer(q, text)
+
+
+def test_a_choices_value_is_read_in_the_language_the_student_sees():
+    """The real bank's case: "Softmax over 2 units" is "2 个单元上做 Softmax" in Chinese."""
+    q = Question("test:multi", "topic", "choice", "choice", WORDS, 1, WORDS, "output-layer", options=[
+        {"text": {"en": "Sigmoid on each unit", "zh": "每个单元各用 Sigmoid"}, "why": {"en": "", "zh": ""}},
+        {"text": {"en": "Softmax over 2 units", "zh": "2 个单元上做 Softmax"}, "why": {"en": "", "zh": ""}},
+        {"text": {"en": "No activation", "zh": "不用激活函数"}, "why": {"en": "", "zh": ""}},
+    ])
+    assert read_answer(q, "2", "zh") == 1  # the value that the Chinese option b starts with
+    assert read_answer(q, "2", "en") == 1  # no English option starts with a number: "2" is option b
+    assert read_answer(q, "3", "en") == 2
+    with pytest.raises(Unreadable):
+        read_answer(q, "3", "zh")  # in Chinese an option starts with a number, so "3" is no position
+    assert read_answer(q, "2 个单元上做 softmax", "en") == 1  # a whole text is read in either language

@@ -23,6 +23,7 @@ _EXPORTS = {
     "LAYER_TYPES": "layers", "Layer": "layers",
     "TEMPLATES": "messages", "Message": "messages",
     "MEMORY_BUDGET": "network", "WEIGHT_BUDGET": "network", "Network": "network",
+    "shape_text": "shapes",
 }
 
 __all__ = sorted(_EXPORTS)

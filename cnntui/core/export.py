@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from .analysis import Summary, check
+from .shapes import shape_text
 
 
 def _arg(value) -> str:
@@ -24,7 +25,7 @@ def _options(layer: dict, names: dict[str, str], defaults: dict) -> list[str]:
 
 
 def _header(summary: Summary, framework: str) -> list[str]:
-    shape = "x".join(map(str, summary.input_shape))
+    shape = shape_text(summary.input_shape)
     return [f"# {summary.name}: input {shape}, {summary.total_params:,} parameters; written by cnntui for {framework}"]
 
 
@@ -55,7 +56,7 @@ def to_pytorch(spec: dict) -> str:
         else:
             module = {"relu": "nn.ReLU()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()",
                       "flatten": "nn.Flatten()", "softmax": "nn.Softmax(dim=1)"}[kind]
-        out = "x".join(map(str, record.output_shape))
+        out = shape_text(record.output_shape)
         lines.append(f"    {module + ',':<44} # {record.index}: {out}")
     own = _own_weights(spec)
     source = (f"This network's own weights ({own}), like any saved by cnntui (--save-weights),"
@@ -118,7 +119,7 @@ def _keras_layer(record) -> list[str]:
         module = {"relu": "layers.ReLU(),", "sigmoid": "layers.Activation('sigmoid'),",
                   "tanh": "layers.Activation('tanh'),", "softmax": "layers.Softmax(),",
                   "global_avg_pool": "layers.GlobalAveragePooling2D(),"}[kind]
-    out = "x".join(map(str, record.output_shape))
+    out = shape_text(record.output_shape)
     return [*before, f"{module:<44} # {record.index}: {out}", *after]
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from .errors import SpecError, closest
+from .shapes import shape_text
 
 KEYWORDS = {"conv": "conv2d", "maxpool": "maxpool2d", "avgpool": "avgpool2d", "gap": "global_avg_pool",
             "flatten": "flatten", "linear": "linear", "relu": "relu", "leaky": "leaky_relu",
@@ -160,4 +161,4 @@ def layer_text(layer: dict) -> str:
 
 def format_text(spec: dict) -> str:
     """The text form of a network spec (the inverse of ``parse`` for any valid spec)."""
-    return " | ".join(["in " + "x".join(map(str, spec["input"])), *map(layer_text, spec["layers"])])
+    return " | ".join(["in " + shape_text(spec["input"]), *map(layer_text, spec["layers"])])

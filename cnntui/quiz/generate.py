@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.shapes import shape_text
 from .questions import LANGUAGES, Question, computed_texts
 
 
@@ -39,10 +40,6 @@ def _summary(spec: dict):
     from ..core import check
 
     return check(spec)
-
-
-def _shape(shape) -> str:
-    return "x".join(map(str, shape))
 
 
 YES = {"en": "yes", "zh": "有"}
@@ -134,8 +131,8 @@ def feature_map_shape(rng: random.Random, difficulty: int) -> Made:
     kernel, stride, padding = _window(rng, difficulty)
     spec = {"input": [c_in, size, size], "layers": [_conv(c_out, kernel, stride, padding)]}
     record = _summary(spec)[0]
-    return Made({"input": _shape(spec["input"]), "c_out": c_out, "k": kernel, "s": stride, "p": padding,
-                 "formula": record.derivation[0].split(" = ", 1)[1], "shape": _shape(record.output_shape)},
+    return Made({"input": shape_text(spec["input"]), "c_out": c_out, "k": kernel, "s": stride, "p": padding,
+                 "formula": record.derivation[0].split(" = ", 1)[1], "shape": shape_text(record.output_shape)},
                 list(record.output_shape), spec, 0, "output_shape")
 
 
@@ -184,7 +181,7 @@ def pool_output_size(rng: random.Random, difficulty: int) -> Made:
     return Made({"size": size, "kind": kind, "k": layer["kernel_size"], "s": layer.get("stride", layer["kernel_size"]),
                  "p": layer.get("padding", 0), "ceil": {"en": "on", "zh": "开"} if layer.get("ceil_mode")
                  else {"en": "off", "zh": "关"},
-                 "formula": record.derivation[0], "out": _shape(record.output_shape[1:])},
+                 "formula": record.derivation[0], "out": shape_text(record.output_shape[1:])},
                 list(record.output_shape[1:]), spec, 0, "output_size")
 
 
@@ -217,7 +214,7 @@ def conv_output_size(rng: random.Random, difficulty: int) -> Made:
             break
     record = summary[0]
     return Made({"size": size, "k": kernel, "s": stride, "p": padding, "d": dilation,
-                 "formula": record.derivation[0], "out": _shape(record.output_shape[1:])},
+                 "formula": record.derivation[0], "out": shape_text(record.output_shape[1:])},
                 list(record.output_shape[1:]), spec, 0, "output_size")
 
 
@@ -249,8 +246,8 @@ def conv_macs(rng: random.Random, difficulty: int) -> Made:
     spec = {"input": [c_in, size, size], "layers": [_conv(c_out, kernel, padding=padding)]}
     record = _summary(spec)[0]
     c, h, w = record.output_shape
-    return Made({"input": _shape(spec["input"]), "c_out": c_out, "k": kernel, "p": padding,
-                 "out": _shape(record.output_shape), "formula": f"{c}*{h}*{w}*{c_in}*{kernel}*{kernel}",
+    return Made({"input": shape_text(spec["input"]), "c_out": c_out, "k": kernel, "p": padding,
+                 "out": shape_text(record.output_shape), "formula": f"{c}*{h}*{w}*{c_in}*{kernel}*{kernel}",
                  "macs": record.macs}, record.macs, spec, 0, "macs")
 
 
@@ -325,7 +322,7 @@ def fc_equivalent(rng: random.Random, difficulty: int) -> Made:
     spec = {"input": [c_in, size, size], "layers": [_conv(c_out, kernel, padding=1)]}
     record = _summary(spec)[0]
     inputs, outputs = c_in * size * size, c_out * size * size
-    return Made({"input": _shape(spec["input"]), "c_out": c_out, "out": _shape(record.output_shape),
+    return Made({"input": shape_text(spec["input"]), "c_out": c_out, "out": shape_text(record.output_shape),
                  "n_in": inputs, "n_out": outputs, "fc": record.fc_equivalent_params, "conv": record.params},
                 record.fc_equivalent_params, spec, 0, "fc_equivalent_params")
 
@@ -395,7 +392,7 @@ def _in_language(values: dict[str, Any], lang: str) -> dict[str, Any]:
 
 def _answer_text(answer: Any, form: str) -> str:
     if form in ("size", "shape"):
-        return "x".join(map(str, answer))
+        return shape_text(answer)
     if form == "bool":
         return "yes" if answer else "no"
     if isinstance(answer, int):

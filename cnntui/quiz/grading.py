@@ -44,11 +44,15 @@ class Mark:
     given: Any  # the answer as read
 
 
-def read_answer(question: Question, text: str) -> Any:
-    """The typed ``text`` as a value of the question's form; Unreadable if it is not one."""
+def read_answer(question: Question, text: str, language: str | None = None) -> Any:
+    """The typed ``text`` as a value of the question's form; Unreadable if it is not one.
+
+    ``language`` is the one the student sees: a choice's value is read from its options in that
+    language only (the Chinese text of an option may start with a number its English text does
+    not); None reads every language's."""
     text = text.strip().lower().rstrip(".。")
     reader = {"integer": _integer, "number": _number, "size": _size, "shape": _shape, "bool": _bool,
-              "choice": lambda t: _choice(t, question.options)}[question.form]
+              "choice": lambda t: _choice(t, question.options, language)}[question.form]
     value = reader(text)
     if value is None:
         raise Unreadable(question.form)
@@ -57,8 +61,8 @@ def read_answer(question: Question, text: str) -> Any:
     return value
 
 
-def mark(question: Question, text: str) -> Mark:
-    given = read_answer(question, text)
+def mark(question: Question, text: str, language: str | None = None) -> Mark:
+    given = read_answer(question, text, language)
     if question.form == "number":
         correct = abs(given - float(question.answer)) <= 0.01 + 1e-9
     elif question.form in ("size", "shape"):
@@ -105,27 +109,32 @@ def _bool(text: str) -> bool | None:
     return False if text in FALSE_WORDS else None
 
 
-def _choice(text: str, options: list[dict]) -> int | None:
-    """An option's index from its letter, its whole text or the value it starts with (any language);
-    a plain number is the option's position only when no option starts with a number."""
+def _choice(text: str, options: list[dict], language: str | None) -> int | None:
+    """An option's index from its letter, its whole text (any language) or the value it starts with
+    (in ``language``); a plain number is the option's position only when no option starts with one."""
     letters = LETTERS[:len(options)]
     if len(text) == 1 and text in letters:
         return letters.index(text)
     typed = _squeezed(text)
-    for matches in (_matching(options, lambda words: _squeezed(words) == typed),
-                    _matching(options, lambda words: _same_value(_leading_value(words), typed))):
+    for matches in (_matching(options, None, lambda words: _squeezed(words) == typed),
+                    _matching(options, language, lambda words: _same_value(_leading_value(words), typed))):
         if len(matches) > 1:
             raise Ambiguous("".join(letters[index] for index in matches))
         if matches:
             return matches[0]
-    valued = any(_leading_value(words) for option in options for words in option["text"].values())
+    valued = any(_leading_value(words) for option in options for words in _texts(option, language))
     if text.isdigit() and 1 <= int(text) <= len(options) and not valued:
         return int(text) - 1
     return None
 
 
-def _matching(options: list[dict], test) -> list[int]:
-    return [index for index, option in enumerate(options) if any(test(words) for words in option["text"].values())]
+def _matching(options: list[dict], language: str | None, test) -> list[int]:
+    return [index for index, option in enumerate(options) if any(test(words) for words in _texts(option, language))]
+
+
+def _texts(option: dict, language: str | None) -> list[str]:
+    texts = option["text"]
+    return [texts[language]] if language in texts else list(texts.values())
 
 
 def _squeezed(text: str) -> str:

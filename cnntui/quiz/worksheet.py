@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 
+from ..core.shapes import shape_text
 from ..render.text import cell_width, wrap_line
 from .generate import GENERATORS, generate
 from .questions import Question, from_bank, load_bank
@@ -144,7 +145,7 @@ def _answer(question: Question, lang: str, t) -> str:
     if question.form == "bool":
         return t("yes") if answer else t("no")
     if question.form in ("size", "shape"):
-        return "x".join(map(str, answer))
+        return shape_text(answer)
     if isinstance(answer, int):
         return f"{answer:,}"
     return f"{answer:g}" if isinstance(answer, float) else str(answer)

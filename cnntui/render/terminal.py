@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 
 COLOR_MODES = ("truecolor", "256", "16", "none")
 
@@ -37,20 +38,33 @@ def encoding_is_unicode(encoding: str | None) -> bool:
 LOCALE_VARIABLES = ("LC_ALL", "LC_CTYPE", "LANG")
 # Under the C locale Python sets LC_CTYPE to one of these in its own environment (PEP 538).
 COERCED_CTYPES = ("C.UTF-8", "C.utf8", "UTF-8")
+PROCESS_ENVIRON = Path("/proc/self/environ")
 
 
-def character_locale(environ: Mapping[str, str] = os.environ) -> str:
+def launch_environ() -> Mapping[str, str]:
+    """The environment this process was started with, for reading its locale.
+
+    Under the C locale Python puts LC_CTYPE=C.UTF-8 into os.environ itself (PEP 538), which would
+    hide the C locale. Linux keeps the starting environment in /proc/self/environ; elsewhere an
+    LC_CTYPE that looks like Python's own (a C.UTF-8 beside no LANG or a C one) is left out."""
+    try:
+        pairs = (item.split(b"=", 1) for item in PROCESS_ENVIRON.read_bytes().split(b"\0") if b"=" in item)
+        return {name.decode(errors="replace"): value.decode(errors="replace") for name, value in pairs}
+    except OSError:
+        pass
+    if (os.environ.get("LC_CTYPE") in COERCED_CTYPES and not os.environ.get("LC_ALL")
+            and os.environ.get("LANG", "C") in ("", "C", "POSIX")):
+        return {name: value for name, value in os.environ.items() if name != "LC_CTYPE"}
+    return os.environ
+
+
+def character_locale(environ: Mapping[str, str]) -> str:
     """The locale that decides the character set, as ``VARIABLE=value``: the first of LC_ALL,
-    LC_CTYPE and LANG that is set and not empty; with none, POSIX's default, the C locale.
-    An LC_CTYPE that Python itself put there for a C locale does not count."""
-    names = LOCALE_VARIABLES
-    if (environ.get("LC_CTYPE") in COERCED_CTYPES and not environ.get("LC_ALL")
-            and environ.get("LANG", "C") in ("", "C", "POSIX")):
-        names = ("LC_ALL", "LANG")
-    return next((f"{name}={environ[name]}" for name in names if environ.get(name)), "LANG=C")
+    LC_CTYPE and LANG that is set and not empty; with none, POSIX's default, the C locale."""
+    return next((f"{name}={environ[name]}" for name in LOCALE_VARIABLES if environ.get(name)), "LANG=C")
 
 
-def non_unicode_locale(environ: Mapping[str, str] = os.environ) -> str | None:
+def non_unicode_locale(environ: Mapping[str, str]) -> str | None:
     """``VARIABLE=value`` when the locale names no UTF-8 character set (C, POSIX, en_US.ISO-8859-1,
     en_US), else None. Python reports UTF-8 even under LANG=C (PEP 538 and 540), so its own
     encoding cannot tell whether the terminal shows block characters; the locale can."""

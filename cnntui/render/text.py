@@ -78,7 +78,10 @@ def break_offsets(text: str, width: int, fold: bool = True, first: int = 0, rest
         for index in range(start, end):  # longer than a line: cut where the width ends
             size = cell_width(text[index])
             if has_text and used + size > width and not text[index].isspace():
-                cut = next((cut for cut in range(index, line_start, -1) if may_cut(text, cut)), index)
+                # Back to where the rules allow a cut, if the new line then still fits; else cut here,
+                # breaking a rule rather than making a line wider than the width (that would lose text).
+                cut = next((cut for cut in range(index, line_start, -1)
+                            if may_cut(text, cut) and rest + cell_width(text[cut:index]) + size <= width), index)
                 offsets.append(cut)
                 line_start, used = cut, rest + cell_width(text[cut:index])
             used += size

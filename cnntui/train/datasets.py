@@ -33,6 +33,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from ..core.files import atomic_write, set_aside
+from ..core.shapes import shape_text
 
 NAMES = ("digits", "shapes")
 DIGIT_CLASSES = [str(d) for d in range(10)]
@@ -124,14 +125,14 @@ def check_fits(net, name: str) -> int:
     from ..core.errors import CnntuiError
 
     channels, height, width = net.input_shape
-    shape = "x".join(map(str, net.input_shape))
+    shape = shape_text(net.input_shape)
     if channels != CHANNELS[name] or height != width or height not in SIZES[name]:
         want = " or ".join(f"{CHANNELS[name]}x{size}x{size}" for size in SIZES[name])
         raise CnntuiError("train_input", name=net.name, shape=shape, dataset=name, want=want)
     outputs = net.summary()[-1].output_shape
     classes = len(CLASSES[name])
     if outputs is None or len(outputs) != 1 or outputs[0] < classes:
-        raise CnntuiError("train_classes", name=net.name, shape="x".join(map(str, outputs or ())), dataset=name,
+        raise CnntuiError("train_classes", name=net.name, shape=shape_text(outputs or ()), dataset=name,
                           count=classes)
     return height
 

@@ -25,7 +25,8 @@ from textual.scrollbar import ScrollBar
 from textual.theme import Theme
 
 from ..content import LANGUAGES, catalog, language_from_env, text
-from ..render.terminal import COLOR_MODES, ascii_text, detect_color_mode, encoding_is_unicode, non_unicode_locale
+from ..render.terminal import (COLOR_MODES, ascii_text, detect_color_mode, encoding_is_unicode, launch_environ,
+                               non_unicode_locale)
 from .ascii import AsciiGlyphFilter, ascii_key, scroll_bar_render
 from .colors import ColorModeFilter
 from .commands import AppCommands, Palette
@@ -141,7 +142,7 @@ class CnntuiApp(App):
             return ascii_only
         if not encoding_is_unicode(sys.__stdout__.encoding):
             return True
-        locale = non_unicode_locale(environ)
+        locale = non_unicode_locale(launch_environ() if environ is os.environ else environ)
         if locale:
             self.startup_problems.append(("ascii.locale", {"locale": locale}))
         return locale is not None

@@ -35,7 +35,7 @@ BLOCK_ELEMENTS = {
 }
 # One cell for one: the multi-character forms (... -> >=) are ascii_text's, for our own strings.
 PUNCTUATION = {"“": '"', "”": '"', "‘": "'", "’": "'", "…": ".", "·": "-", "•": "*", "–": "-", "—": "-",
-               "×": "x", "→": ">", "←": "<", "✓": "*", "●": "*", "▶": ">"}
+               "×": "x", "→": ">", "←": "<", "✓": "*", "●": "*", "▶": ">", "\u00a0": " "}
 # Textual's names for keys that it shows as symbols (textual.keys.KEY_DISPLAY_ALIASES).
 KEY_NAMES = {"↑": "Up", "↓": "Down", "←": "Left", "→": "Right", "⏎": "Enter", "⌫": "Backspace"}
 BULLETS = ["* ", "- ", "+ ", "* ", "- "]  # Markdown lists, by depth (Textual's are •, ▪, ‣, ⭑, ◦)

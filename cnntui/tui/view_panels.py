@@ -18,7 +18,7 @@ from PIL import Image
 
 from ..core import LAYER_TYPES, CnntuiError, Network
 from ..core.assets import find_network, find_sample, sample_names
-from ..core.layers import shape_text
+from ..core.shapes import shape_text
 from ..images import load_input
 from ..render.colormap import palette
 from ..render.features import INPUT, as_maps, colouring, resolve_cmap, scale_of, thumbnail_width
@@ -235,7 +235,7 @@ class Panels:
             above = [*self.colour_image_rows(width, height), []]
             rows, top = [*above, *rows], top + len(above)
         self.in_sight = (top, top + band_height - 1)
-        heading = self.t("view.grid.title", layer=self.layer_name(), shape="x".join(map(str, maps.shape)),
+        heading = self.t("view.grid.title", layer=self.layer_name(), shape=shape_text(maps.shape),
                          channel=look.channel, count=len(maps))
         return rows, heading
 
@@ -361,7 +361,7 @@ class Panels:
                            bias=number(bias).strip(), value=number(y_value).strip()))
             return "\n".join(lines)
         if kind == "global_avg_pool":
-            return t("view.step.gap", channel=unit, size="x".join(map(str, source.shape[1:])),
+            return t("view.step.gap", channel=unit, size=shape_text(source.shape[1:]),
                      value=number(y_value).strip())
         if kind == "flatten":
             _, h, w = source.shape

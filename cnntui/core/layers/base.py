@@ -14,6 +14,7 @@ import numpy as np
 from ..errors import SpecError, closest, shown
 from ..fields import Field
 from ..messages import Message
+from ..shapes import shape_text
 
 Shape = tuple[int, ...]
 
@@ -29,10 +30,6 @@ class Reach(NamedTuple):
         """Every output sees the whole input, as after flatten or global pooling."""
         size = (max(self.size[0], self.image[0]), max(self.size[1], self.image[1]))
         return Reach(size, self.jump, self.image)
-
-
-def shape_text(shape: Shape) -> str:
-    return "x".join(map(str, shape))
 
 
 class Layer:

@@ -3,6 +3,7 @@ the network's details) and what a typed value does to the network."""
 
 from __future__ import annotations
 
+from ...core.shapes import shape_text
 from .build_text import classes_text, field_value, parse_classes, value_text
 
 INPUT, DETAILS = -1, -2  # what the form edits besides a layer (by index): the input shape, the network's details
@@ -21,7 +22,7 @@ def form_rows(spec: dict, editing: int, t) -> tuple[str, list[Row]]:
         return t("build.form.details"), [(name, values[name], t(f"build.kind.{name}")) for name in DETAIL_FIELDS]
     if editing == INPUT:
         shape = spec.get("input")
-        value = value_text(shape) if isinstance(shape, str) else "x".join(map(str, shape or []))
+        value = value_text(shape) if isinstance(shape, str) else shape_text(shape or [])
         return t("build.form.input"), [("input", value, t("build.kind.shape"))]
     layer = spec["layers"][editing]
     layer = layer if isinstance(layer, dict) else {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from ...core.shapes import shape_text
 from ...render.text import cell_width
 
 BAR_WIDTH = 6
@@ -108,10 +109,6 @@ def pack_text_form(text: str, width: int) -> list[str]:
         else:
             line = candidate
     return [*lines, line] if line or not lines else lines
-
-
-def shape_text(shape) -> str:
-    return "x".join(map(str, shape))
 
 
 def rf_text(size) -> str:

@@ -41,7 +41,7 @@ class HelpScreen(ModalScreen):
         return app.t("help.colors", mode=app.t(f"colors.{app.color_mode}"),
                      source=app.t(f"help.source.{app.color_source}"),
                      blocks=app.t("help.blocks.ascii" if app.ascii_only else "help.blocks.unicode"),
-                     settings=app.settings_store.path)
+                     settings=f"`{app.settings_store.path}`")  # a code span: a path is not Markdown
 
     def on_mount(self) -> None:
         self.query_one("#help").focus()

@@ -203,6 +203,13 @@ class LearnScreen(ModeScreen):
 
     # -- keys -------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Learn's keys wait for its widgets, which mount just after the first frame: over a slow link
+        keys typed ahead can arrive before them."""
+        if action in ("search", "back", "scroll_page") and not self.query("#learn-list"):
+            return False
+        return True
+
     def action_search(self) -> None:
         self.query_one("#learn-search").focus()
 

@@ -298,7 +298,7 @@ class QuizScreen(HandsOnTasks, ModeScreen):
             self.app.notify(self.app.t(f"quiz.form.{self.question.form}"), timeout=4)
             return
         try:
-            self.result = mark(self.question, event.value)
+            self.result = mark(self.question, event.value, self.app.language)
         except Ambiguous as problem:
             self.app.notify(self.app.t("quiz.ambiguous", text=event.value.strip(),
                                        letters=", ".join(problem.letters)), severity="warning", timeout=6)

@@ -27,6 +27,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ...content import message_text
+from ...core.shapes import shape_text
 from ..widgets.chrome import Line, show_if_changed
 from ..widgets.map_pane import MapPane
 from ..widgets.table import LayerTable
@@ -356,8 +357,8 @@ class ViewScreen(ViewChoices, ModeScreen):
             table.set_rows(["#", t("view.col.layer"), t("view.col.output")], [], set())
             return
         x, net = self.result.x, self.result.net
-        rows = [("", t("view.input"), "x".join(map(str, x.shape)))]
-        rows += [(str(i), layer.type, "x".join(map(str, out.shape)))
+        rows = [("", t("view.input"), shape_text(x.shape))]
+        rows += [(str(i), layer.type, shape_text(out.shape))
                  for i, (layer, out) in enumerate(zip(net.layers, self.result.outputs))]
         table.set_rows(["#", t("view.col.layer"), t("view.col.output")], rows, set())
         if table.cursor != self.shown_layer + 1:

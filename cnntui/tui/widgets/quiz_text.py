@@ -11,6 +11,7 @@ from collections.abc import Callable
 from rich.cells import cell_len
 from textual.content import Content
 
+from ...core.shapes import shape_text
 from ...render.text import wrap_line
 
 LETTERS = "abcdefgh"
@@ -41,8 +42,8 @@ def task_text(t: Words, lang: str, task: dict, hinted: bool) -> Content:
 
 
 def option_label(t: Words, index: int) -> str:
-    """``a) `` before an option. The label and the option's first word form one unbroken chunk for
-    Textual's wrapping (see quiz.option in the strings), so the letter never ends a line alone."""
+    """``a) `` before an option, ending in a no-break space (in Chinese in no space at all), so that
+    the letter never ends a line alone (widgets/linebreak.py keeps a no-break space's neighbours together)."""
     return t("quiz.option", letter=LETTERS[index])
 
 
@@ -60,11 +61,11 @@ def question_text(t: Words, lang: str, question, hinted: bool) -> Content:
 
 def answer_words(t: Words, lang: str, question, answer) -> str:
     if question.form == "choice":
-        return f"{LETTERS[answer]}) {question.options[answer]['text'][lang]}"
+        return option_label(t, answer).lstrip() + question.options[answer]["text"][lang]
     if question.form == "bool":
         return t("quiz.true") if answer else t("quiz.false")
     if question.form in ("size", "shape"):
-        return "x".join(map(str, answer))
+        return shape_text(answer)
     return f"{answer:,}" if isinstance(answer, int) else str(answer)
 
 
