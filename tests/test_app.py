@@ -167,7 +167,7 @@ async def test_the_key_bar_always_fits_and_keeps_help_and_quit(tmp_path, size, l
         for mode_key in ("1", "2", "3", "4", "5", "2"):
             await pilot.press("escape")
             await pilot.press(mode_key)
-            await app.workers.wait_for_complete()
+            await workers_done(pilot, app)
             await pilot.pause()
             await check_key_bar(app, size[0], help_key, quit_key)
         await pilot.press("e")  # Build's layer form: a text field has focus
@@ -175,6 +175,15 @@ async def test_the_key_bar_always_fits_and_keeps_help_and_quit(tmp_path, size, l
         assert isinstance(app.screen.focused, Input)
         # q and ? would type into the field, so the bar names the keys that still work there.
         await check_key_bar(app, size[0], f"F1 {app.t('key.help')}", f"^q {app.t('key.quit')}")
+
+
+async def workers_done(pilot, app) -> None:
+    """Until every worker has ended; one may be cancelled by a newer one (wait_for_complete raises then)."""
+    for _ in range(500):
+        if all(worker.is_finished for worker in app.workers):
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"workers still running: {list(app.workers)}")
 
 
 async def check_key_bar(app, width: int, *needed: str) -> None:
@@ -354,7 +363,7 @@ async def test_keys_typed_ahead_before_a_mode_has_drawn_do_no_harm(tmp_path, mod
     app = make_app(tmp_path, mode=mode)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press(*keys)
-        await app.workers.wait_for_complete()
+        await workers_done(pilot, app)
         await pilot.pause()
         assert app.is_running and app.current_mode in ("learn", mode)
     assert app.return_code in (None, 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Static
@@ -180,7 +181,9 @@ async def test_save_refuses_to_overwrite_without_confirmation(tmp_path):
         await pilot.press("y")
         await pilot.pause()
         saved = json.loads(target.read_text())
-        assert saved == app.network.spec
+        weights = Path(saved.pop("weights"))  # a full path from the new place (see the test below)
+        assert saved == {key: value for key, value in app.network.spec.items() if key != "weights"}
+        assert weights.name == Path(app.network.spec["weights"]).name and weights.is_file()
         assert not list(tmp_path.glob(".net.json.*"))  # no temporary file left behind
 
 
@@ -555,3 +558,41 @@ async def test_help_opens_at_the_section_of_the_mode_it_is_called_from(tmp_path)
             assert scroll.scroll_y > 0
             top = section.region.y - section.styles.margin.top
             assert top == scroll.content_region.y, "the mode's section starts at the top"
+
+
+def test_the_formulas_words_are_in_the_readers_language():
+    from cnntui.content import text
+    from cnntui.tui.screens.build_text import formula_words
+
+    def words(language):
+        return lambda key, **args: text(language, key, **args)
+
+    line = "RF_h = 1 + (5-1)*1 = 5, jump_h = 1*1 = 1"
+    assert formula_words(words("en"), line) == line
+    assert formula_words(words("zh"), line) == "感受野_h = 1 + (5-1)*1 = 5, 跳距_h = 1*1 = 1"
+    assert formula_words(words("zh"), "FC equivalent = (1*32*32 + 1)*(6*28*28) = 4821600").startswith("等价全连接参数 = (1")
+    assert formula_words(words("zh"), "RF = whole input, 5x5") == "感受野 = 整个输入, 5x5"
+
+
+async def test_a_saved_preset_finds_its_weights_and_an_edited_one_drops_them(tmp_path):
+    from cnntui.core import Network
+
+    unchanged, edited = tmp_path / "kept.json", tmp_path / "edited.json"
+    app = make_app(tmp_path, mode="build")  # lenet5, which names its trained weights
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app)
+        assert app.network.spec["weights"] == "../weights/lenet5-digits.npz"
+        screen.save_to(str(unchanged))
+        await until(pilot, unchanged.exists)
+        saved = json.loads(unchanged.read_text())
+        assert Path(saved["weights"]).is_absolute() and Path(saved["weights"]).is_file()
+        assert Network.load(str(unchanged)).shipped_weights == Path(saved["weights"])
+        spec = screen.edited_copy()
+        spec["layers"][0]["out_channels"] = 8
+        screen.change(spec)  # the trained weights no longer fit
+        assert "weights" not in app.network.spec
+        screen.save_to(str(edited))
+        await until(pilot, edited.exists)
+        assert "weights" not in json.loads(edited.read_text())
+        await pilot.press("u")
+        await until(pilot, lambda: "weights" in app.network.spec)  # undo brings them back with the layers

@@ -401,3 +401,40 @@ async def test_a_long_lesson_title_wraps_under_itself_in_the_list(tmp_path, lang
             assert all(cell_width(line) < listing.content_region.width for line in [first, *rest])
         # "3 Counting: sizes, parameters, cost 0/14" does not fit 30 columns in English: it wraps.
         assert language == "zh" or "\n" in str(listing.get_option_at_index(2).prompt)
+
+
+async def test_a_long_page_scrolls_from_the_list_and_the_next_step_starts_at_its_top(tmp_path):
+    app = make_app(tmp_path, mode="quiz")
+    async with app.run_test(size=(60, 20)) as pilot:
+        screen = await start(pilot)
+        scroll = screen.query_one("#quiz-scroll")
+        await until(pilot, lambda: scroll.max_scroll_y > 0)  # lesson 1's recap is taller than 60x20 leaves
+        await pilot.press("pagedown")  # the text has focus: it scrolls as any text does
+        await until(pilot, lambda: scroll.scroll_y > 0)
+        await pilot.press("shift+tab")
+        await until(pilot, lambda: screen.query_one("#quiz-list").has_focus)
+        await pilot.press("home")
+        await until(pilot, lambda: "PgUp/PgDn" in str(screen.query_one(KeyBar).render()))
+        scroll.scroll_home(animate=False)
+        await until(pilot, lambda: scroll.scroll_y == 0)
+        await pilot.press("pagedown")  # from the list: the page scrolls, the list's highlight stays
+        await until(pilot, lambda: scroll.scroll_y > 0)
+        assert screen.query_one("#quiz-list", OptionList).highlighted == 0
+        await pilot.press("down", "enter")  # lesson 2: its recap starts at the top
+        await until(pilot, lambda: screen.section == lesson_ids()[1])
+        await until(pilot, lambda: scroll.scroll_y == 0)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+async def test_every_answer_placeholder_fits_the_field_at_80_columns(tmp_path, language):
+    from cnntui.render.text import cell_width
+
+    app = make_app(tmp_path, mode="quiz", language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot)
+        await pilot.press("n")
+        await until(pilot, lambda: answer_focused(app))
+        field = screen.query_one("#quiz-answer", Input)
+        for key, words in catalog(language).items():
+            if key.startswith("quiz.form."):
+                assert cell_width(words) < field.content_region.width, (key, field.content_region.width)

@@ -266,6 +266,11 @@ async def test_the_experiments_figures_fit_the_left_pane_at_80x24(tmp_path):
         assert "Setup" in lines[0], "at 80x24 the setup stays"
 
 
+def picture_text(screen) -> str:
+    return "\n".join("".join(piece.text for piece in row if hasattr(piece, "text"))
+                     for row in screen.query_one("#train-picture").rows)
+
+
 async def test_a_run_that_only_guesses_is_told_what_to_try(tmp_path):
     import math
 
@@ -277,22 +282,22 @@ async def test_a_run_that_only_guesses_is_told_what_to_try(tmp_path):
         run = shown_run(screen, "single", "running")
         run.points = {"net": []}
         chance = math.log(10)
-        for x in (0.0, 0.25, 0.5, 0.75):
+        for x in (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75):
             screen.point_arrived(run, Point("net", x, chance + 0.02, 0.1, chance, 0.1))
         await pilot.pause()
-        assert not run.guessing and not app._notifications, "not before the epoch is over"
-        screen.point_arrived(run, Point("net", 1.0, chance - 0.01, 0.1, chance, 0.1))
-        assert run.guessing == {"net": 1}
+        assert not run.guessing and not app._notifications, "not in the first epoch, nor before one is over"
+        screen.point_arrived(run, Point("net", 2.0, chance - 0.01, 0.1, chance, 0.1))
+        assert run.guessing == {"net": 2}
         await until(pilot, lambda: app._notifications)
         warning = [n.message for n in app._notifications]
         assert len(warning) == 1 and "guessing" in warning[0] and "ln 10 = 2.30" in warning[0]
         assert "learning rate (r)" in warning[0] and "more epochs (e)" in warning[0]
-        await pilot.pause(0.2)
-        picture = "\n".join("".join(piece.text for piece in row if hasattr(piece, "text"))
-                            for row in screen.query_one("#train-picture").rows)
-        assert "lenet5 is only guessing" in picture
-        screen.point_arrived(run, Point("net", 2.0, chance, 0.1, chance, 0.1))
-        await pilot.pause(0.1)
+        await until(pilot, lambda: "lenet5 is only guessing" in picture_text(screen))
+        screen.point_arrived(run, Point("net", 3.0, chance - 0.5, 0.1, chance, 0.1))  # it learns after all
+        await until(pilot, lambda: "lenet5 is only guessing" not in picture_text(screen))
+        assert not run.guessing
+        screen.point_arrived(run, Point("net", 4.0, chance, 0.1, chance, 0.1))
+        await pilot.pause()
         assert len(app._notifications) == 1, "said once a run"
 
 

@@ -38,6 +38,17 @@ from .learn import FIRST_FRAME_GRACE
 EMPTY_NETWORK = {"name": UNTITLED, "input": [1, 28, 28], "layers": []}
 
 
+def weights_dir(source: str) -> Path | None:
+    """The folder of the network file ``source`` (a preset or a path) names its weights from."""
+    from ...core import CnntuiError
+    from ...core.assets import find_network
+
+    try:
+        return find_network(source).parent
+    except CnntuiError:
+        return None
+
+
 class BuildScreen(ModeScreen):
     mode_name = "build"
     BINDINGS = [
@@ -70,6 +81,7 @@ class BuildScreen(ModeScreen):
         self.editing: int | None = None  # what the form edits: a layer's index, INPUT or DETAILS
         self.pinned: dict | None = None
         self.comparing = False
+        self.weights_dir: Path | None = None  # the folder a "weights" file name is relative to
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="build-body"):
@@ -119,6 +131,8 @@ class BuildScreen(ModeScreen):
             self.history.append(self.spec)
             self.future.clear()
         self.spec = network.spec
+        if network.source:
+            self.weights_dir = weights_dir(network.source)
         self.refresh_all()
         self.select_requested()
 
@@ -127,6 +141,11 @@ class BuildScreen(ModeScreen):
         if record:
             self.history.append(self.spec)
             self.future.clear()
+        if record and "weights" in spec and (spec.get("input"), spec.get("layers")) != (self.spec.get("input"),
+                                                                                   self.spec.get("layers")):
+            # A preset's trained weights fit only the layers they were trained for (undo and redo bring back
+            # a spec as it was).
+            spec = {key: value for key, value in spec.items() if key != "weights"}
         self.spec = spec
         old = self.app.network
         self.app.network = CurrentNetwork(spec.get("name") if isinstance(spec.get("name"), str) else old.name,
@@ -417,9 +436,13 @@ class BuildScreen(ModeScreen):
 
         if self.spec.get("name", UNTITLED) == UNTITLED and name_from_path(path_text):
             self.change({**self.edited_copy(), "name": name_from_path(path_text)})  # mylenet.json holds "mylenet"
+        spec = self.spec
+        if isinstance(spec.get("weights"), str) and self.weights_dir is not None:
+            # The file names its weights beside the file it came from; from anywhere else, by their full path.
+            spec = {**spec, "weights": str((self.weights_dir / spec["weights"]).resolve())}
         try:
             with atomic_write(path, "w", encoding="utf-8") as handle:
-                json.dump(self.spec, handle, ensure_ascii=False, indent=1)
+                json.dump(spec, handle, ensure_ascii=False, indent=1)
                 handle.write("\n")
         except OSError as error:
             self.app.notify(self.app.t("build.save.failed", path=path, reason=error.strerror or error),

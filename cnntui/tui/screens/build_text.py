@@ -4,6 +4,7 @@ the add-layer order, the network's details and its one-line text form packed int
 from __future__ import annotations
 
 import json
+import re
 
 from ...core.shapes import shape_text
 from ...render.text import cell_width
@@ -163,7 +164,7 @@ def side_text(summary, index: int, t, language: str):
         if record.error is None:
             text.append(t("build.side.after_error") + "\n", style="dim")
         return text
-    text.append("\n".join(record.derivation) + "\n")
+    text.append("\n".join(formula_words(t, line) for line in record.derivation) + "\n")
     if record.fc_equivalent_params is not None:
         text.append(t("build.side.fc", fc=f"{record.fc_equivalent_params:,}", params=f"{record.params:,}",
                       ratio=f"{record.fc_equivalent_params / max(record.params, 1):,.0f}") + "\n", style="italic")
@@ -198,3 +199,14 @@ def compare_rows(pinned, current, t) -> list[list]:
                  "", f"{current.total_params:,}", compact(current.total_macs),
                  Text(f"{current.total_params - pinned.total_params:+,}", style="bold")])
     return rows
+
+
+# The words in the engine's formulas (layers' derivation text), as strings keys: the numbers stay.
+FORMULA_WORDS = {"FC equivalent": "build.formula.fc", "whole input": "build.formula.whole", "params": "build.formula.params",
+                 "MACs": "build.formula.macs", "RF": "build.formula.rf", "jump": "build.formula.jump"}
+FORMULA_WORD = re.compile(r"(?<![A-Za-z])(" + "|".join(map(re.escape, FORMULA_WORDS)) + r")(?![A-Za-z])")  # RF_h too
+
+
+def formula_words(t, line: str) -> str:
+    """A derivation line such as "RF = 1 + (5-1)*1 = 5, jump = 1*1 = 1" in the reader's language."""
+    return FORMULA_WORD.sub(lambda found: t(FORMULA_WORDS[found.group(1)]), line)

@@ -53,9 +53,10 @@ class HelpScreen(ModalScreen):
         if self.loaded == len(SECTIONS) + 1:
             self.call_after_refresh(self.show_mode_section)
 
-    def show_mode_section(self, tries: int = 50) -> None:
+    def show_mode_section(self, tries: int = 250) -> None:
         """Scroll the mode's section to the top; until the sections' heights are final, layouts may move
-        it again, so check after the next refresh and repeat (a section near the end stops at the bottom)."""
+        it again, so check after the next refresh and repeat (a section near the end stops at the bottom).
+        Up to 5 seconds: while Train runs, a layout can take a while."""
         mode = getattr(self.app, "current_mode", None)
         if mode not in SECTIONS:
             self.ready = True

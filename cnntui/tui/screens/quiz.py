@@ -36,6 +36,9 @@ class QuizScreen(HandsOnTasks, ModeScreen):
         Binding("escape", "focus_lessons", "Leave field", id="quiz.leave", key_display="Esc"),
         Binding("shift+tab", "focus_lessons", "Lessons", id="quiz.lessons", key_display="Shift+Tab"),
         Binding("shift+tab", "app.focus_previous", show=False),  # outside the field: as on every screen
+        # From the lesson list too (its own PageUp/PageDown would only move the highlight): a long page scrolls.
+        Binding("pagedown", "scroll_text(1)", "Scroll", key_display="PgUp/PgDn", id="quiz.scroll", priority=True),
+        Binding("pageup", "scroll_text(-1)", "Scroll", show=False, priority=True),
     ]
 
     def __init__(self, store=None) -> None:
@@ -174,6 +177,7 @@ class QuizScreen(HandsOnTasks, ModeScreen):
         from ...quiz.questions import question_by_id
 
         self.question, self.hinted, self.result, self.lesson_finished = None, False, None, False
+        self.query_one("#quiz-scroll").scroll_home(animate=False)  # a new step starts at its top
         if self.in_lesson:
             # What the title shows, fixed while this step is on screen even once progress moves on.
             self.shown_step = (self.progress.lesson(self.section)["step"], len(self.current_steps()))
@@ -216,6 +220,7 @@ class QuizScreen(HandsOnTasks, ModeScreen):
         show_if_changed(self.query_one("#quiz-feedback", Static), self.feedback_text())
         self.query_one("#quiz-hint-line", Line).content = self.hint_line()
         self.refresh_bindings()
+        self.call_after_refresh(self.refresh_bindings)  # whether the text scrolls is known after its layout
 
     def lesson_title(self) -> str:
         from ...quiz.course import lesson
@@ -372,8 +377,16 @@ class QuizScreen(HandsOnTasks, ModeScreen):
             "next": not answering and self.section not in (SUMMARY, COMPLETE),
             # Only from the field (the key bar has room then); elsewhere Shift+Tab and Escape do as usual.
             "focus_lessons": in_field,
+            "scroll_text": self.is_focused("quiz-list") and self.query_one("#quiz-scroll").max_scroll_y > 0,
         }
         return allowed.get(action, True)
+
+    def action_scroll_text(self, direction: int) -> None:
+        scroll = self.query_one("#quiz-scroll")
+        if direction > 0:
+            scroll.scroll_page_down()
+        else:
+            scroll.scroll_page_up()
 
     def on_key(self, event) -> None:
         """Enter moves on once an answer is marked or on a recap (the answer box has Enter while typing)."""

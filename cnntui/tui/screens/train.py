@@ -366,13 +366,22 @@ class TrainScreen(ModeScreen):
             self.changed()
 
     def check_guessing(self, run: Run, arm: str) -> None:
-        """The first time an arm's loss sits at chance for a whole epoch, say so and what to try."""
+        """When an arm's loss sits at chance for a whole epoch after the first (every network starts at
+        chance, and the experiment's heads often leave it only in their second epoch), say what to try:
+        a notification once a run, a note that stays while the loss does."""
         from ...train.live import guessing_epoch
 
+        last = run.points[arm][-1]
+        if last.x < 2 or last.x != int(last.x):
+            return
         epoch = guessing_epoch(run.points[arm], len(run.classes))
-        if epoch is not None and arm not in run.guessing:
+        if epoch is None:
+            run.guessing.pop(arm, None)
+        elif arm not in run.guessing:
             run.guessing[arm] = epoch
-            self.app.notify(guessing_text(self.app.t, run, arm), severity="warning", timeout=12)
+            if arm not in run.warned:
+                run.warned.add(arm)
+                self.app.notify(guessing_text(self.app.t, run, arm), severity="warning", timeout=12)
 
     def progressed(self, run: Run, progress) -> None:
         if self.current(run):

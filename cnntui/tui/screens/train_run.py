@@ -51,7 +51,8 @@ class Run:
     net: object = None  # the single run's network, for saving
     classes: list[str] = field(default_factory=list)
     watched: object = None  # (image, label) looked inside as it learns
-    guessing: dict[str, int] = field(default_factory=dict)  # arm -> the first epoch its loss sat at chance
+    guessing: dict[str, int] = field(default_factory=dict)  # arm -> the epoch its loss sat at chance, while it does
+    warned: set[str] = field(default_factory=set)  # arms already told they were guessing: once a run
     epochs: int = 1  # the x axis of the curves
     serial: int = 0  # counts updates, so the picture is rebuilt only when something changed
 
