@@ -319,3 +319,21 @@ async def test_a_long_title_in_the_list_wraps_under_itself(tmp_path, language):
             first, *rest = prompt.split("\n")
             assert first.startswith("  ") and all(line.startswith("    ") for line in rest), prompt
             assert all(cell_width(line) < listing.content_region.width for line in [first, *rest]), prompt
+
+
+async def test_two_pages_opened_at_once_settle_on_the_last(tmp_path):
+    """Each open moves the list's highlight; the first one's late highlight event must not reopen
+    its page (the two used to reopen each other for ever, rendering without end)."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_for_page(pilot, app, "start")
+        renders = []
+        original = screen.put_page
+        screen.put_page = lambda shown, markdown: (renders.append(shown[0]), original(shown, markdown))
+        screen.open("stride")
+        screen.open("padding")
+        await wait_for_page(pilot, app, "padding")
+        for _ in range(20):  # a while longer: nothing more is rendered
+            await pilot.pause(0.02)
+        assert screen.page_id == "padding" and screen.shown[0] == "padding"
+        assert len(renders) <= 2, renders

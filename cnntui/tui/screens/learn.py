@@ -122,6 +122,10 @@ class LearnScreen(ModeScreen):
 
     @on(OptionList.OptionHighlighted, "#learn-list")
     def preview(self, event: OptionList.OptionHighlighted) -> None:
+        # A highlight the list has moved on from is stale: two pages opened in quick succession would
+        # otherwise reopen each other through their late events, for ever.
+        if event.option_index != event.option_list.highlighted:
+            return
         if event.option.id and event.option.id != self.page_id:
             self.open(event.option.id)
 
