@@ -550,7 +550,7 @@ async def test_help_opens_at_the_section_of_the_mode_it_is_called_from(tmp_path)
     for mode in ("build", "train"):
         app = make_app(tmp_path, mode=mode)
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause(0.2)
+            await until(pilot, lambda: app.current_mode == mode and app.screen.query("KeyBar"))
             await pilot.press("question_mark")
             await until(pilot, lambda: getattr(app.screen, "ready", False))
             scroll = app.screen.query_one("#help")

@@ -242,7 +242,10 @@ async def test_the_key_bar_fits_80_columns_with_w_and_q(tmp_path):
             for kind, state, save in (("single", "running", False), ("single", "paused", True),
                                       ("single", "done", True), ("experiment", "done", False)):
                 shown_run(screen, kind, state)
-                await pilot.pause(0.1)
+                running = state in ("running", "paused")
+                # until the bar has caught up with the new state (it fails on its own if it never does)
+                await until(pilot, lambda: ("x " in str(bar.render())) == running
+                            and ("w " in str(bar.render())) == save)
                 text = str(bar.render()).rstrip()
                 assert cell_width(text) <= 80, (language, state, text)
                 assert ("w " in text) == save and "q " in text, (language, state, text)
@@ -254,7 +257,7 @@ async def test_the_experiments_figures_fit_the_left_pane_at_80x24(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         run = shown_run(screen, "experiment")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: "GAP" in side_text(app))
         side = screen.query_one("#train-side")
         lines = side_text(app).splitlines()
         assert len(lines) <= side.size.height, lines
@@ -304,7 +307,7 @@ async def test_a_run_that_only_guesses_is_told_what_to_try(tmp_path):
 async def test_chinese_dataset_and_class_names(tmp_path):
     app = make_app(tmp_path, mode="train", language="zh")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.2)
+        await until(pilot, lambda: "1x32x32" in side_text(app))
         assert "手写数字 1x32x32" in side_text(app) and "digits" not in side_text(app)
         assert "手写数字" in str(app.screen.query_one("#train-title").render())
         screen = app.screen
