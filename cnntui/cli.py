@@ -7,12 +7,15 @@ with ``cnntui: error:``; never a traceback.
 from __future__ import annotations
 
 import argparse
+import codecs
+import functools
 import json
 import os
 import sys
 import textwrap
 
 from . import __version__
+from .core.printable import is_printable, printable
 
 EXIT_USAGE = 2
 
@@ -34,11 +37,17 @@ class Parser(argparse.ArgumentParser):
         return text.replace("{samples}", ", ".join(sample_names()))
 
 
+MAX_INPUT_SIZE = 100_000  # the engine's limit on each size of an input (core.analysis), kept here without NumPy
+
+
 def input_shape(text: str) -> tuple[int, int, int]:
     parts = text.lower().replace("×", "x").split("x")
-    if len(parts) == 3 and all(p.strip().isdigit() and int(p) >= 1 for p in parts):
-        return tuple(int(p) for p in parts)
-    raise argparse.ArgumentTypeError(f"'{text}' is not a shape like 3x64x64 (channels x height x width, each >= 1)")
+    if not (len(parts) == 3 and all(p.strip().isdigit() and int(p) >= 1 for p in parts)):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a shape like 3x64x64 (channels x height x width, each >= 1)")
+    if any(int(p) > MAX_INPUT_SIZE for p in parts):
+        raise argparse.ArgumentTypeError(f"'{text}': each size must be at most {MAX_INPUT_SIZE:,}; no image is "
+                                         "that large (one grey image of 100,000 x 100,000 is already 37 GiB)")
+    return tuple(int(p) for p in parts)
 
 
 def seed(text: str) -> int:
@@ -139,8 +148,11 @@ def build_parser() -> Parser:
     weights = forward.add_mutually_exclusive_group()
     weights.add_argument("--weights", metavar="W.npz", help="weights to use (keys '{i}.weight', '{i}.bias')")
     weights.add_argument("--seed", type=seed, metavar="N", help="seeded random weights instead")
-    forward.add_argument("--out", required=True, metavar="ACTS.npz", help="where to write the outputs")
-    forward.add_argument("--save-weights", metavar="W.npz", help="also save the weights that were used")
+    forward.add_argument("--out", required=True, type=output_file, metavar="ACTS.npz",
+                         help="where to write the outputs")
+    forward.add_argument("--save-weights", type=output_file, metavar="W.npz",
+                         help="also save the weights that were used")
+    add_force_option(forward)
     forward.set_defaults(run=run_forward)
 
     render = commands.add_parser(
@@ -170,7 +182,9 @@ def build_parser() -> Parser:
                              "the network (default: map for one channel, layer for a grid)")
     render.add_argument("--width", type=width, metavar="COLS",
                         help=f"width of the picture in cells (default: the terminal's, at most {DEFAULT_WIDTH})")
-    render.add_argument("--png", metavar="FILE", help="also write the picture as a PNG file in true colour")
+    render.add_argument("--png", type=output_file, metavar="FILE",
+                        help="also write the picture as a PNG file in true colour")
+    add_force_option(render)
     render.set_defaults(run=run_render)
 
     train = commands.add_parser(
@@ -187,8 +201,9 @@ def build_parser() -> Parser:
     train.add_argument("--seed", type=seed, default=0, metavar="S", help="seed of the data, the weights and the order (default 0)")
     train.add_argument("--batch", type=positive("batch size", 4096), default=64, metavar="B", help="batch size (default 64)")
     train.add_argument("--lr", type=learning_rate, default=1e-3, metavar="LR", help="Adam's learning rate (default 0.001)")
-    train.add_argument("--out", required=True, metavar="W.npz",
+    train.add_argument("--out", required=True, type=output_file, metavar="W.npz",
                        help="where to save the weights; W.json beside it records how they were made")
+    add_force_option(train)
     train.set_defaults(run=run_train)
 
     export = commands.add_parser(
@@ -199,6 +214,20 @@ def build_parser() -> Parser:
     export.add_argument("--to", required=True, choices=("pytorch", "keras"), help="which framework")
     export.set_defaults(run=run_export)
     return parser
+
+
+def output_file(text: str) -> str:
+    """A path to write a file to: not empty, and not one that can only name a folder ("out/", ".")."""
+    if text.endswith(("/", os.sep)) or os.path.basename(text) in ("", ".", ".."):
+        raise argparse.ArgumentTypeError(f"'{printable(text)}' names a folder, not a file; give the path of "
+                                         "a file to write, e.g. results/out.npz")
+    return text
+
+
+def add_force_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing output file that this command did not make "
+                             "(never an input of the command, a folder or a pipe)")
 
 
 APP_MODES = {
@@ -305,7 +334,7 @@ def run_quiz(args) -> int:
         where = f" on {'topics' if len(args.topic) > 1 else 'topic'} {named}" if args.topic else ""
         say(f"there are only {len(questions)} different questions{where}; printing them all")
     if args.json:
-        print(json.dumps([q.to_json() for q in questions], ensure_ascii=False, indent=2))
+        print(json_text([q.to_json() for q in questions]))
     else:
         lang = getattr(args, "lang", None) or language_from_env()
         print(worksheet_text(questions, lang, seed=seed_value), end="")
@@ -325,7 +354,7 @@ def _reach(size) -> str:
 
 
 def _bytes(count: int) -> str:
-    from .core.weights import human_bytes
+    from .core.reading import human_bytes  # NumPy-free, unlike core.weights
 
     return human_bytes(count)
 
@@ -337,9 +366,9 @@ def summary_table(summary, explain: bool = False) -> str:
              f"{'Layer (type:index)':<22}{'Output shape':<16}{'Params':>11}{'% params':>10}{'MACs':>15}{'RF':>6}",
              rule]
     for record in summary:
-        lines.append(f"{f'{record.type}:{record.index}':<22}{_shape(record.output_shape):<16}"
-                     f"{record.params:>11,}{record.params / total:>10.1%}{record.macs:>15,}"
-                     f"{_reach(record.receptive_field):>6}")
+        lines.append(_row([f"{f'{record.type}:{record.index}':<22}", f"{_shape(record.output_shape):<16}",
+                           f"{record.params:>11,}", f"{record.params / total:>10.1%}", f"{record.macs:>15,}",
+                           f"{_reach(record.receptive_field):>6}"]))
         if explain:
             lines += [f"    {line}" for line in record.derivation]
         lines += [f"    note: {note}" for note in record.notes]
@@ -348,7 +377,16 @@ def summary_table(summary, explain: bool = False) -> str:
               f"Total MACs: {summary.total_macs:,}",
               f"Weight memory: {_bytes(summary.weight_bytes)} (float32)",
               f"Activation memory, one sample forward: {_bytes(summary.activation_bytes)}"]
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)  # the name and notes come from the file
+
+
+def _row(cells: list[str]) -> str:
+    """Cells padded to their columns, joined so that a value wider than its column still has a
+    space before the next one (a huge layer's counts would otherwise run together)."""
+    line = ""
+    for cell in cells:
+        line += cell if not line or line.endswith(" ") or cell.startswith(" ") else f" {cell}"
+    return line
 
 
 def run_summary(args) -> int:
@@ -356,7 +394,7 @@ def run_summary(args) -> int:
 
     summary = Network.load(args.net, args.input).summary()
     if args.json:
-        print(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
+        print(json_text(summary.to_dict()))
     else:
         print(summary_table(summary, args.explain))
     return 0
@@ -365,7 +403,20 @@ def run_summary(args) -> int:
 # -- forward ------------------------------------------------------------------
 
 def say(text: str) -> None:
-    print(f"cnntui: {text}", file=sys.stderr)
+    """A line on stderr; file and network names in it are shown, never obeyed by the terminal."""
+    print(f"cnntui: {printable(text)}", file=sys.stderr)
+
+
+def json_text(value) -> str:
+    """``value`` as indented JSON for stdout: Chinese stays readable, but C1 controls, DEL and
+    bidirectional marks, which JSON allows raw, are written as \\u escapes (the same data)."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    return "\n".join(line if is_printable(line) else "".join(_json_char(char) for char in line)
+                     for line in text.split("\n"))
+
+
+def _json_char(char: str) -> str:
+    return char if is_printable(char) else f"\\u{ord(char):04x}"
 
 
 def choose_weights(net, args) -> None:
@@ -379,9 +430,24 @@ def choose_weights(net, args) -> None:
         return
     else:
         net.init_weights(0)
-        say(f"weights: {net.weights_origin}, as {net.name} ships no trained weights (--weights or --seed choose)")
+        problem = net.weights_problem()
+        if problem is not None:
+            from .core.messages import Message
+
+            say(str(Message("weights_fallback", {"problem": problem, "seed": 0})))
+        else:
+            say(f"weights: {net.weights_origin}, as {net.name} ships no trained weights (--weights or --seed choose)")
         return
     say(f"weights: {net.weights_origin}")
+
+
+def refuse_overflow(net, x, outputs) -> None:
+    """One line, rather than infinities and NaNs written or drawn as if they were results."""
+    from .core import CnntuiError
+
+    problem = net.overflow_problem(x, outputs)
+    if problem is not None:
+        raise CnntuiError(problem.code, **problem.args)
 
 
 def run_forward(args) -> int:
@@ -392,10 +458,12 @@ def run_forward(args) -> int:
     from .images import load_input
 
     net = Network.load(args.net)
-    x, note = load_input(args.input, net.input_shape, net.name)
+    check_forward_outputs(net, args)
+    x, note = load_input(args.input, net.input_shape, net.name, net.check_memory)
     say(f"input: {note}")
     choose_weights(net, args)
     outputs = net.forward(x)
+    refuse_overflow(net, x, outputs)
     arrays = {"input": np.asarray(x, dtype=np.float32), **{str(i): out for i, out in enumerate(outputs)}}
     with _writing(args.out), atomic_write(args.out) as handle:
         np.savez(handle, **arrays)
@@ -405,6 +473,30 @@ def run_forward(args) -> int:
             net.save_weights(args.save_weights)
         say(f"wrote {args.save_weights}: {len(net.weights)} arrays")
     return 0
+
+
+def command_inputs(net, args) -> list[tuple[str, os.PathLike]]:
+    """The files a command reads, as (how a message names it, path): no output may be one of them."""
+    from pathlib import Path
+
+    inputs = [(f"the network file {net.source}", Path(net.source))] if net.source else []
+    for option in ("input", "weights"):
+        value = getattr(args, option, None)
+        if value and os.path.lexists(value):
+            inputs.append((f"--{option} {value}", Path(value)))
+    return inputs
+
+
+def check_forward_outputs(net, args) -> None:
+    from pathlib import Path
+
+    from .outputs import Output, check_outputs, is_activations, is_weights
+
+    outputs = [Output(Path(args.out), f"--out {args.out}", "--out", is_activations)]
+    if args.save_weights:
+        outputs.append(Output(Path(args.save_weights), f"--save-weights {args.save_weights}", "--save-weights",
+                              is_weights))
+    check_outputs("forward", outputs, command_inputs(net, args), args.force)
 
 
 class _writing:
@@ -446,7 +538,7 @@ def render_input(args, net):
 
         names = sample_names()
         raise CnntuiError("no_input", got=args.input, hint=closest(args.input, names), known=", ".join(names))
-    x, note = load_input(path, net.input_shape, net.name)
+    x, note = load_input(path, net.input_shape, net.name, net.check_memory)
     if x.ndim == 4 and tuple(x.shape[1:]) == tuple(net.input_shape):
         note += f"; showing sample 0 of {x.shape[0]}"
         x = x[0]
@@ -490,9 +582,12 @@ def run_render(args) -> int:
     ramp = draws_ramp(args, mode)
     net = Network.load(args.net)
     shape = check_layer_and_channel(net, args.layer, args.channel)
+    if args.png:
+        check_png_output(net, args)
     x = render_input(args, net)
     choose_weights(net, args)
     outputs = net.forward(x)
+    refuse_overflow(net, x, outputs)
 
     columns = args.width or min(shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns, DEFAULT_WIDTH)
     colours = features.colouring(x, outputs, args.layer, args.channel, cmap=args.cmap, scope=args.scale)
@@ -521,6 +616,15 @@ def draws_ramp(args, mode: str) -> bool:
     if locale:
         say(f"drawing a character ramp: the locale ({locale}) is not UTF-8; --unicode draws block characters")
     return locale is not None or not encoding_is_unicode(sys.stdout.encoding)
+
+
+def check_png_output(net, args) -> None:
+    from pathlib import Path
+
+    from .outputs import Output, check_outputs, is_cnntui_png
+
+    check_outputs("render", [Output(Path(args.png), f"--png {args.png}", "--png", is_cnntui_png)],
+                  command_inputs(net, args), args.force)
 
 
 def write_render_png(args, maps, colours, columns: int) -> None:
@@ -562,60 +666,119 @@ class ProgressBar:
         say(text)
 
 
+EXIT_INTERRUPTED = 130  # what a shell reports for a command stopped by Ctrl-C (128 + SIGINT)
+
+
 def run_train(args) -> int:
     from .core import Network
-    from .train.datasets import check_fits, load_dataset
+    from .core.network import MEMORY_BUDGET
+    from .train.datasets import VALIDATION_SHARE, check_fits, check_memory, check_samples, load_dataset
     from .train.loop import Settings, train
 
     net = Network.load(args.net)
     height = check_fits(net, args.dataset)
+    check_samples(args.dataset, args.samples)
+    check_memory(net, args.dataset, args.samples, height, args.batch, MEMORY_BUDGET)
+    check_train_outputs(net, args, height)
     bar = ProgressBar()
-    data = load_dataset(args.dataset, args.samples, args.seed, height,
-                        progress=lambda done, total: bar.draw(f"drawing {args.dataset}", done, total))
+    try:
+        data = load_dataset(args.dataset, args.samples, args.seed, height,
+                            progress=lambda done, total: bar.draw(f"drawing {args.dataset}", done, total))
+    except KeyboardInterrupt:
+        bar.line(f"interrupted while drawing the {args.dataset} dataset: nothing written")
+        return EXIT_INTERRUPTED
     bar.line(data.note)
-    train_set, val_set = data.split(0.2)
+    train_set, val_set = data.split(VALIDATION_SHARE)
     net.init_weights(args.seed)
     settings = Settings(epochs=args.epochs, batch_size=args.batch, lr=args.lr, seed=args.seed)
+    # The last complete epoch's report and the weights right after it, replaced in one assignment
+    # so that a Ctrl-C at any moment finds a matching pair.
+    finished: list = [None, None]
 
     def batch_done(report) -> None:
         bar.draw(f"epoch {report.epoch}/{args.epochs}", report.batch, report.batches,
                  f"loss {report.loss:.3f} acc {report.accuracy:.0%}")
 
     def epoch_done(report) -> None:
+        finished[:] = [report, {key: value.copy() for key, value in net.weights.items()}]
         bar.line(f"epoch {report.epoch}/{args.epochs}: train loss {report.train_loss:.3f} acc "
                  f"{report.train_accuracy:.1%}; validation loss {report.val_loss:.3f} acc "
                  f"{report.val_accuracy:.1%} ({report.seconds:.1f} s)")
 
-    history = train(net, train_set, val_set, settings, batch_done, epoch_done)
-    final = history[-1]
-    with _writing(args.out):
-        net.save_weights(args.out)
-        write_training_record(args, net, final, len(train_set), len(val_set), data.classes)
+    counts = (len(train_set), len(val_set), data.classes)
+    try:
+        train(net, train_set, val_set, settings, batch_done, epoch_done)
+    except KeyboardInterrupt:
+        return save_interrupted(args, net.name, *finished, counts, bar)
+    final, weights = finished
+    save_training(args, net.name, weights, final, counts, interrupted=False)
     say(f"validation accuracy {final.val_accuracy:.1%} on {len(val_set):,} held-out samples; "
         f"wrote {args.out} and its record {record_path(args.out)}")
     return 0
 
 
-def record_path(weights_path: str) -> str:
+def save_interrupted(args, name: str, final, weights, counts, bar: ProgressBar) -> int:
+    """After Ctrl-C: keep the epochs done, if any, and say what was kept."""
+    done = final.epoch if final is not None else 0
+    where = f"in epoch {done + 1} of {args.epochs}" if done < args.epochs else f"after epoch {done} of {args.epochs}"
+    if final is None:
+        bar.line(f"interrupted {where}, before any epoch was complete: nothing written")
+        return EXIT_INTERRUPTED
+    save_training(args, name, weights, final, counts, interrupted=True)
+    bar.line(f"interrupted {where}: saved the weights after epoch {done} to {args.out} "
+             f"(validation accuracy {final.val_accuracy:.1%}; record {record_path(args.out)})")
+    return EXIT_INTERRUPTED
+
+
+def check_train_outputs(net, args, height: int) -> None:
+    """The weights and their record: neither may be the network file, nor someone else's file."""
     from pathlib import Path
 
-    return str(Path(weights_path).with_suffix(".json"))
+    from .outputs import Output, check_outputs, is_record, is_trained_weights
+
+    from .train.datasets import CACHED, cache_name, default_cache_dir
+
+    record = record_path(args.out)
+    outputs = [Output(Path(args.out), f"--out {args.out}", "--out", is_trained_weights),
+               Output(record, f"the record {record} of --out {args.out}", "--out", is_record)]
+    inputs = command_inputs(net, args)
+    if args.dataset in CACHED:  # read from the cache folder, so it is an input too
+        cache = default_cache_dir() / cache_name(args.dataset, args.samples, args.seed, height)
+        inputs.append((f"the cached {args.dataset} dataset {cache}", cache))
+    check_outputs("train", outputs, inputs, args.force)
 
 
-def write_training_record(args, net, final, train_count: int, val_count: int, classes: list[str]) -> None:
-    """How the weights were made and how well they do, next to them (written atomically)."""
-    from .core.files import atomic_write
+def record_path(weights_path: str) -> str:
+    from .train.record import record_path as beside
 
-    record = {
-        "network": net.name, "dataset": args.dataset, "classes": classes, "samples": args.samples,
+    return str(beside(weights_path))
+
+
+def save_training(args, name: str, weights: dict, final, counts, interrupted: bool) -> None:
+    """The weights and the record of how they were made and how well they do (cnntui/train/record.py
+    writes the pair so that the record never describes weights that are not there)."""
+    import io
+    import shlex
+
+    import numpy as np
+
+    from .train.record import save_with_record
+
+    train_count, val_count, classes = counts
+    content = io.BytesIO()
+    np.savez(content, **weights)
+    fields = {
+        "network": name, "dataset": args.dataset, "classes": classes, "samples": args.samples,
         "train_samples": train_count, "validation_samples": val_count, "seed": args.seed, "epochs": args.epochs,
-        "batch": args.batch, "optimizer": "adam", "lr": args.lr,
-        "validation_accuracy": round(final.val_accuracy, 4), "validation_loss": round(final.val_loss, 4),
-        "command": f"cnntui train {args.net} --dataset {args.dataset} --epochs {args.epochs} "
-                   f"--samples {args.samples} --seed {args.seed} --batch {args.batch} --lr {args.lr} --out {args.out}",
+        "epochs_done": final.epoch, "interrupted": interrupted, "batch": args.batch, "optimizer": "adam",
+        "lr": args.lr, "validation_accuracy": round(final.val_accuracy, 4),
+        "validation_loss": round(final.val_loss, 4),
+        "command": f"cnntui train {shlex.quote(args.net)} --dataset {args.dataset} --epochs {args.epochs} "
+                   f"--samples {args.samples} --seed {args.seed} --batch {args.batch} --lr {args.lr} "
+                   f"--out {shlex.quote(args.out)}",
     }
-    with atomic_write(record_path(args.out), "w", encoding="utf-8") as handle:
-        json.dump(record, handle, indent=1, ensure_ascii=False)
+    with _writing(args.out):
+        save_with_record(args.out, content.getvalue(), fields)
 
 
 # -- export -------------------------------------------------------------------
@@ -639,11 +802,38 @@ def single_blas_thread() -> None:
         os.environ.setdefault(variable, "1")
 
 
+def tolerate_unencodable_output() -> None:
+    """Never crash on a character the output cannot encode (Chinese under a lab's Latin-1
+    locale, or a file name that is not valid UTF-8): it is printed as '?' instead."""
+    codecs.register_error("cnntui-unshown", _unshown)
+    for stream, errors in ((sys.stdout, "cnntui-unshown"), (sys.stderr, "replace")):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors=errors)
+
+
+def _unshown(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    if codecs.lookup(error.encoding).name != "utf-8":
+        _say_unshown_once(error.encoding)
+    return "?" * (error.end - error.start), error.end
+
+
+@functools.cache
+def _say_unshown_once(encoding: str) -> None:
+    say(f"note: the output's encoding ({encoding}) cannot show Chinese and other characters outside it, so "
+        "they are printed as '?'; in a UTF-8 locale they show, e.g. LANG=zh_CN.UTF-8 or LANG=en_US.UTF-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     single_blas_thread()
+    tolerate_unencodable_output()
     parser = build_parser()
+    command = None
     try:
         args = parser.parse_args(argv)
+        command = getattr(args, "command", None)
         return getattr(args, "run", run_app)(args)
     except KeyboardInterrupt:
         return 130
@@ -652,25 +842,40 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as error:  # noqa: BLE001  (the one place that turns errors into messages)
-        return report(error)
+        return report(error, command)
 
 
-def report(error: Exception) -> int:
+def report(error: Exception, command: str | None = None) -> int:
     from .core import CnntuiError
 
     if isinstance(error, (UsageError, CnntuiError)):
-        print(f"cnntui: error: {error}", file=sys.stderr)
+        print(f"cnntui: error: {printable(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    if isinstance(error, MemoryError):
+        print(f"cnntui: error: {out_of_memory(error, command)}", file=sys.stderr)
         return EXIT_USAGE
     if isinstance(error, OSError):
         where = f"{error.filename}: " if error.filename else ""
-        print(f"cnntui: error: {where}{error.strerror or error}", file=sys.stderr)
+        print(f"cnntui: error: {printable(f'{where}{error.strerror or error}')}", file=sys.stderr)
         return EXIT_USAGE
     if os.environ.get("CNNTUI_DEBUG"):
         raise error
-    detail = textwrap.shorten(f"{type(error).__name__}: {error}", 200)
+    detail = printable(textwrap.shorten(f"{type(error).__name__}: {error}", 200))
     print(f"cnntui: internal error: {detail} (a bug in cnntui; run with CNNTUI_DEBUG=1 for the traceback)",
           file=sys.stderr)
     return 1
+
+
+def out_of_memory(error: MemoryError, command: str | None) -> str:
+    """The figures of a MemoryError that the budgets did not foresee (the machine had less free
+    memory than they allow): what was being done, what it asked for, and the budgets."""
+    from .core.network import MEMORY_BUDGET, WEIGHT_BUDGET
+
+    doing = f"'cnntui {command}'" if command else "cnntui"
+    asked = printable(str(error)) or "how much it asked for is not known"  # NumPy says how much and for what
+    return (f"{doing} ran out of memory: {asked}; the machine has less free than cnntui's budgets "
+            f"({_bytes(MEMORY_BUDGET)} for a forward pass, {_bytes(WEIGHT_BUDGET)} for weights); "
+            "use a smaller input, batch or network, or try again when the machine is less busy")
 
 
 if __name__ == "__main__":

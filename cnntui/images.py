@@ -5,34 +5,60 @@ Used by the CLI and the app alike; needs Pillow, so it sits outside the engine.
 
 from __future__ import annotations
 
+import math
+import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from .core import CnntuiError
+from .core.analysis import BYTES_PER_VALUE
+from .core.errors import BudgetError
 from .core.layers import shape_text
+from .core.network import MEMORY_BUDGET
+from .core.reading import human_bytes, open_regular
+from .core.weights import read_npy_header
 
 MODES = {1: "L", 3: "RGB"}
 MODE_NAMES = {"L": "grey", "RGB": "RGB"}
 
 
-def load_image(path: str | Path, shape: tuple[int, int, int], name: str = "the network") -> tuple[np.ndarray, str]:
+BatchCheck = Callable[[int], None]
+
+
+def input_fits(shape: tuple[int, ...]) -> BatchCheck:
+    """A check that a batch of inputs shaped ``shape`` fits in the forward pass's memory budget
+    by itself; ``Network.check_memory`` is stricter, counting every layer's output too."""
+    def check(batch: int) -> None:
+        need = batch * math.prod(shape) * BYTES_PER_VALUE
+        if need > MEMORY_BUDGET:
+            raise BudgetError("memory_budget", need=human_bytes(need), budget=human_bytes(MEMORY_BUDGET),
+                              detail=f"batch {batch}, the input alone")
+    return check
+
+
+def load_image(path: str | Path, shape: tuple[int, int, int], name: str = "the network",
+               check_batch: BatchCheck | None = None) -> tuple[np.ndarray, str]:
     """An image as a (C, H, W) float32 array in [0, 1], and a note on how it was converted.
 
     The image is converted to grey (1 channel) or RGB (3), resized to H x W
-    with bilinear filtering, and divided by 255.
+    with bilinear filtering, and divided by 255. ``check_batch(1)`` (by default
+    ``input_fits(shape)``) runs before the image is decoded, so that a network
+    input too large to run is never made.
     """
     channels, height, width = shape
     path = Path(path)
     if channels not in MODES:
         raise CnntuiError("image_channels", name=name, channels=channels, shape=shape_text(shape))
+    (check_batch or input_fits(shape))(1)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), open_regular(path) as handle:
             # Pillow only warns for images between one and two times its limit.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with Image.open(handle) as image:
                 original = f"{image.width}x{image.height} {image.mode}"
                 converted = image.convert(MODES[channels]).resize((width, height), Image.Resampling.BILINEAR)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -40,10 +66,9 @@ def load_image(path: str | Path, shape: tuple[int, int, int], name: str = "the n
                           limit=f"{Image.MAX_IMAGE_PIXELS:,}") from None
     except UnidentifiedImageError:
         raise CnntuiError("bad_image", path=str(path), reason="unknown or damaged format") from None
-    except OSError as error:
-        if isinstance(error, (FileNotFoundError, PermissionError, IsADirectoryError)):
-            raise CnntuiError("unreadable", path=str(path), reason=error.strerror) from None
-        raise CnntuiError("bad_image", path=str(path), reason=str(error)) from None
+    except (OSError, ValueError, SyntaxError, EOFError) as error:
+        # ValueError: a text or colour-profile chunk that inflates past Pillow's limit
+        raise CnntuiError("bad_image", path=str(path), reason=str(error) or type(error).__name__) from None
     array = np.asarray(converted, dtype=np.float32) / np.float32(255)
     array = array[None] if channels == 1 else array.transpose(2, 0, 1)
     note = (f"{path.name}: {original} -> {MODE_NAMES[MODES[channels]]} {shape_text(shape)} "
@@ -51,23 +76,51 @@ def load_image(path: str | Path, shape: tuple[int, int, int], name: str = "the n
     return np.ascontiguousarray(array), note
 
 
-def load_array(path: str | Path) -> np.ndarray:
-    """A .npy file's array, never unpickling."""
+def load_array(path: str | Path, shape: tuple[int, ...] | None = None, name: str = "the network",
+               check_batch: BatchCheck | None = None) -> np.ndarray:
+    """A .npy file's array, never unpickling.
+
+    Its header is read first: the data it promises must be in the file, and with ``shape``
+    the array must be ``shape`` or a batch of N >= 1 of them, with ``check_batch(N)`` (by
+    default ``input_fits(shape)``) passing, before any data is read.
+    """
+    path = Path(path)
     try:
-        return np.load(path, allow_pickle=False)
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as error:
-        raise CnntuiError("unreadable", path=str(path), reason=error.strerror) from None
+        with open_regular(path) as handle:
+            found, dtype = read_npy_header(handle)
+            have = os.fstat(handle.fileno()).st_size - handle.tell()
+            want = math.prod(found) * dtype.itemsize
+            if want > have:
+                raise CnntuiError("npy_short", path=str(path), want=human_bytes(want), have=human_bytes(have))
+            if shape is not None:
+                _check_input_header(path, found, dtype, tuple(shape), name, check_batch or input_fits(shape))
+            handle.seek(0)
+            return np.lib.format.read_array(handle, allow_pickle=False)
     except (OSError, ValueError, EOFError) as error:
         raise CnntuiError("bad_npy", path=str(path), reason=str(error) or type(error).__name__) from None
 
 
-def load_input(path: str | Path, shape: tuple[int, int, int], name: str = "the network") -> tuple[np.ndarray, str]:
-    """A .npy array as it is, or an image converted to ``shape``; with a note."""
+def _check_input_header(path: Path, found: tuple[int, ...], dtype: np.dtype, shape: tuple[int, ...],
+                        name: str, check_batch: BatchCheck) -> None:
+    if dtype.kind not in "biuf":
+        raise CnntuiError("input_not_numeric", dtype=dtype)
+    batched = len(found) == len(shape) + 1 and found[1:] == shape
+    if found != shape and not batched:
+        raise CnntuiError("input_shape", got=shape_text(found), name=name, want=shape_text(shape))
+    if batched and found[0] == 0:
+        raise CnntuiError("empty_batch", path=str(path), shape=shape_text(found))
+    check_batch(found[0] if batched else 1)
+
+
+def load_input(path: str | Path, shape: tuple[int, int, int], name: str = "the network",
+               check_batch: BatchCheck | None = None) -> tuple[np.ndarray, str]:
+    """A .npy array as it is (``shape`` or N x ``shape``), or an image converted to ``shape``;
+    with a note. ``check_batch(N)`` runs before any input is read (see ``load_array``)."""
     path = Path(path)
     if path.suffix.lower() == ".npy":
-        array = load_array(path)
+        array = load_array(path, shape, name, check_batch)
         return array, f"{path.name}: array {shape_text(array.shape)} {array.dtype}, used as it is"
-    return load_image(path, shape, name)
+    return load_image(path, shape, name, check_batch)
 
 
 # -- feature maps as PNG --------------------------------------------------------
@@ -114,11 +167,17 @@ def save_input_png(x: np.ndarray, path: str | Path, *, factor: int = 1) -> tuple
 
 
 def _save_png(image: Image.Image, path: str | Path) -> None:
+    """Atomically, with the text chunk "Software: cnntui" by which a later run knows the file is
+    its own and may replace it (cnntui/outputs.py)."""
+    from PIL.PngImagePlugin import PngInfo
+
     from .core.files import atomic_write
 
+    info = PngInfo()
+    info.add_text("Software", "cnntui")
     try:
         with atomic_write(path) as handle:
-            image.save(handle, format="PNG")
+            image.save(handle, format="PNG", pnginfo=info)
     except OSError as error:
         raise CnntuiError("unwritable", path=str(path), reason=error.strerror or str(error)) from None
 

@@ -103,7 +103,7 @@ async def test_palette_switches_modes(tmp_path, query, mode):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+p")
         await pilot.press(*query)
-        await pilot.pause(0.3)
+        await until(pilot, lambda: palette_found(app))
         await pilot.press("enter")
         await pilot.pause()
         assert app.current_mode == mode
@@ -113,7 +113,7 @@ async def test_palette_loads_a_preset_for_every_mode_and_remembers_it(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+p", *"tinyvgg-gap")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: palette_found(app))
         await pilot.press("enter")
         await pilot.pause()
         assert app.network.name == "tinyvgg-gap"
@@ -128,7 +128,7 @@ async def test_palette_loads_a_preset_for_every_mode_and_remembers_it(tmp_path):
 async def test_keys_type_into_a_text_field_and_escape_leaves_it(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.3)  # Learn fills in just after the first frame
+        await until(pilot, lambda: app.screen.shown is not None)  # Learn fills in just after the first frame
         field = Input()
         await app.screen.query_one("#body").mount(field)
         field.focus()
@@ -144,7 +144,7 @@ async def test_keys_type_into_a_text_field_and_escape_leaves_it(tmp_path):
 async def test_key_bar_lists_keys_in_the_current_language(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.screen.shown is not None)
         keys = bar_text(app, KeyBar)
         for label in ("? Help", "l 中文", "^p Commands", "q Quit"):
             assert label in keys
@@ -177,6 +177,13 @@ async def test_the_key_bar_always_fits_and_keeps_help_and_quit(tmp_path, size, l
         await check_key_bar(app, size[0], f"F1 {app.t('key.help')}", f"^q {app.t('key.quit')}")
 
 
+def palette_found(app) -> bool:
+    """The command palette is open and has found something for what was typed."""
+    from textual.command import CommandList
+
+    return app.screen.id == "--command-palette" and app.screen.query_one(CommandList).option_count > 0
+
+
 async def workers_done(pilot, app) -> None:
     """Until every worker has ended; one may be cancelled by a newer one (wait_for_complete raises then)."""
     for _ in range(500):
@@ -198,7 +205,7 @@ async def check_key_bar(app, width: int, *needed: str) -> None:
 async def test_language_toggles_every_visible_word_and_is_saved(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.screen.shown is not None)
         await pilot.press("l")
         assert app.language == "zh"
         assert "学习" in bar_text(app, TopBar)
@@ -223,8 +230,7 @@ async def test_colour_key_cycles_modes_and_the_filter_follows(tmp_path):
         assert app.t("colors.256") not in bar_text(app, TopBar)  # at 80 columns the network and language come first
         assert app.t("colors.switched", mode=app.t("colors.256")) in [n.message for n in app._notifications]
         await pilot.resize_terminal(120, 30)
-        await pilot.pause(0.1)
-        assert app.t("colors.256") in bar_text(app, TopBar)
+        await until(pilot, lambda: app.t("colors.256") in bar_text(app, TopBar))
 
 
 def rendered_colours(app, mode: str) -> set[str]:
@@ -306,7 +312,9 @@ async def test_corrupt_settings_are_set_aside_reported_and_not_lost(tmp_path):
         await pilot.pause()
         assert app.language == "en"
         messages = [n.message for n in app._notifications]
-        assert any("could not be read" in m and ".corrupt-" in m for m in messages)
+        # Nothing of it could be read, and the notice says no more than that.
+        assert any("could not be read" in m and ".corrupt-" in m and "defaults are used" in m for m in messages)
+        assert not any("in full" in m or "could be read are kept" in m for m in messages)
     kept = list(tmp_path.glob("settings.json.corrupt-*"))
     assert len(kept) == 1 and kept[0].read_text() == damaged
 
@@ -367,3 +375,79 @@ async def test_keys_typed_ahead_before_a_mode_has_drawn_do_no_harm(tmp_path, mod
         await pilot.pause()
         assert app.is_running and app.current_mode in ("learn", mode)
     assert app.return_code in (None, 0)
+
+
+# -- files that cannot be read are never written over -----------------------------------------------
+
+def refuse_rename(path):
+    raise PermissionError(13, "Permission denied", str(path))
+
+
+async def test_settings_that_can_be_neither_read_nor_set_aside_are_left_alone_and_never_saved(tmp_path, monkeypatch):
+    (tmp_path / "settings.json").write_text('{"language": 5}')
+    monkeypatch.setattr("cnntui.core.files.set_aside", refuse_rename)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app._notifications)
+        await pilot.press("l")
+        await until(pilot, lambda: app.language == "zh")
+        said = [n.message for n in app._notifications if "settings" in n.message.lower()]
+    assert len(said) == 1 and "left as it is" in said[0] and "not be saved" in said[0], said
+    assert "of the wrong kind: language" in said[0]
+    assert (tmp_path / "settings.json").read_text() == '{"language": 5}'
+
+
+async def until(pilot, condition) -> None:
+    for _ in range(200):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the condition never held")
+
+
+async def edit_in_build(pilot) -> None:
+    """Delete a layer in Build, then wait for the autosave a second later."""
+    app = pilot.app
+    await pilot.press("2")
+    await until(pilot, lambda: app.current_mode == "build")
+    await pilot.press("down", "x")
+    await until(pilot, lambda: autosaved(app.settings_store.path.parent, app.network.spec))
+
+
+def autosaved(folder: Path, spec: dict) -> bool:
+    """Whether an autosave beside the settings (current.json, current-2.json...) holds ``spec``."""
+    for path in folder.glob("current*.json"):
+        try:
+            if json.loads(path.read_text(encoding="utf-8")) == spec:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+async def test_an_unreadable_autosave_is_set_aside_not_written_over(tmp_path):
+    (tmp_path / "current.json").write_text('{"layers": [')  # half a network, from a killed editor
+    (tmp_path / "settings.json").write_text(json.dumps({"network": str(tmp_path / "current.json")}))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await edit_in_build(pilot)
+        said = [n.message for n in app._notifications if "set aside" in n.message]
+        edited = app.network.spec
+    kept = list(tmp_path.glob("current.json.corrupt-*"))
+    assert len(kept) == 1 and kept[0].read_text() == '{"layers": ['
+    assert json.loads((tmp_path / "current.json").read_text()) == edited
+    assert len(said) == 1 and str(kept[0]) in said[0]
+
+
+async def test_an_autosave_that_cannot_be_moved_is_left_alone_and_ours_goes_beside_it(tmp_path, monkeypatch):
+    (tmp_path / "current.json").write_text("not json")
+    monkeypatch.setattr("cnntui.core.files.set_aside", refuse_rename)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await edit_in_build(pilot)
+        said = [n.message for n in app._notifications if "left as it is" in n.message]
+        edited = app.network.spec
+    assert (tmp_path / "current.json").read_text() == "not json"
+    assert json.loads((tmp_path / "current-2.json").read_text()) == edited
+    assert app.settings.network == str(tmp_path / "current-2.json")
+    assert len(said) == 1 and "current-2.json" in said[0]

@@ -4,6 +4,7 @@ holds no character outside ASCII except Chinese text (CJK ideographs, CJK punctu
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -219,8 +220,36 @@ def test_the_glyph_filter_keeps_text_and_styles():
     from textual.color import Color
 
     bold = Style(bold=True)
-    segments = [Segment("─ “卷积”层…… ─", bold), Segment("plain é", None)]
-    assert AsciiGlyphFilter().apply(segments, Color(0, 0, 0)) == [Segment('- "卷积"层.. -', bold), Segment("plain é")]
+    segments = [Segment("─ “卷积”层…… ─", bold), Segment("plain", None)]
+    assert AsciiGlyphFilter().apply(segments, Color(0, 0, 0)) == [Segment('- "卷积"层.. -', bold), Segment("plain")]
+
+
+def test_text_a_student_typed_is_folded_to_ascii_cell_for_cell():
+    from rich.cells import cell_len
+
+    for typed_text, drawn in (("café", "cafe"), ("Ångström σ²", "Angstrom ?2"), ("卷积 naïve", "卷积 naive"),
+                              ("e\u0301", "e")):
+        assert ascii_glyphs(typed_text) == drawn
+        assert cell_len(ascii_glyphs(typed_text)) == cell_len(typed_text)
+
+
+def write_network(folder: Path, name: str) -> Path:
+    from cnntui.core.assets import find_network
+
+    spec = json.loads(find_network("lenet5").read_text(encoding="utf-8"))
+    spec.pop("weights", None)
+    path = folder / "named.json"
+    path.write_text(json.dumps({**spec, "name": name}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+async def test_a_network_named_with_accents_is_ascii_under_ascii(tmp_path):
+    app = ascii_app(tmp_path, "en", mode="build")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: getattr(app.screen, "summary", None) is not None)
+        app.load_network(str(write_network(tmp_path, "café ü")))
+        await until(pilot, lambda: "cafe u" in screen_text(app))
+        assert_ascii(app, "Build, a network named café ü")
 
 
 def test_our_punctuation_has_ascii_forms():

@@ -181,9 +181,9 @@ async def test_save_refuses_to_overwrite_without_confirmation(tmp_path):
         await pilot.press("y")
         await pilot.pause()
         saved = json.loads(target.read_text())
-        weights = Path(saved.pop("weights"))  # a full path from the new place (see the test below)
+        weights = saved.pop("weights")  # copied beside the file (see the test below)
         assert saved == {key: value for key, value in app.network.spec.items() if key != "weights"}
-        assert weights.name == Path(app.network.spec["weights"]).name and weights.is_file()
+        assert weights == Path(app.network.spec["weights"]).name and (tmp_path / weights).is_file()
         assert not list(tmp_path.glob(".net.json.*"))  # no temporary file left behind
 
 
@@ -585,8 +585,10 @@ async def test_a_saved_preset_finds_its_weights_and_an_edited_one_drops_them(tmp
         screen.save_to(str(unchanged))
         await until(pilot, unchanged.exists)
         saved = json.loads(unchanged.read_text())
-        assert Path(saved["weights"]).is_absolute() and Path(saved["weights"]).is_file()
-        assert Network.load(str(unchanged)).shipped_weights == Path(saved["weights"])
+        # A network file names only weights in its own folder: the trained weights are copied beside it.
+        assert saved["weights"] == "lenet5-digits.npz"
+        assert (tmp_path / "lenet5-digits.npz").read_bytes() == Network.load("lenet5").shipped_weights.read_bytes()
+        assert Network.load(str(unchanged)).shipped_weights == tmp_path / "lenet5-digits.npz"
         spec = screen.edited_copy()
         spec["layers"][0]["out_channels"] = 8
         screen.change(spec)  # the trained weights no longer fit

@@ -101,9 +101,9 @@ async def test_build_shows_the_network_the_grammar_and_a_bad_file_as_typed(tmp_p
             assert_shown(app, *(label[:40] for _, label in app.screen.choices[:3]))
             await pilot.press("escape")
             await until(pilot, lambda: app.screen is screen)
-        await pilot.press(key_of(screen, "build.save"))  # it offers a file named after the network
-        await until(pilot, lambda: isinstance(app.screen, ModalScreen))
-        assert_shown(app, f"{NAME}.json")
+        await pilot.press(key_of(screen, "build.save"))  # it offers a file named after the network, in
+        await until(pilot, lambda: isinstance(app.screen, ModalScreen))  # letters, digits and - _ . only
+        assert_shown(app, "bold_red_x.json")
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is screen)
         await pilot.press(key_of(screen, "build.details"))

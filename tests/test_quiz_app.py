@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_app import make_app
+from test_app import autosaved, make_app
 from textual.widgets import Input, OptionList
 
 from cnntui.quiz.course import load_tasks, steps
@@ -204,7 +204,10 @@ async def test_damaged_progress_is_set_aside_and_reported(tmp_path, content):
         assert screen.progress.lesson("building-blocks")["step"] == 0
         kept = list(tmp_path.glob("progress.json.corrupt-*"))
         assert len(kept) == 1 and kept[0].read_bytes() == content  # nothing lost
-        assert any("set aside" in n.message for n in app._notifications)
+        said = [n.message for n in app._notifications if "set aside" in n.message]
+        partly = content.startswith(b"{")  # values of the wrong kind: the good ones are kept
+        assert said and all(("whatever could be read was kept" in m) == partly for m in said)
+        assert all(("starts afresh" in m) != partly for m in said)
     assert json.loads((tmp_path / "progress.json").read_text(encoding="utf-8"))["session"] == 1
 
 
@@ -227,3 +230,61 @@ async def test_quiz_speaks_chinese(tmp_path):
         assert "回顾" in text_of(screen, "text")
         await pilot.press("n")
         assert screen.question.prompt["zh"][:6] in text_of(screen, "text")
+
+
+# -- two sessions of one student (two SSH logins on one HOME) -----------------------------------------
+
+
+async def until(pilot, condition, what: str) -> None:
+    for _ in range(200):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"never happened: {what}")
+
+
+async def test_two_sessions_on_one_home_keep_each_others_steps(tmp_path):
+    first, second = make_app(tmp_path, mode="quiz"), make_app(tmp_path, mode="quiz")
+    async with first.run_test(size=(80, 24)) as one, second.run_test(size=(80, 24)) as two:
+        quiz_one, quiz_two = await start(one), await start(two)
+        await one.press("n")
+        await answer(one, quiz_one, True)  # right in the first session
+        await two.press("l")  # Chinese in the second
+        await two.press("n")
+        await answer(two, quiz_two, False)  # wrong in the second
+        await one.press("c")  # a colour mode in the first
+        for pilot, layers in ((one, 1), (two, 2)):  # an edit in each: layers deleted in Build
+            await pilot.press("2")
+            await until(pilot, lambda app=pilot.app: app.current_mode == "build", "Build opened")
+            await pilot.press("down", *["x"] * layers)
+            await until(pilot, lambda app=pilot.app: autosaved(tmp_path, app.network.spec), "an autosave")
+        said = [n.message for n in second._notifications if "current-2.json" in n.message]  # in Chinese
+        edited = [first.network.spec, second.network.spec]
+    settings = json.loads((tmp_path / "settings.json").read_text(encoding="utf-8"))
+    assert settings["language"] == "zh" and settings["colors"] == first.color_mode
+    progress = json.loads((tmp_path / "progress.json").read_text(encoding="utf-8"))
+    assert progress["session"] == 2
+    assert sum(topic["asked"] for topic in progress["topics"].values()) == 2
+    assert quiz_two.question.id in progress["review"]  # the wrong answer, to review
+    assert progress["lessons"]["building-blocks"]["step"] == 2  # a recap and a question: one lesson, the later save
+    on_disk = [json.loads((tmp_path / name).read_text(encoding="utf-8")) for name in ("current.json", "current-2.json")]
+    assert on_disk == edited  # the second did not write over the first's network, but beside it
+    assert len(said) == 1 and "另一个 cnntui 会话" in said[0] and "保持原样" in said[0]
+    assert settings["network"] == str(tmp_path / "current-2.json")
+
+
+async def test_progress_that_can_be_neither_read_nor_set_aside_is_left_alone_and_never_saved(tmp_path, monkeypatch):
+    def refuse(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    (tmp_path / "progress.json").write_bytes(b"\xff not progress")
+    monkeypatch.setattr("cnntui.core.files.set_aside", refuse)  # as in a folder the student may not write
+    app = make_app(tmp_path, mode="quiz")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot)
+        await pilot.press("n")
+        await answer(pilot, screen, True)
+        assert screen.result.correct  # the quiz goes on
+        said = [n.message for n in app._notifications if "progress" in n.message]
+    assert len(said) == 1 and "left as it is" in said[0] and "will not be saved" in said[0]
+    assert (tmp_path / "progress.json").read_bytes() == b"\xff not progress"

@@ -125,7 +125,8 @@ def test_progress_round_trips_through_a_file(tmp_path):
     assert again.load() == progress
     assert again.problem is None and again.moved_to is None
     assert json.loads(store.path.read_text(encoding="utf-8"))["version"] == 1
-    assert [p.name for p in store.path.parent.iterdir()] == ["progress.json"]  # no temporary file left
+    # No temporary file left; the lock is a side file (the data file is replaced by rename).
+    assert sorted(p.name for p in store.path.parent.iterdir()) == ["progress.json", "progress.json.lock"]
 
 
 def test_a_file_without_some_parts_loads_what_is_there(tmp_path):
@@ -203,9 +204,12 @@ def test_saving_where_the_folder_cannot_be_made_raises_oserror(tmp_path):
     assert blocker.read_text() == "a file"
 
 
-def test_saving_over_a_folder_raises_oserror_and_leaves_no_temporary_file(tmp_path):
+def test_saving_over_a_folder_sets_the_folder_aside_and_leaves_no_temporary_file(tmp_path):
     path = tmp_path / "progress.json"
-    path.mkdir()  # works as root too, where permissions would not stop the write
-    with pytest.raises(OSError):
-        ProgressStore(path).save(sample())
-    assert [p.name for p in tmp_path.iterdir()] == ["progress.json"]
+    path.mkdir()  # a folder appeared where the file was: it cannot be read, so it is kept, not replaced
+    (path / "inside").write_text("kept")
+    ProgressStore(path).save(sample())
+    assert ProgressStore(path).load() == sample()
+    moved = [p for p in tmp_path.iterdir() if p.name.startswith("progress.json.corrupt-")]
+    assert len(moved) == 1 and (moved[0] / "inside").read_text() == "kept"
+    assert sorted(p.name for p in tmp_path.iterdir() if p not in moved) == ["progress.json", "progress.json.lock"]

@@ -311,3 +311,27 @@ def test_no_textual_import():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
+
+
+def test_a_pipe_in_place_of_the_cache_is_set_aside_not_waited_on(tmp_path):
+    path = tmp_path / cache_name("digits", 50, 3, 28)
+    os.mkfifo(path)  # opening it for reading would wait for a writer for ever
+    data = load_dataset("digits", 50, 3, size=28, cache_dir=tmp_path)
+    assert len(data) == 50 and "damaged" in data.note and "named pipe" in data.note
+    assert path.is_file()  # drawn again and cached in its place
+    assert any(".corrupt-" in p.name for p in tmp_path.iterdir())
+
+
+def test_a_cache_whose_header_claims_too_much_is_set_aside_before_allocating(tmp_path):
+    import io
+    import zipfile
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False,
+                                                  "shape": (100_000_000, 1, 28, 28)})
+    path = tmp_path / cache_name("digits", 50, 4, 28)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("x.npy", header.getvalue() + b"\0" * 64)
+    data = load_dataset("digits", 50, 4, size=28, cache_dir=tmp_path)  # 73 GiB if it were believed
+    assert len(data) == 50 and "damaged" in data.note
+    assert np.array_equal(data.x, make_dataset("digits", 50, 4, size=28).x)

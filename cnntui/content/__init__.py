@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
+from ..core.printable import printable
+
 LANGUAGES = ("en", "zh")
 CONTENT_DIR = Path(__file__).resolve().parent
 
@@ -39,12 +41,13 @@ def message_text(language: str, message) -> str:
 
     The catalog holds "engine.<code>" templates; word arguments such as
     "rows" are translated through "engine.word.<word>". English falls back to
-    the engine's own sentence.
+    the engine's own sentence. What the arguments quote from a file or an
+    argument shows its control characters as escapes (no template holds one).
     """
     strings = catalog(language)
     key = f"engine.{message.code}"
     if key not in strings:
-        return str(message)
+        return printable(str(message))
     args = {}
     for name, value in message.args.items():
         if hasattr(value, "code") and hasattr(value, "args"):  # a message inside a message
@@ -52,11 +55,12 @@ def message_text(language: str, message) -> str:
         elif isinstance(value, str) and name not in USER_DATA:
             value = strings.get(f"engine.word.{value}", value)
         args[name] = value
-    return strings[key].format(**args)
+    return printable(strings[key].format(**args))
 
 
 # Arguments that hold what the user typed or named: shown as they are, never translated.
-USER_DATA = {"got", "token", "key", "field", "type", "known", "path", "name", "hint"}
+USER_DATA = {"got", "token", "key", "field", "type", "known", "path", "name", "hint", "example", "output", "input",
+             "other", "option"}
 
 
 def language_from_env(environ: Mapping[str, str] = os.environ) -> str:

@@ -39,6 +39,10 @@ TYPE_ALIASES = {
     "logistic": "sigmoid",
 }
 BYTES_PER_VALUE = 4  # float32
+# The largest channel count, height or width an input may have: no image comes near it, and it
+# keeps sizes and counts far inside the 64-bit integers NumPy's shapes are made of (an input of
+# 10^20 overflowed them).
+MAX_INPUT_SIZE = 100_000
 
 
 @dataclass(eq=False)
@@ -209,11 +213,14 @@ def _input_shape(spec: dict, problems: list[SpecError]) -> Shape | None:
     if "input" not in spec:
         return None
     value = spec["input"]
-    if (isinstance(value, list) and len(value) == 3
+    if not (isinstance(value, list) and len(value) == 3
             and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)):
-        return tuple(value)
-    problems.append(SpecError("bad_input", got=shown(value)))
-    return None
+        problems.append(SpecError("bad_input", got=shown(value)))
+        return None
+    if max(value) > MAX_INPUT_SIZE:
+        problems.append(SpecError("input_too_large", limit=f"{MAX_INPUT_SIZE:,}", got=shown(value)))
+        return None
+    return tuple(value)
 
 
 def _parse_layers(spec: dict, problems: list[SpecError]) -> list[tuple[dict, Layer | None]]:

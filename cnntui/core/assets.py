@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from functools import cache
 from pathlib import Path
 
 from .errors import CnntuiError, closest
+from .reading import NETWORK_FILE_LIMIT, read_bytes
+
+JSON_DEPTH_LIMIT = 32  # a network nests 4 deep; far more is a broken or hostile file
 
 
 @cache
@@ -43,18 +47,40 @@ def find_sample(name: str) -> Path:
 
 
 def read_json(path: Path) -> object:
-    """Parse a JSON file; a bad file is a CnntuiError naming line and column."""
+    """Parse a network JSON file; a bad file is a CnntuiError naming line and column.
+
+    Only a regular file of at most NETWORK_FILE_LIMIT bytes is read (see ``reading``), and
+    nesting deeper than JSON_DEPTH_LIMIT is refused: Python's parser, copy and printing
+    recurse once per level and would crash on a file nested 100,000 deep.
+    """
+    data = read_bytes(path, NETWORK_FILE_LIMIT, "network file")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise CnntuiError("unreadable", path=str(path), reason="it is not UTF-8 text") from None
-    except OSError as error:
-        raise CnntuiError("unreadable", path=str(path), reason=error.strerror or str(error)) from None
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as error:
         raise CnntuiError("bad_json", path=str(path), line=error.lineno, column=error.colno,
                           reason=error.msg) from None
+    except RecursionError:
+        raise CnntuiError("json_too_deep", path=str(path), limit=JSON_DEPTH_LIMIT) from None
+    except ValueError:  # a number of more digits than Python will convert
+        raise CnntuiError("json_long_number", path=str(path), limit=sys.get_int_max_str_digits()) from None
+    if _deeper_than(value, JSON_DEPTH_LIMIT):
+        raise CnntuiError("json_too_deep", path=str(path), limit=JSON_DEPTH_LIMIT)
+    return value
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether lists and objects in ``value`` nest more than ``limit`` deep (without recursing)."""
+    level = [value]
+    for _ in range(limit + 1):
+        level = [child for item in level if isinstance(item, (list, dict))
+                 for child in (item.values() if isinstance(item, dict) else item)]
+        if not level:
+            return False
+    return True
 
 
 def looks_like_path(name: str) -> bool:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from .messages import Message
+from .printable import printable
 
 
 class CnntuiError(Exception):
@@ -39,7 +40,7 @@ class SpecError(CnntuiError, ValueError):
     def where(self) -> str:
         if self.index is None:
             return ""
-        return f"layer {self.index} {self.layer_type or '?'}: "
+        return f"layer {self.index} {printable(str(self.layer_type or '?'))}: "
 
     def __str__(self) -> str:
         return "; ".join(p.where + str(p.message) for p in self.problems)
@@ -77,9 +78,10 @@ def closest(word: object, choices: Iterable[str], aliases: Mapping[str, str] | N
 
 
 def shown(value: object) -> str:
-    """A value as the user wrote it, in JSON-ish form, kept short."""
+    """A value as the user wrote it, in JSON-ish form, kept short; control characters escaped
+    (JSON leaves C1 controls and bidirectional marks as they are)."""
     try:
-        text = json.dumps(value, ensure_ascii=False)
+        text = printable(json.dumps(value, ensure_ascii=False))
     except (TypeError, ValueError):
-        text = repr(value)
+        text = printable(repr(value))
     return text if len(text) <= 40 else text[:37] + "..."

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from .analysis import Summary, check
+from .printable import printable
 from .shapes import shape_text
 
 
@@ -26,7 +27,8 @@ def _options(layer: dict, names: dict[str, str], defaults: dict) -> list[str]:
 
 def _header(summary: Summary, framework: str) -> list[str]:
     shape = shape_text(summary.input_shape)
-    return [f"# {summary.name}: input {shape}, {summary.total_params:,} parameters; written by cnntui for {framework}"]
+    # The name comes from the file: a newline in it would end the comment and start code.
+    return [f"# {printable(summary.name)}: input {shape}, {summary.total_params:,} parameters; written by cnntui for {framework}"]
 
 
 def to_pytorch(spec: dict) -> str:
@@ -59,7 +61,7 @@ def to_pytorch(spec: dict) -> str:
         out = shape_text(record.output_shape)
         lines.append(f"    {module + ',':<44} # {record.index}: {out}")
     own = _own_weights(spec)
-    source = (f"This network's own weights ({own}), like any saved by cnntui (--save-weights),"
+    source = (f"This network's own weights ({printable(own)}), like any saved by cnntui (--save-weights),"
               if own else "Weights saved by cnntui (--save-weights W.npz)")
     lines += [")", "",
               f"# {source} load as they are:",

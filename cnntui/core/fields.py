@@ -12,6 +12,9 @@ from typing import Any
 from .errors import SpecError, shown
 
 REQUIRED = object()
+# No real layer is a million channels, units or pixels across (VGG's widest has 25,088 inputs); a larger
+# number is a typo, and counts built on it would no longer fit a float when they are shown.
+MAX_WHOLE = 1_000_000
 
 Pair = tuple[int, int]
 
@@ -21,6 +24,8 @@ def _whole(name: str, value: Any, minimum: int) -> int:
         raise SpecError("not_whole", field=name, got=shown(value))
     if value < minimum:
         raise SpecError("below_one" if minimum == 1 else "negative", field=name, got=value)
+    if value > MAX_WHOLE:
+        raise SpecError("field_too_large", field=name, got=shown(value), limit=f"{MAX_WHOLE:,}")
     return value
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .printable import printable
+
 TEMPLATES: dict[str, str] = {
     "did_you_mean": " (did you mean '{name}'?)",
     "dilated_span": " with dilation {dilation} spans {spans}, which",
@@ -29,6 +31,7 @@ TEMPLATES: dict[str, str] = {
     "missing_field": "{type} needs \"{field}\", e.g. \"{field}\": {example}",
     "not_whole": "{field} must be a whole number, got {got}",
     "below_one": "{field} must be at least 1, got {got}",
+    "field_too_large": "{field} must be at most {limit}, got {got}; no real layer is that large",
     "negative": "{field} must be 0 or more, got {got}",
     "bad_pair": "{field} takes a number or a [height, width] pair, got {got}",
     "bad_bool": "{field} must be true or false, got {got}",
@@ -61,6 +64,17 @@ TEMPLATES: dict[str, str] = {
     "weights_not_numeric": "'{key}' holds {dtype} values; weights must be numbers",
     "weights_not_finite": "'{key}' contains NaN or infinity",
     "weights_unreadable": "{path} is not a readable .npz weights file: {reason}",
+    # Network.weights_problem(): the "weights" a network file names, refused or missing
+    "weights_absolute": "{path} names its weights by the absolute path {got}; a network file names a .npz in its own folder, e.g. \"weights\": \"{example}\"",
+    "weights_link_outside": "{path} names the weights {got}, a symbolic link that leads outside its folder; copy the .npz itself beside the network file",
+    "weights_outside": "{path} names the weights {got}, which lies outside its folder; put the .npz beside the network file and name it there, e.g. \"weights\": \"{example}\"",
+    "weights_not_found": "{path} names the weights {got}, not found beside it",
+    "weights_not_file": "{path} names the weights {got}, which is not a regular file",
+    "weights_fallback": "{problem}; using seeded random weights (seed {seed})",
+    # non-finite numbers in a forward pass
+    "input_not_finite": "the input is not all finite numbers ({nan} NaN, {inf} infinite); replace them with numbers, e.g. numpy.nan_to_num",
+    "outputs_overflowed": "the outputs overflowed from layer {index} {type} on: float32 reaches about 3.4e38 (the input's largest value is {largest}); scale the input or the weights down",
+    "input_beyond_float32": "the input holds values up to {largest}, beyond float32's range (about 3.4e38); scale it down, e.g. to 0..1",
     "train_input": "{name} takes {shape} but the {dataset} dataset is {want}; pick the other dataset or change the network's input",
     "train_classes": "{name} ends in {shape} but the {dataset} dataset has {count} classes; end the network with a linear layer of {count} outputs",
     "weights_too_big": "{name} has {params} parameters ({size}), more than the {budget} allowed for weights; it is meant for analysis: 'cnntui summary {name}' or Build mode (from Python, a larger weight_budget allocates anyway)",
@@ -83,8 +97,26 @@ TEMPLATES: dict[str, str] = {
     "image_channels": "{name} takes {channels} input channels but an image gives 1 (grey) or 3 (RGB); give a .npy array of shape {shape} instead",
     "bad_npy": "{path} is not a NumPy .npy array file: {reason}",
     "unwritable": "cannot write {path}: {reason}",
+    # outputs of the commands, checked before any work
+    "output_is_input": "{output} is the same file as {input}, which this command reads; writing it would destroy that file, so give {option} another name",
+    "outputs_clash": "{output} is the same file as {other}; give {option} another name",
+    "output_exists": "{output} already exists and is not a file cnntui {command} wrote; --force replaces it, or give {option} another name",
+    "output_not_file": "{output} is {what}, not a file; give {option} the path of a file to write",
+    "train_samples_few": "--samples {got} is too few: a fifth is held back for validation, and it needs a sample of each of the {dataset} dataset's {classes} classes; give --samples {least} or more",
+    "train_memory": "--samples {got} would need about {need} of memory ({detail}), more than the {budget} budget; give --samples {most} or fewer",
+    "train_batch_memory": "a training step of batch {batch} alone would need about {need}, leaving too little of the {budget} budget for the samples; give a smaller --batch",
     "bad_json": "{path}: line {line} column {column}: {reason}",
     "unreadable": "cannot read {path}: {reason}",
+    # reading.py: only regular files, of a sensible size; headers checked before data is read
+    "not_regular": "cannot read {path}: it is {kind}, not a regular file; give the path of a file",
+    "file_too_big": "{path} is {size}, more than any {what} needs ({limit} at most); check that it is the right file",
+    "json_too_deep": "{path} nests lists and objects more than {limit} deep; a network needs 4 levels (the network, its layers, a layer, a [height, width] pair)",
+    "json_long_number": "{path} holds a number of more than {limit} digits; no network needs one, so check that it is the right file",
+    "empty_batch": "{path} holds a batch of 0 inputs (shape {shape}); give at least one",
+    "npy_short": "{path} is damaged: its header promises {want} of data but the file holds {have}",
+    "weights_too_large": "{path} would hold {size} of arrays (as their headers say), more than the {budget} allowed for weights; check that it is the right file (from Python, a larger weight_budget reads it anyway)",
+    "weights_member_short": "{path} is damaged: by its header '{key}' holds {want}, but its entry in the archive holds {have}",
+    "input_too_large": "each size in \"input\" must be at most {limit}, got {got}; no image is that large (one grey image of 100,000 x 100,000 is already 37 GiB)",
     # quiz worksheets
     "unknown_topic": "unknown topic '{got}'{hint}; topics: {known}",
     "question_count": "the number of questions must be 1 to {most}, got {got}",
@@ -99,4 +131,12 @@ class Message:
     args: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        return TEMPLATES[self.code].format(**self.args)
+        return TEMPLATES[self.code].format(**{name: _shown(value) for name, value in self.args.items()})
+
+
+def _shown(value: Any) -> Any:
+    """An argument as the sentence shows it: numbers as they are (a template may format them), anything
+    else as text with its control characters escaped, as it may come from a file or an argument."""
+    if isinstance(value, (int, float)):
+        return value
+    return printable(str(value))

@@ -5,16 +5,17 @@ from __future__ import annotations
 import copy
 import functools
 import math
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import numpy as np
 
 from .analysis import BYTES_PER_VALUE, Summary, check
-from .assets import find_network, read_json
+from .assets import assets_dir, find_network, read_json
 from .errors import BudgetError, CnntuiError, WeightsError
 from .kernels import classic_kernel
 from .layers import Layer, Shape, shape_text
+from .messages import Message
 from .weights import (
     check_budget,
     fitted,
@@ -97,12 +98,38 @@ class Network:
 
     @property
     def shipped_weights(self) -> Path | None:
-        """The weights file a preset ships with, if it names one and it exists."""
+        """The weights file the network file names, if it names one that may be read
+        (``weights_problem`` says why not)."""
+        return self._named_weights()[0]
+
+    def weights_problem(self) -> Message | None:
+        """What is wrong with the weights file the network file names, or None when there is
+        nothing wrong (or it names none). Codes: weights_absolute, weights_outside,
+        weights_link_outside, weights_not_found, weights_not_file; args: path (the network file's name), got (the
+        "weights" text as written) and, for the first two, example (a name that would do)."""
+        return self._named_weights()[1]
+
+    def _named_weights(self) -> tuple[Path | None, Message | None]:
         name = self.spec.get("weights")
-        if not name or self.source is None:
-            return None
+        if not isinstance(name, str) or not name or self.source is None:
+            return None, None
+        args = {"path": self.source.name, "got": name, "example": PurePath(name).name or "weights.npz"}
+        if PurePath(name).is_absolute():
+            return None, Message("weights_absolute", args)
         path = self.source.parent / name
-        return path if path.is_file() else None
+        try:
+            # A file handed on by someone else must not read whatever its "weights" points at
+            # (../../etc/passwd, or a symlink out of the folder); a shipped preset's weights sit in
+            # the assets folder beside its own.
+            inside = path.resolve().is_relative_to(_weights_root(self.source))
+            is_file = path.is_file()
+        except (OSError, RuntimeError):  # a symlink loop
+            return None, Message("weights_not_file", args)
+        if not inside:  # with no ".." in the name, only a symbolic link can have led out
+            return None, Message("weights_outside" if ".." in PurePath(name).parts else "weights_link_outside", args)
+        if not path.exists():
+            return None, Message("weights_not_found", args)
+        return (path, None) if is_file else (None, Message("weights_not_file", args))
 
     # -- weights ------------------------------------------------------------
 
@@ -116,7 +143,7 @@ class Network:
 
     def load_weights(self, path: str | Path, weight_budget: int = WEIGHT_BUDGET) -> None:
         check_budget(self.name, self._summary.total_params, weight_budget)
-        self.weights = fitted(read_npz(path), self.param_shapes(), self._owners())
+        self.weights = fitted(read_npz(path, weight_budget), self.param_shapes(), self._owners())
         self.weights_origin = str(path)
 
     def set_weights(self, arrays: dict[str, np.ndarray]) -> None:
@@ -173,28 +200,49 @@ class Network:
         """Bytes a forward pass of ``batch`` samples allocates, weights included."""
         return batch * self._values_per_sample * BYTES_PER_VALUE + self._summary.weight_bytes
 
+    def check_memory(self, batch: int, memory_budget: int = MEMORY_BUDGET) -> None:
+        """A BudgetError if a forward pass of ``batch`` samples would need more than ``memory_budget``.
+
+        Known from the shapes alone: call it before reading or resizing an input, so that an
+        input too large to run is refused before it is ever made.
+        """
+        need = self.memory_needed(batch)
+        if need > memory_budget:
+            raise BudgetError("memory_budget", need=human_bytes(need), budget=human_bytes(memory_budget),
+                              detail=f"batch {batch}, weights {human_bytes(self._summary.weight_bytes)}")
+
     def forward(self, x: np.ndarray, memory_budget: int = MEMORY_BUDGET) -> list[np.ndarray]:
         """Every layer's output for ``x``, shaped (C, H, W) or (N, C, H, W).
 
-        Outputs keep the batch axis only if ``x`` had one.
+        Outputs keep the batch axis only if ``x`` had one. NaN, infinity and values beyond float32
+        are refused (CnntuiError); outputs that overflow are not, ``overflow_problem`` finds them.
         """
         array = self._check_input(x)
         self._require_weights()
-        batch_size = array.shape[0] if array.ndim == 4 else 1
-        need = self.memory_needed(batch_size)
-        if need > memory_budget:
-            raise BudgetError("memory_budget", need=human_bytes(need), budget=human_bytes(memory_budget),
-                              detail=f"batch {batch_size}, weights {human_bytes(self._summary.weight_bytes)}")
-        value = np.ascontiguousarray(array if array.ndim == 4 else array[None], dtype=np.float32)
+        self.check_memory(array.shape[0] if array.ndim == 4 else 1, memory_budget)
+        value = _finite_float32(array if array.ndim == 4 else array[None])
         outputs = []
-        for index, layer in enumerate(self.layers):
-            params = {kind: self.weights[f"{index}.{kind}"] for kind in ("weight", "bias")
-                      if f"{index}.{kind}" in self.weights}
-            value = layer.forward(value, params)
-            outputs.append(value)
+        # Values near float32's limit overflow inside a layer: overflow_problem() says so in one
+        # line, where NumPy would print a RuntimeWarning per layer.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for index, layer in enumerate(self.layers):
+                params = {kind: self.weights[f"{index}.{kind}"] for kind in ("weight", "bias")
+                          if f"{index}.{kind}" in self.weights}
+                value = layer.forward(value, params)
+                outputs.append(value)
         if array.ndim == 3:
             outputs = [output[0] for output in outputs]
         return outputs
+
+    def overflow_problem(self, x: np.ndarray, outputs: list[np.ndarray]) -> Message | None:
+        """The first layer whose ``outputs`` (from ``forward(x)``) overflowed float32 into infinity
+        or NaN, as a Message (code outputs_overflowed; args index, type, largest), or None."""
+        for index, output in enumerate(outputs):
+            if not np.isfinite(output).all():
+                largest = f"{float(np.abs(np.asarray(x)).max()):.3g}"
+                return Message("outputs_overflowed", {"index": index, "type": self.layers[index].type,
+                                                      "largest": largest})
+        return None
 
     # -- backward pass ------------------------------------------------------
 
@@ -242,6 +290,25 @@ class Network:
         if array.shape != want and array.shape[1:] != want or array.ndim not in (3, 4):
             raise CnntuiError("input_shape", got=shape_text(array.shape), name=self.name, want=shape_text(want))
         return array
+
+
+def _finite_float32(array: np.ndarray) -> np.ndarray:
+    """``array`` as contiguous float32; a CnntuiError for NaN, infinity or values float32 cannot hold."""
+    with np.errstate(over="ignore"):
+        value = np.ascontiguousarray(array, dtype=np.float32)
+    if np.isfinite(value).all():
+        return value
+    nan, inf = int(np.isnan(array).sum()), int(np.isinf(array).sum())
+    if nan or inf:
+        raise CnntuiError("input_not_finite", nan=nan, inf=inf)
+    raise CnntuiError("input_beyond_float32", largest=f"{float(np.abs(array).max()):.3g}")
+
+
+def _weights_root(source: Path) -> Path:
+    """The folder a network file's weights must lie in: its own, or for a shipped preset the assets."""
+    folder = source.parent.resolve()
+    assets = assets_dir().resolve()
+    return assets if folder == assets / "presets" else folder
 
 
 def _check_channel(what: str, value: int, count: int, layer: int) -> None:

@@ -1,7 +1,9 @@
 """A student's progress: where each lesson stands, scores per topic, and missed questions to review.
 
-Kept per user in the platform's data folder, written atomically. A damaged
-file is set aside and reported, never silently replaced or a crash.
+Kept per user in the platform's data folder, written atomically. A file that
+cannot be read is set aside (or, failing that, left alone and never saved
+over) and reported, never a crash. A save merges, under a lock, with what
+another session of the same student saved meanwhile.
 
 Review follows a simple Leitner schedule: a missed question goes into box 1;
 each right answer moves it up a box, a wrong one back to box 1. A question in
@@ -11,13 +13,15 @@ right in the last box leaves the review.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.files import load_json_object, save_json, set_aside
+from ..core.files import Problem, load_json_object, update_json
 
 LAST_BOX = 4
 HINT_COST = 0.5  # a right answer after a hint counts half
+NEW_LESSON = {"step": 0, "attempt": 0, "done": False}
 
 
 def default_path() -> Path:
@@ -36,7 +40,7 @@ class Progress:
     # -- lessons ---------------------------------------------------------------------
 
     def lesson(self, lesson_id: str) -> dict:
-        return self.lessons.setdefault(lesson_id, {"step": 0, "attempt": 0, "done": False})
+        return self.lessons.setdefault(lesson_id, dict(NEW_LESSON))
 
     def advance(self, lesson_id: str, step_count: int) -> None:
         state = self.lesson(lesson_id)
@@ -97,23 +101,77 @@ class Progress:
 
 @dataclass
 class ProgressStore:
+    """The progress file, what went wrong reading it, and ``base``: the progress as this session last
+    read or wrote it, against which a save merges what other sessions saved since.
+
+    ``read_only``: the file could be neither read nor set aside, so this session never writes it.
+    """
+
     path: Path
-    problem: str | None = None
+    problem: Problem | None = None
     moved_to: Path | None = None
+    read_only: bool = False
+    base: Progress = field(default_factory=Progress)
 
     def load(self) -> Progress:
-        data, self.problem, self.moved_to = load_json_object(self.path)
-        progress = Progress.from_dict(data)
-        damaged = _damaged(data, progress)
-        if damaged:
-            # Keep the good entries, and the whole original file beside them.
-            self.problem = f"{damaged} entries had values of the wrong kind"
-            self.moved_to = set_aside(self.path)
+        found = load_json_object(self.path, _check)
+        self.problem, self.moved_to, self.read_only = found.problem, found.moved_to, found.left_alone
+        progress = Progress.from_dict(found.data)
+        # The base is what the file holds now: nothing once it was set aside, so the good parts kept
+        # from it count as this session's and are written again.
+        self.base = Progress() if self.moved_to else copy.deepcopy(progress)
         return progress
 
     def save(self, progress: Progress) -> None:
-        """Write ``progress``; raises OSError when the data folder cannot be written."""
-        save_json(self.path, progress.to_dict())
+        """Merge ``progress`` with the file as it is now and write the result, which ``progress`` then
+        holds (the same object: the quiz screen keeps it). OSError when the folder cannot be written."""
+        if self.read_only:
+            return
+
+        def change(current: dict) -> dict:
+            return merge(Progress.from_dict(current), progress, self.base).to_dict()
+
+        merged = Progress.from_dict(update_json(self.path, change, _check))
+        # A lesson this session moved on keeps its own place here, though the file may keep another
+        # session's further one: the screen shows this session's step, and the next step must follow it.
+        mine = {lesson_id: state for lesson_id, state in progress.lessons.items()
+                if state != self.base.lessons.get(lesson_id, NEW_LESSON)}
+        self.base = copy.deepcopy(merged)
+        progress.lessons, progress.topics, progress.review, progress.session = (
+            {**merged.lessons, **mine}, merged.topics, merged.review, merged.session)
+
+
+def merge(disk: Progress, ours: Progress, base: Progress) -> Progress:
+    """A three-way merge: what this session changed since ``base``, applied over ``disk`` (what is saved
+    now, perhaps with another session's steps). Counts add both sessions' increments."""
+    lessons = dict(disk.lessons)
+    for lesson_id, state in ours.lessons.items():
+        if state == base.lessons.get(lesson_id, NEW_LESSON):  # a lesson only looked at is not a change
+            continue
+        # A lesson's place only ever moves forward (step, then attempt), so of this session's place and
+        # the file's, the further one holds all the work; done if either session finished it.
+        theirs = disk.lessons.get(lesson_id, NEW_LESSON)
+        further = max(state, theirs, key=lambda entry: (entry["attempt"], entry["step"]))
+        lessons[lesson_id] = {**further, "done": state["done"] or theirs["done"]}
+    topics = {}
+    for topic in disk.topics.keys() | ours.topics.keys():
+        mine, theirs, then = (p.topics.get(topic, {"asked": 0, "score": 0.0}) for p in (ours, disk, base))
+        topics[topic] = {key: theirs[key] + mine[key] - then[key] for key in ("asked", "score")}
+    review = dict(disk.review)
+    for question in ours.review.keys() | base.review.keys():
+        if ours.review.get(question) != base.review.get(question):
+            if question in ours.review:
+                review[question] = ours.review[question]
+            else:
+                review.pop(question, None)
+    return Progress(lessons, topics, review, max(0, disk.session + ours.session - base.session))
+
+
+def _check(data: dict) -> tuple[dict, Problem | None]:
+    """For load_json_object: entries of the wrong kind damage the file; the good ones are kept."""
+    damaged = _damaged(data, Progress.from_dict(data))
+    return data, (Problem("bad_entries", "{count} entries had values of the wrong kind", count=damaged)
+                  if damaged else None)
 
 
 def _damaged(data: dict, progress: Progress) -> int:

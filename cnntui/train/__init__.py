@@ -12,7 +12,16 @@ NumPy (and Pillow for drawing the datasets), no textual::
 
 from __future__ import annotations
 
-from .losses import cross_entropy_on_probabilities, loss_and_grad, softmax_cross_entropy
-from .optim import SGD, Adam
+import importlib
 
-__all__ = ["SGD", "Adam", "cross_entropy_on_probabilities", "loss_and_grad", "softmax_cross_entropy"]
+# Loaded when first used, so that cnntui.train.record (and the command line that checks its outputs
+# before any work) can be imported without NumPy.
+_EXPORTS = {"SGD": "optim", "Adam": "optim", "cross_entropy_on_probabilities": "losses",
+            "loss_and_grad": "losses", "softmax_cross_entropy": "losses"}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)

@@ -21,9 +21,10 @@ compressed ``.npz`` file, and reads it back the next time.
 
 from __future__ import annotations
 
+import errno
 import io
 import math
-import zipfile
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -32,7 +33,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from ..core.files import atomic_write, set_aside
+from ..core.files import atomic_write, make_folder, set_aside
 from ..core.shapes import shape_text
 
 NAMES = ("digits", "shapes")
@@ -137,6 +138,60 @@ def check_fits(net, name: str) -> int:
     return height
 
 
+VALIDATION_SHARE = 0.2  # the fifth of the samples ``cnntui train`` and the app hold back
+ADAM_COPIES = 4  # the weights, their gradients and Adam's two moving averages
+
+
+def least_samples(name: str) -> int:
+    """The fewest samples worth training on: the fifth held back for validation can then hold one
+    sample of every class (labels are balanced), so its accuracy means something."""
+    return round(len(CLASSES[name]) / VALIDATION_SHARE)
+
+
+def check_samples(name: str, count: int) -> None:
+    """CnntuiError if ``count`` samples are too few to split into training and validation parts."""
+    from ..core.errors import CnntuiError
+
+    least = least_samples(name)
+    if count < least:
+        raise CnntuiError("train_samples_few", got=count, dataset=name, classes=len(CLASSES[name]), least=least)
+
+
+def sample_bytes(name: str, size: int) -> int:
+    """Memory one drawn sample takes at the peak: its float32 pixels and label and, for a cached
+    dataset, the bytes drawn first and their compressed copy for the cache, which the process
+    keeps hold of (measured, 20,000 digits: the peak grows by 6.1 KiB a sample; this says 6.0)."""
+    values = CHANNELS[name] * size * size
+    return values * 4 + 8 + (2 * values if name in CACHED else 0)
+
+
+def training_step_bytes(net, batch: int) -> int:
+    """Memory one training step needs beyond the data: the forward pass's estimate for a batch (it
+    counts every layer's output and the largest scratch buffer; measured, it also covers the
+    backward pass, which frees each gradient as it goes, and validation, done in the same batches),
+    and the optimiser's copies of the weights."""
+    return net.memory_needed(batch) + ADAM_COPIES * net.summary().weight_bytes
+
+
+def check_memory(net, name: str, count: int, size: int, batch: int, budget: int) -> None:
+    """BudgetError with the figures if training on ``count`` samples would need more than ``budget``
+    bytes; checked before anything is drawn."""
+    from ..core.errors import BudgetError
+    from ..core.reading import human_bytes
+
+    per_sample, fixed = sample_bytes(name, size), training_step_bytes(net, batch)
+    need = count * per_sample + fixed
+    if need <= budget:
+        return
+    most = max(0, (budget - fixed) // per_sample)
+    detail = (f"{human_bytes(per_sample)} per sample, {human_bytes(fixed)} for a training step of "
+              f"batch {batch}")
+    if most < least_samples(name):
+        raise BudgetError("train_batch_memory", batch=batch, need=human_bytes(fixed), budget=human_bytes(budget))
+    raise BudgetError("train_memory", got=count, need=human_bytes(need), detail=detail,
+                      budget=human_bytes(budget), most=most)
+
+
 # -- making them ------------------------------------------------------------------------
 
 
@@ -165,25 +220,27 @@ def make_dataset(name: str, count: int, seed: int, size: int | None = None,
                  progress: Progress | None = None) -> Dataset:
     """Draw ``count`` samples of dataset ``name`` ("digits" or "shapes") from ``seed``."""
     size = check_args(name, count, seed, size)
-    pixels, labels = make_arrays(name, int(count), int(seed), size, progress)
+    pixels, labels = make_arrays(name, int(count), int(seed), size, progress, as_float=True)
     classes = CLASSES[name]
-    return Dataset(name, to_float(pixels), labels, list(classes), int(seed),
+    return Dataset(name, pixels, labels, list(classes), int(seed),
                    f"{name}: drew {count} samples of {pixels.shape[1]}x{size}x{size} from seed {seed}")
 
 
-def make_arrays(name: str, count: int, seed: int, size: int,
-                progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The samples as uint8 (N, C, H, W) and their int64 labels."""
+def make_arrays(name: str, count: int, seed: int, size: int, progress: Progress | None = None,
+                as_float: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The samples as uint8 (N, C, H, W), or ``as_float`` float32 in [0, 1] (converted a chunk at a
+    time, so the bytes of all samples never exist beside their floats), and their int64 labels."""
     rng = generator(name, count, seed, size)
     classes = 10 if name == "digits" else 5
     labels = rng.permutation(np.arange(count) % classes).astype(np.int64)  # balanced, shuffled
     draw = _draw_digits if name == "digits" else _draw_shapes
-    pixels = np.empty((count, CHANNELS[name], size, size), np.uint8)
+    pixels = np.empty((count, CHANNELS[name], size, size), np.float32 if as_float else np.uint8)
     if progress is not None:
         progress(0, count)
     for start in range(0, count, CHUNK):
         stop = min(start + CHUNK, count)
-        pixels[start:stop] = draw(labels[start:stop], size, rng)
+        drawn = draw(labels[start:stop], size, rng)
+        pixels[start:stop] = to_float(drawn) if as_float else drawn
         if progress is not None:
             progress(stop, count)
     return pixels, labels
@@ -406,14 +463,22 @@ def cache_name(name: str, count: int, seed: int, size: int) -> str:
 
 
 def _read_cache(path: Path, name: str, count: int, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The cached (uint8 pixels, labels); ValueError if the file is not what it should be."""
+    """The cached (uint8 pixels, labels); ValueError if the file is not what it should be.
+
+    Read as weights are: a regular file only (a pipe here would hang the reader), and the arrays'
+    headers checked against the size this dataset has before anything is allocated."""
+    from ..core.errors import CnntuiError
+    from ..core.weights import read_npz
+
+    if not os.path.lexists(path):
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(path))
     try:
-        with np.load(path, allow_pickle=False) as data:
-            pixels, labels, classes = data["x"], data["y"], data["classes"]
-    except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as error:
-        if isinstance(error, (FileNotFoundError, PermissionError, IsADirectoryError)):
-            raise
-        raise ValueError(str(error) or type(error).__name__) from None
+        data = read_npz(path, _cache_bytes(name, count, size))
+        pixels, labels, classes = data["x"], data["y"], data["classes"]
+    except CnntuiError as error:  # not a regular file, unreadable, forged or damaged: set aside, drawn again
+        raise ValueError(error.message.args.get("reason") or str(error)) from None
+    except KeyError as error:
+        raise ValueError(f"it has no array {error}") from None
     expected = CLASSES[name]
     if pixels.dtype != np.uint8 or pixels.shape != (count, CHANNELS[name], size, size):
         raise ValueError(f"images are {pixels.dtype} {pixels.shape}")
@@ -423,6 +488,11 @@ def _read_cache(path: Path, name: str, count: int, size: int) -> tuple[np.ndarra
     if classes.dtype.kind != "U" or classes.tolist() != expected:
         raise ValueError("the class names are wrong")
     return pixels, labels.astype(np.int64)
+
+
+def _cache_bytes(name: str, count: int, size: int) -> int:
+    """The most a good cache file's arrays can take: the pixels, 8-byte labels and the class names."""
+    return count * (CHANNELS[name] * size * size + 8) + (64 << 10)
 
 
 def load_dataset(name: str, count: int, seed: int, size: int | None = None,
@@ -445,8 +515,6 @@ def load_dataset(name: str, count: int, seed: int, size: int | None = None,
         pixels, labels = _read_cache(path, name, count, size)
     except FileNotFoundError:
         pass
-    except (PermissionError, IsADirectoryError) as error:
-        notes.append(f"could not read the cache file {path} ({error.strerror or error})")
     except ValueError as error:
         try:
             moved = set_aside(path)
@@ -458,19 +526,25 @@ def load_dataset(name: str, count: int, seed: int, size: int | None = None,
     else:
         return Dataset(name, to_float(pixels), labels, classes, seed, f"{name}: read from {path}")
 
-    pixels, labels = make_arrays(name, count, seed, size, progress)
+    pixels, labels = make_arrays(name, count, seed, size, progress, as_float=name not in CACHED)
     notes.insert(0, f"{name}: drew {count} samples of {pixels.shape[1]}x{size}x{size} from seed {seed}")
     if name not in CACHED:
         notes.append("not cached: drawing them again is as quick as reading them back")
-        return Dataset(name, to_float(pixels), labels, classes, seed, "; ".join(notes))
+        return Dataset(name, pixels, labels, classes, seed, "; ".join(notes))
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        buffer = io.BytesIO()  # compress first: the file is open for as short a time as can be
-        np.savez_compressed(buffer, x=pixels, y=labels, classes=np.array(classes, dtype=str))
-        with atomic_write(path) as handle:
-            handle.write(buffer.getbuffer())
+        _write_cache(path, pixels, labels, classes)
     except OSError as error:
         notes.append(f"not cached: cannot write to {folder} ({error.strerror or error})")
     else:
         notes.append(f"cached in {path}")
     return Dataset(name, to_float(pixels), labels, classes, seed, "; ".join(notes))
+
+
+def _write_cache(path: Path, pixels: np.ndarray, labels: np.ndarray, classes: list[str]) -> None:
+    """The drawn bytes, compressed, at ``path``. A function of its own so that the compressed copy
+    is let go before the samples are turned into floats."""
+    make_folder(path.parent)  # as root (sudo), a new folder still belongs to the student
+    buffer = io.BytesIO()  # compress first: the file is open for as short a time as can be
+    np.savez_compressed(buffer, x=pixels, y=labels, classes=np.array(classes, dtype=str))
+    with atomic_write(path) as handle:
+        handle.write(buffer.getbuffer())

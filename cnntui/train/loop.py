@@ -99,7 +99,9 @@ class Trainer:
             correct += accuracy * len(y)
             if on_batch is not None and on_batch(BatchReport(number, index, self.batches, loss, accuracy)) is False:
                 return None
-        val_loss, val_accuracy = evaluate(self.net, self.val_set)
+        # in training-sized batches: validation then never needs more memory than training (checked
+        # before the data is drawn, see datasets.check_memory)
+        val_loss, val_accuracy = evaluate(self.net, self.val_set, self.settings.batch_size)
         report = EpochReport(number, loss_sum / seen, correct / seen, val_loss, val_accuracy,
                              time.perf_counter() - started)
         self.history.append(report)

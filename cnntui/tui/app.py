@@ -6,15 +6,18 @@ Textual app's. The engine loads when a mode first needs it.
 
 from __future__ import annotations
 
+import errno
 import importlib
-import json
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import partial
+from pathlib import Path
 
 from rich.color import ColorSystem
+from rich.text import Text
 from textual import events
 from textual.app import App
 from textual.binding import Binding
@@ -25,14 +28,23 @@ from textual.scrollbar import ScrollBar
 from textual.theme import Theme
 
 from ..content import LANGUAGES, catalog, language_from_env, text
+from ..core.printable import printable
 from ..render.terminal import (COLOR_MODES, ascii_text, detect_color_mode, encoding_is_unicode, launch_environ,
                                non_unicode_locale)
 from .ascii import AsciiGlyphFilter, ascii_key, scroll_bar_render
 from .colors import ColorModeFilter
 from .commands import AppCommands, Palette
+from .controls import ControlCharacterFilter
 from .state import CurrentNetwork, read_network, read_valid_network
 from .settings import DEFAULT_NETWORK, DEFAULT_THEME, SettingsStore, default_path
 from .widgets import linebreak
+
+AUTOSAVE_NAME = re.compile(r"current(-[0-9]+)?\.json")  # the edited network's autosave, beside the settings
+
+# The system's reasons a file could not be written, in the student's words (UI strings files.os.<word>).
+OS_REASONS = {errno.EACCES: "denied", errno.EPERM: "denied", errno.EISDIR: "folder", errno.ENOTDIR: "not_folder",
+              errno.ENOENT: "missing", errno.ENOSPC: "full", errno.EDQUOT: "quota", errno.EROFS: "read_only",
+              errno.ENAMETOOLONG: "long_name", errno.EWOULDBLOCK: "locked"}
 
 # Every colour is exact in the xterm 256-colour cube or grey ramp, so the 256
 # colour mode shows the theme as designed; each also maps to a distinct one of
@@ -56,6 +68,12 @@ def mode_screen(mode: str):
 
 # Textual's documented hook for drawing scroll bars; it draws them as Textual does unless the app is --ascii.
 ScrollBar.renderer = scroll_bar_render
+
+
+def shown_text(value):
+    """A value for a UI string: text (a str, a path, an error) as ``printable`` shows it; numbers as they are,
+    for the strings' format specs."""
+    return printable(str(value)) if isinstance(value, (str, os.PathLike, BaseException)) else value
 
 
 class CnntuiApp(App):
@@ -96,18 +114,21 @@ class CnntuiApp(App):
         self.progress_store = progress_store  # the quiz's; None: the platform's data folder
         self.settings = self.settings_store.load()
         self.startup_problems: list[tuple[str, dict]] = []
-        if self.settings_store.problem and self.settings_store.moved_to:
-            self.startup_problems.append(("settings.corrupt", {"reason": self.settings_store.problem,
-                                                               "path": self.settings_store.moved_to}))
+        self._autosave_path, self._autosave_base = self._autosave_start()
+        self._autosave_timer = None  # running while an edit waits to be autosaved
+        self._ending = False  # the app has stopped running and writes what is left (on_unmount)
+        self._exit_warnings: list[str] = []  # what went wrong then, printed after the app
         self.set_reactive(CnntuiApp.language, language or self.settings.language or language_from_env(environ))
         self.color_source, initial_colors = self._initial_colors(colors, environ)
         self.ascii_only = self._initial_ascii(ascii_only, environ)
+        self._report_settings_problem()
         # This app decides the colour mode itself (see colors.py), so Textual renders
         # truecolor and its own NO_COLOR filters step aside for ours.
         self.console._color_system = ColorSystem.TRUECOLOR
         self._filters = [f for f in self._filters if not isinstance(f, (Monochrome, NoColor))]
         self.color_filter = ColorModeFilter(initial_colors)
         self.glyph_filter = AsciiGlyphFilter()
+        self.control_filter = ControlCharacterFilter()
         self.set_reactive(CnntuiApp.color_mode, initial_colors)
         self.register_theme(CNNTUI_THEME)
         self._start_with_theme(self.settings.theme if self.settings.theme in self.available_themes else DEFAULT_THEME)
@@ -117,6 +138,25 @@ class CnntuiApp(App):
         self.requested_layer: dict | None = None  # for Build or View: {"layer": i}; None when nothing is asked
         self.view_state: dict | None = None  # what View shows, for the quiz's hands-on tasks
         self.trained_weights: tuple[int, str] | None = None  # (id of a network spec, .npz) from Train, for View
+
+    def _report_settings_problem(self) -> None:
+        store = self.settings_store
+        if store.problem:  # set aside, or left alone when even that failed: settings are then not saved
+            from ..core.files import partly_read
+
+            key, path = (f"settings.{partly_read(store.problem)}", store.moved_to) if store.moved_to \
+                else ("settings.left_alone", store.path)
+            self.startup_problems.append((key, {"reason": self.file_problem(store.problem), "path": path}))
+
+    def _autosave_start(self) -> tuple[Path, bytes | None]:
+        """Where edits are autosaved (the last network, when it is an autosave: current.json or
+        current-2.json...), and that file as this session first sees it, to notice another session's."""
+        from ..core.files import peek_bytes
+
+        folder = self.settings_store.path.parent
+        last = Path(self.settings.network)
+        path = last if last.parent == folder and AUTOSAVE_NAME.fullmatch(last.name) else folder / "current.json"
+        return path, peek_bytes(path)
 
     def _initial_colors(self, colors: str | None, environ: Mapping[str, str]) -> tuple[str, str]:
         if colors in COLOR_MODES:
@@ -159,9 +199,43 @@ class CnntuiApp(App):
     # -- words ----------------------------------------------------------------
 
     def t(self, key: str, **args) -> str:
-        """The UI string ``key`` in the current language (in ASCII but for Chinese with --ascii)."""
-        words = text(self.language, key, **args)
+        """The UI string ``key`` in the current language (in ASCII but for Chinese with --ascii). Text filled
+        in (a network's name, a path, an error quoting a file) shows its control characters as escapes."""
+        words = text(self.language, key, **{name: shown_text(value) for name, value in args.items()})
         return ascii_text(words) if self.ascii_only else words
+
+    def file_problem(self, problem) -> str:
+        """Why a file of ours could not be read or written (a core.files.Problem, or an OSError carrying
+        one or not) in the current language; the system's own words for a rare reason."""
+        if isinstance(problem, OSError):
+            problem = getattr(problem, "problem", None) or self.os_reason(problem)
+        key = f"files.problem.{getattr(problem, 'code', '')}"
+        if not self.has_text(key):
+            return problem
+        return self.t(key, **{name: self.file_problem(value) if hasattr(value, "code") else value
+                              for name, value in problem.values.items()})
+
+    def os_reason(self, error: OSError) -> str:
+        """The system's reason for ``error`` in the current language; its own words for a rare one."""
+        word = OS_REASONS.get(error.errno)
+        return self.t(f"files.os.{word}") if word else error.strerror or str(error)
+
+    def save_problem(self, error: OSError, meant) -> str:
+        """Why saving ``meant`` failed, naming the file that failed when it is another one (its lock, a folder
+        on the way): "settings.json: Is a directory" would send the student to the wrong file."""
+        reason = self.file_problem(error)
+        failed = error.filename
+        if isinstance(failed, (str, bytes, os.PathLike)) and Path(os.fsdecode(failed)) != Path(meant):
+            return self.t("files.elsewhere", path=os.fsdecode(failed), reason=reason)
+        return reason
+
+    def warn(self, message: str, timeout: float = 10) -> None:
+        """A warning notification; once the app is ending (no screen left to show it), printed to the
+        terminal after the app, as Textual prints an exit message."""
+        if self._ending:
+            self._exit_warnings.append(message)
+        else:
+            self.notify(message, severity="warning", timeout=timeout)
 
     def has_text(self, key: str) -> bool:
         return key in catalog(self.language)
@@ -185,6 +259,7 @@ class CnntuiApp(App):
             filters.append(self.color_filter)
         if self.ascii_only:
             filters.append(self.glyph_filter)
+        filters.append(self.control_filter)
         return filters
 
     def get_key_display(self, binding: Binding) -> str:
@@ -265,25 +340,41 @@ class CnntuiApp(App):
                     timeout=3)
 
     def remember_edited(self, spec: dict) -> None:
-        """Keep an edited network safe: a second after the last edit it is written beside
-        the settings, and becomes the "last network" for the next start."""
+        """Keep an edited network safe: a second after the last edit (or as the app ends, if sooner) it is
+        written beside the settings, and becomes the "last network" for the next start."""
         self._edited_spec = spec
-        if getattr(self, "_autosave_timer", None) is not None:
+        if self._autosave_timer is not None:
             self._autosave_timer.stop()
         self._autosave_timer = self.set_timer(1.0, self.autosave)
 
-    def autosave(self) -> None:
-        from ..core.files import atomic_write
+    def on_unmount(self) -> None:
+        """However the app ends (q, Ctrl+Q, the palette, an error), an edit still waiting for its autosave is
+        written now: a student who quits within a second of an edit keeps it."""
+        self._ending = True
+        if self._autosave_timer is not None:
+            self._autosave_timer.stop()
+            self.autosave()
+        if self._exit_warnings:  # one message: Textual prints only the first of its exit messages
+            self._exit_renderables.append(Text("\n".join(self._exit_warnings)))
 
-        path = self.settings_store.path.parent / "current.json"
+    def autosave(self) -> None:
+        """Write the edited network, never over another session's autosave or a file that cannot be
+        read: those are kept, and ours goes to a free name beside them (said once)."""
+        from ..core.files import save_json_unless_changed
+
+        self._autosave_timer = None
+        wanted = self._autosave_path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_write(path, "w", encoding="utf-8") as handle:
-                json.dump(self._edited_spec, handle, ensure_ascii=False, indent=1)
+            saved = save_json_unless_changed(wanted, self._edited_spec, self._autosave_base)
         except OSError as error:
-            self.notify(self.t("settings.unsaved", path=path, reason=error.strerror or error), severity="warning")
+            self.warn(self.t("network.autosave.failed", path=wanted, reason=self.save_problem(error, wanted)))
             return
-        self.save_settings(network=str(path))
+        self._autosave_path, self._autosave_base = saved.path, saved.written
+        if saved.outcome != "written":
+            reason = saved.problem and self.file_problem(saved.problem)
+            self.warn(self.t(f"network.autosave.{saved.outcome}", path=wanted, ours=saved.path,
+                             moved=saved.moved_to, reason=reason), timeout=12)
+        self.save_settings(network=str(saved.path))
 
     def preset_names(self) -> list[str]:
         from ..core.assets import preset_names
@@ -325,15 +416,16 @@ class CnntuiApp(App):
             self.save_settings(network=network.source)
 
     def save_settings(self, **changes) -> None:
-        new = replace(self.settings, **changes)
-        if not self.is_running or new == self.settings:
+        """Save the settings that ``changes`` really changes, and only those: another session's choices stay."""
+        changed = [key for key, value in changes.items() if getattr(self.settings, key) != value]
+        if not (self.is_running or self._ending) or not changed:  # not while the app starts (watchers)
             return
-        self.settings = new
+        self.settings = replace(self.settings, **changes)
         try:
-            self.settings_store.save(new)
+            self.settings_store.save(self.settings, changed)
         except OSError as error:
             if not self._settings_error_shown:
                 self._settings_error_shown = True
-                self.notify(self.t("settings.unsaved", path=self.settings_store.path,
-                                   reason=error.strerror or error), severity="warning", timeout=10)
+                path = self.settings_store.path
+                self.warn(self.t("settings.unsaved", path=path, reason=self.save_problem(error, path)))
 

@@ -7,7 +7,7 @@ default CSS, so rather than restyle each widget, a line filter draws every
 box-drawing and block character as the ASCII character of the same shape,
 one cell for one cell. It does the same for a little punctuation (quotation
 marks, the ellipsis) in text that does not pass through ``app.t``, such as
-the quiz's questions; anything else stays as it is.
+the quiz's questions, and folds what a student typed ("café" -> "cafe"); Chinese stays.
 """
 
 from __future__ import annotations
@@ -65,13 +65,28 @@ def glyph_table() -> dict[int, str]:
     return table
 
 
+@lru_cache(maxsize=1024)
+def folded(char: str) -> str:
+    """A character that is still not ASCII, in the cells it takes: Chinese (two cells wide) stays; a
+    letter loses its accent ("é" -> "e", the text a student typed, such as a network's name); anything
+    else one cell wide is "?", and a mark of no width goes."""
+    if char.isascii() or unicodedata.east_asian_width(char) in "WF":
+        return char
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return ""
+    base = unicodedata.normalize("NFKD", char)[:1]
+    return base if base.isascii() and base.isprintable() and base != " " else "?"
+
+
 @lru_cache(maxsize=4096)
 def ascii_glyphs(text: str) -> str:
-    return text.translate(glyph_table())
+    drawn = text.translate(glyph_table())
+    return drawn if drawn.isascii() else "".join(map(folded, drawn))
 
 
 class AsciiGlyphFilter(LineFilter):
-    """Box-drawing and block characters and PUNCTUATION as ASCII, each in its own cell; all else stays."""
+    """Box-drawing and block characters and PUNCTUATION as ASCII, each in its own cell; other letters
+    without their accents, and whatever else is one cell wide as "?"; Chinese stays."""
 
     def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
         return [segment if segment.text.isascii() else Segment(ascii_glyphs(segment.text), *segment[1:])

@@ -18,6 +18,8 @@ from PIL import Image
 
 from ..core import LAYER_TYPES, CnntuiError, Network
 from ..core.assets import find_network, find_sample, sample_names
+from ..core.messages import Message
+from ..core.printable import printable
 from ..core.shapes import shape_text
 from ..images import load_input
 from ..render.colormap import palette
@@ -53,6 +55,7 @@ class Result:
     input_note: InputNote
     weights: str  # the weights used: "file", "shipped", or "seeded" (also when none ship with the network)
     serial: int
+    weights_problem: Message | None = None  # why the weights the network file names were not used
 
     def layer_input(self, layer: int) -> np.ndarray:
         return self.x if layer == 0 else self.outputs[layer - 1]
@@ -97,7 +100,7 @@ def compute(request: Request, serial: int, worker) -> Result | None:
         except CnntuiError:
             source = None
     net = Network.from_dict(request.spec, source=source)
-    weights = "seeded"
+    weights, problem = "seeded", None
     if request.weights == "file":
         net.load_weights(request.weights_file)
         weights = "file"
@@ -105,6 +108,7 @@ def compute(request: Request, serial: int, worker) -> Result | None:
         net.load_weights(net.shipped_weights)
         weights = "shipped"
     else:
+        problem = net.weights_problem() if request.weights == "shipped" else None
         net.init_weights(request.seed)
     for layer, channel, name in request.kernels:
         net.put_kernel(layer, channel, name)
@@ -114,7 +118,7 @@ def compute(request: Request, serial: int, worker) -> Result | None:
     outputs = net.forward(x)
     if worker.is_cancelled:
         return None
-    return Result(request, net, x, outputs, note, weights, serial)
+    return Result(request, net, x, outputs, note, weights, serial, problem)
 
 
 def network_input(name: str, net: Network) -> tuple[np.ndarray, InputNote]:
@@ -275,7 +279,7 @@ class Panels:
         """At the last layer, a neuron's class name."""
         classes = self.result.net.classes
         if classes and self.look.layer == len(self.result.outputs) - 1 and col < len(classes):
-            return f"  ({classes[col]})"
+            return f"  ({printable(classes[col])})"
         return ""
 
     def kernel_block(self) -> list[Row]:
@@ -285,8 +289,9 @@ class Panels:
         if layer is None:
             return []
         weight = result.net.weights[f"{layer}.weight"][look.channel, look.in_channel]
-        title = self.t("view.kernel.heading", channel=look.channel, in_channel=look.in_channel,
-                       count=result.step_source_channels(look.layer))
+        count = result.step_source_channels(look.layer)
+        title = (self.t("view.kernel.heading", channel=look.channel, in_channel=look.in_channel, count=count)
+                 if count > 1 else self.t("view.kernel.heading.one", channel=look.channel))
         return heat_table(weight, Scale.of(weight, diverging=True), self.pal, title=title)
 
     # -- the step-through -------------------------------------------------------------------
@@ -423,7 +428,7 @@ def prediction_text(result: Result, t: Translate, top_count: int, ascii_only: bo
     top = np.argsort(-probs)[:top_count]
     lines = [heading]
     bar = "#" if ascii_only else "█"
-    names = [classes[index][:8] for index in top]
+    names = [printable(classes[index])[:8] for index in top]
     name_width = max(len(name) for name in names)
     for name, index in zip(names, top):
         lines.append(f"{name:>{name_width}} {bar * round(probs[index] * 10):<10} {probs[index]:6.1%}")
@@ -441,6 +446,8 @@ def weights_text(result: Result, t: Translate) -> str:
         text = Path(request.weights_file).name
     elif result.weights == "shipped":
         text = t("view.status.trained")
+    elif result.weights_problem is not None:
+        text = t("view.status.seed.instead", seed=request.seed)
     else:
         text = t("view.status.seed", seed=request.seed)
     kernels = [t("view.status.kernel", name=name, layer=layer, channel=channel)

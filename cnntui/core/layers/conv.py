@@ -84,7 +84,7 @@ class Conv2d(WindowLayer):
         fc = f"({n_in} + 1)*({n_out})" if self.bias else f"({n_in})*({n_out})"
         return [
             *self.size_formulas(shape),
-            f"{params} = {sum(np.prod(s) for s in self.param_shapes(shape).values())}",
+            f"{params} = {sum(math.prod(s) for s in self.param_shapes(shape).values())}",
             f"MACs = {out[0]}*{out[1]}*{out[2]}*{c_in}*{kh}*{kw} = {self.macs(shape, out)}",
             f"FC equivalent = {fc} = {self.fc_equivalent_params(shape, out)}",
         ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..fields import Field
@@ -25,7 +27,7 @@ class Flatten(Layer):
     type = "flatten"
 
     def output_shape(self, shape: Shape) -> Shape:
-        return (int(np.prod(shape)),)
+        return (math.prod(shape),)  # a Python int: NumPy's int64 would wrap for a huge layer
 
     def derivation(self, shape: Shape, out: Shape) -> list[str]:
         return [f"features = {'*'.join(map(str, shape))} = {out[0]}"]

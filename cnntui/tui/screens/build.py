@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-import json
+from functools import partial
 from pathlib import Path
 
 from rich.text import Text
@@ -14,39 +14,39 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Input, Label
 
-from ...content import message_text
+from ...core.printable import printable
 from ...render.text import cell_width
 from ..state import CurrentNetwork
 from ..widgets.chrome import Line
 from ..widgets.table import LayerTable, TextPanel
 from .base import ModeScreen
 from .build_dialogs import ExportDialog
-from .build_form import DETAILS, edit_spec, form_rows
+from .build_files import (
+    preset_choices,
+    spec_to_save,
+    text_form_problem,
+    text_form_spec,
+    weights_dir,
+    without_stale_weights,
+    write_network,
+)
+from .build_form import DETAILS, edit_spec, form_rows, layer_choices, new_layer
 from .build_text import (
     UNTITLED,
-    build_order,
+    compare_columns,
     compare_rows,
     name_from_path,
-    pack_text_form,
-    shape_text,
     side_text,
     table_rows,
+    text_form,
+    text_form_lines,
+    totals_text,
 )
-from .dialogs import ChoiceDialog, ConfirmDialog, PromptDialog
+from .dialogs import ChoiceDialog, PromptDialog
 from .learn import FIRST_FRAME_GRACE
+from .saving import file_stem, write_checked
 
 EMPTY_NETWORK = {"name": UNTITLED, "input": [1, 28, 28], "layers": []}
-
-
-def weights_dir(source: str) -> Path | None:
-    """The folder of the network file ``source`` (a preset or a path) names its weights from."""
-    from ...core import CnntuiError
-    from ...core.assets import find_network
-
-    try:
-        return find_network(source).parent
-    except CnntuiError:
-        return None
 
 
 class BuildScreen(ModeScreen):
@@ -82,6 +82,7 @@ class BuildScreen(ModeScreen):
         self.pinned: dict | None = None
         self.comparing = False
         self.weights_dir: Path | None = None  # the folder a "weights" file name is relative to
+        self.own_file: Path | None = None  # the file the network came from or was saved to: saved again unasked
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="build-body"):
@@ -133,6 +134,7 @@ class BuildScreen(ModeScreen):
         self.spec = network.spec
         if network.source:
             self.weights_dir = weights_dir(network.source)
+            self.own_file = None if network.source in self.app.preset_names() else Path(network.source).expanduser()
         self.refresh_all()
         self.select_requested()
 
@@ -141,11 +143,8 @@ class BuildScreen(ModeScreen):
         if record:
             self.history.append(self.spec)
             self.future.clear()
-        if record and "weights" in spec and (spec.get("input"), spec.get("layers")) != (self.spec.get("input"),
-                                                                                   self.spec.get("layers")):
-            # A preset's trained weights fit only the layers they were trained for (undo and redo bring back
-            # a spec as it was).
-            spec = {key: value for key, value in spec.items() if key != "weights"}
+        if record:  # undo and redo bring back a spec as it was
+            spec = without_stale_weights(spec, self.spec)
         self.spec = spec
         old = self.app.network
         self.app.network = CurrentNetwork(spec.get("name") if isinstance(spec.get("name"), str) else old.name,
@@ -186,24 +185,7 @@ class BuildScreen(ModeScreen):
         self.query_one("#build-table", LayerTable).set_rows(labels, rows, right_aligned={3, 5, 6})
 
     def fill_totals(self) -> None:
-        from ...core.weights import human_bytes
-
-        summary, t = self.summary, self.app.t
-        text = t("build.totals", params=f"{summary.total_params:,}", weights=f"{summary.total_weights:,}",
-                 biases=f"{summary.total_biases:,}", macs=f"{summary.total_macs:,}",
-                 weight_memory=human_bytes(summary.weight_bytes), activations=human_bytes(summary.activation_bytes))
-        if summary.problems:
-            text += "  " + t("build.problems", count=len(summary.problems))
-        self.query_one("#build-totals", Line).content = text
-
-    def text_form(self) -> str | None:
-        """The network as one line of text, or None while a layer is too broken to write that way."""
-        from ...core.textform import format_text
-
-        try:
-            return format_text(self.spec)
-        except (KeyError, TypeError, AttributeError, ValueError):
-            return None
+        self.query_one("#build-totals", Line).content = totals_text(self.summary, self.app.t)
 
     def fill_text_line(self) -> None:
         """The text form, broken between layers; past its few rows it scrolls (Tab, then the arrows)."""
@@ -211,13 +193,9 @@ class BuildScreen(ModeScreen):
         size = self.app.terminal_size
         width = (panel.content_region.width or size.width - 2)
         most = 2 if size.height < 30 else 4
-        text = self.text_form()
-        if text is None:
-            lines = [self.app.t("build.text.invalid")]
-        else:
-            lines = pack_text_form(text, width)
-            if len(lines) > most:  # a scroll bar takes two columns
-                lines = pack_text_form(text, width - 2)
+        text = text_form(self.spec)
+        # a layer's text as a file wrote it
+        lines = [self.app.t("build.text.invalid")] if text is None else text_form_lines(printable(text), width, most)
         panel.styles.height = min(len(lines), most)
         panel.set_text(Text("\n".join(lines)))
 
@@ -321,22 +299,19 @@ class BuildScreen(ModeScreen):
         from ...core import LAYER_TYPES
 
         t = self.app.t
-        choices = [(kind, f"{kind:<16} {t(f'build.type.{kind}')}") for kind in build_order(LAYER_TYPES)]
 
         def insert(kind: str | None) -> None:
             if not kind:
                 return
             spec = self.edited_copy()
-            layer = {"type": kind}
-            layer.update({name: field.example for name, field in LAYER_TYPES[kind].fields.items() if field.required})
             position = max(self.selected_index() + after, 0)
-            spec.setdefault("layers", []).insert(position, layer)
+            spec.setdefault("layers", []).insert(position, new_layer(kind))
             self.change(spec)
             self.select(position + 1)
             if LAYER_TYPES[kind].fields:
                 self.action_edit()
 
-        self.app.push_screen(ChoiceDialog(t("build.add.title"), choices, t("build.add.hint"),
+        self.app.push_screen(ChoiceDialog(t("build.add.title"), layer_choices(t), t("build.add.hint"),
                                           filter_hint=t("build.add.filter")), insert)
 
     def action_delete(self) -> None:
@@ -382,73 +357,41 @@ class BuildScreen(ModeScreen):
     # -- whole networks: text form, presets, files ---------------------------------------
 
     def action_text_form(self) -> None:
-        from ...core import CnntuiError
-        from ...core.textform import parse
-
-        def check(text: str) -> str | None:
-            try:
-                parse(text)
-            except CnntuiError as error:
-                where = f"{' ' * getattr(error, 'position', 0)}^ "
-                return f"{where}\n{message_text(self.app.language, error.message)}"
-            return None
-
-        def apply(text: str | None) -> None:
-            if text:
-                spec = parse(text)
-                spec["name"] = self.spec.get("name", UNTITLED)
-                # the text form says nothing of the details; a different network is not trained by old weights
-                spec.update({key: self.spec[key] for key in ("description", "classes") if key in self.spec})
-                self.change(spec)
-
-        self.app.push_screen(PromptDialog(self.app.t("build.text.title"), self.text_form() or "",
-                                          self.app.t("build.text.hint"), check), apply)
+        self.app.push_screen(PromptDialog(self.app.t("build.text.title"), text_form(self.spec) or "",
+                                          self.app.t("build.text.hint"),
+                                          partial(text_form_problem, language=self.app.language)),
+                             lambda text: self.change(text_form_spec(text, self.spec)) if text else None)
 
     def action_presets(self) -> None:
-        """The presets by name and input, with the highlighted one's description below the list
-        (translated in the strings files; a preset they do not know shows its file's own words)."""
-        from ...core.assets import find_network, read_json
-
-        t, choices, details = self.app.t, [], {}
-        for name in self.app.preset_names():
-            spec = read_json(find_network(name))
-            shape = spec.get("input")
-            choices.append((name, f"{name:<12} {shape_text(shape) if isinstance(shape, list) else ''}"))
-            key = f"preset.description.{name}"
-            details[name] = t(key) if self.app.has_text(key) else str(spec.get("description", ""))
+        """The presets by name and input, with the highlighted one's description below the list."""
+        t = self.app.t
+        choices, details = preset_choices(self.app.preset_names(), t, self.app.has_text)
         self.app.push_screen(ChoiceDialog(t("build.presets.title"), choices, t("dialog.choose"), details=details),
                              lambda name: self.app.load_network(name) if name else None)
 
     def action_save(self) -> None:
-        default = f"{self.spec.get('name') or UNTITLED}.json"
+        default = f"{file_stem(self.spec.get('name') or UNTITLED)}.json"
         self.app.push_screen(PromptDialog(self.app.t("build.save.title"), default, self.app.t("build.save.hint")),
                              self.save_to)
 
-    def save_to(self, path_text: str | None, confirmed: bool = False) -> None:
-        if not path_text:
-            return
-        path = Path(path_text).expanduser()
-        if path.exists() and not confirmed:
-            self.app.push_screen(ConfirmDialog(self.app.t("build.save.exists", path=path), self.app.t("dialog.yes_no")),
-                                 lambda yes: self.save_to(path_text, True) if yes else None)
-            return
-        from ...core.files import atomic_write
+    def save_to(self, path_text: str | None) -> None:
+        """Save to ``path_text``, asking first if that names a file other than this network's own."""
+        if path_text:
+            path = Path(path_text).expanduser()
+            write_checked(self.app, path, partial(self.write_to, path_text, path), own=self.own_file)
 
+    def write_to(self, path_text: str, path: Path) -> None:
         if self.spec.get("name", UNTITLED) == UNTITLED and name_from_path(path_text):
             self.change({**self.edited_copy(), "name": name_from_path(path_text)})  # mylenet.json holds "mylenet"
-        spec = self.spec
-        if isinstance(spec.get("weights"), str) and self.weights_dir is not None:
-            # The file names its weights beside the file it came from; from anywhere else, by their full path.
-            spec = {**spec, "weights": str((self.weights_dir / spec["weights"]).resolve())}
+        spec, done = spec_to_save(self.spec, self.weights_dir, path)
         try:
-            with atomic_write(path, "w", encoding="utf-8") as handle:
-                json.dump(spec, handle, ensure_ascii=False, indent=1)
-                handle.write("\n")
+            write_network(path, spec)
         except OSError as error:
-            self.app.notify(self.app.t("build.save.failed", path=path, reason=error.strerror or error),
+            self.app.notify(self.app.t("build.save.failed", path=path, reason=self.app.save_problem(error, path)),
                             severity="error", timeout=10)
             return
-        self.app.notify(self.app.t("build.save.done", path=path), timeout=4)
+        self.own_file = path
+        self.app.notify(self.app.t(done, path=path, weights=Path(self.spec.get("weights", "")).name), timeout=6)
 
     def action_open(self) -> None:
         self.app.push_screen(PromptDialog(self.app.t("build.open.title"), "", self.app.t("build.open.hint")),
@@ -478,10 +421,8 @@ class BuildScreen(ModeScreen):
 
         table = self.query_one("#build-compare", DataTable)
         table.clear(columns=True)
-        a, b, t = self.pinned.get("name", "A"), self.spec.get("name", "B"), self.app.t
-        for label in ("#", f"{a}: {t('build.col.output')}", t("build.col.params"), t("build.col.macs"),
-                      f"{b}: {t('build.col.output')}", t("build.col.params"), t("build.col.macs"),
-                      t("build.col.delta")):
+        a, b, t = printable(str(self.pinned.get("name", "A"))), printable(str(self.spec.get("name", "B"))), self.app.t
+        for label in compare_columns(a, b, t):
             table.add_column(Text(label))  # a str label would be read as markup
         for row in compare_rows(analyze(self.pinned), self.summary, t):
             table.add_row(*row)

@@ -1,15 +1,31 @@
 """Build's form without Textual: which fields it shows for what is edited (a layer, the input shape,
-the network's details) and what a typed value does to the network."""
+the network's details) and what a typed value does to the network; and the layers Add offers."""
 
 from __future__ import annotations
 
 from ...core.shapes import shape_text
-from .build_text import classes_text, field_value, parse_classes, value_text
+from .build_text import build_order, classes_text, field_value, parse_classes, value_text
 
 INPUT, DETAILS = -1, -2  # what the form edits besides a layer (by index): the input shape, the network's details
 DETAIL_FIELDS = ("name", "description", "classes")
 
 Row = tuple[str, str, str]  # field name, value shown, what it accepts
+
+
+def layer_choices(t) -> list[tuple[str, str]]:
+    """The add-layer list: each type with what it does."""
+    from ...core import LAYER_TYPES
+
+    return [(kind, f"{kind:<16} {t(f'build.type.{kind}')}") for kind in build_order(LAYER_TYPES)]
+
+
+def new_layer(kind: str) -> dict:
+    """A layer of type ``kind`` as added, its required settings filled with examples."""
+    from ...core import LAYER_TYPES
+
+    layer = {"type": kind}
+    layer.update({name: field.example for name, field in LAYER_TYPES[kind].fields.items() if field.required})
+    return layer
 
 
 def form_rows(spec: dict, editing: int, t) -> tuple[str, list[Row]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 
+from ...core.printable import printable
 from ...core.shapes import shape_text
 from ...render.text import cell_width
 
@@ -36,13 +37,14 @@ def compact(count: int) -> str:
 
 
 def layer_words(layer: object) -> str:
-    """A layer as the text form writes it; anything the text form cannot say, as JSON."""
+    """A layer as the text form writes it; anything the text form cannot say, as JSON (control
+    characters shown as escapes either way)."""
     from ...core.textform import layer_text
 
     try:
-        return layer_text(layer)
+        return printable(layer_text(layer))
     except (KeyError, TypeError, AttributeError, ValueError):
-        return json.dumps(layer, ensure_ascii=False)[:40]
+        return printable(json.dumps(layer, ensure_ascii=False)[:40])
 
 
 YES_NO = {"yes": True, "true": True, "on": True, "1": True, "y": True, "是": True,
@@ -112,6 +114,34 @@ def pack_text_form(text: str, width: int) -> list[str]:
     return [*lines, line] if line or not lines else lines
 
 
+def text_form(spec: dict) -> str | None:
+    """The network as one line of text, or None while a layer is too broken to write that way."""
+    from ...core.textform import format_text
+
+    try:
+        return format_text(spec)
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return None
+
+
+def text_form_lines(text: str, width: int, most: int) -> list[str]:
+    """The text form packed into ``width`` columns; past ``most`` lines it scrolls, and a scroll bar takes two."""
+    lines = pack_text_form(text, width)
+    return pack_text_form(text, width - 2) if len(lines) > most else lines
+
+
+def totals_text(summary, t) -> str:
+    """The line under the table: the network's parameters, MACs and memory, and how many problems it has."""
+    from ...core.weights import human_bytes
+
+    text = t("build.totals", params=f"{summary.total_params:,}", weights=f"{summary.total_weights:,}",
+             biases=f"{summary.total_biases:,}", macs=f"{summary.total_macs:,}",
+             weight_memory=human_bytes(summary.weight_bytes), activations=human_bytes(summary.activation_bytes))
+    if summary.problems:
+        text += "  " + t("build.problems", count=len(summary.problems))
+    return text
+
+
 def rf_text(size) -> str:
     return str(size[0]) if size[0] == size[1] else f"{size[0]}x{size[1]}"
 
@@ -119,7 +149,8 @@ def rf_text(size) -> str:
 def table_rows(spec: dict, summary, t, ascii_only: bool) -> list[tuple]:
     """The layer table's cells: the input row, then one row per layer ("-" after a problem)."""
     shape = summary.input_shape
-    rows = [("", t("build.input"), shape_text(shape) if shape else str(spec.get("input", "?")), "", "", "", "")]
+    rows = [("", t("build.input"), shape_text(shape) if shape else printable(str(spec.get("input", "?"))),
+             "", "", "", "")]
     total = summary.total_params or 1
     layers = spec.get("layers") if isinstance(spec.get("layers"), list) else []
     for index, layer in enumerate(layers):
@@ -171,6 +202,12 @@ def side_text(summary, index: int, t, language: str):
     for note in record.notes:
         text.append(message_text(language, note) + "\n", style="yellow")
     return text
+
+
+def compare_columns(pinned_name: str, name: str, t) -> tuple[str, ...]:
+    """The compare table's column labels: A's shape, params and MACs, then B's, then the change."""
+    return ("#", f"{pinned_name}: {t('build.col.output')}", t("build.col.params"), t("build.col.macs"),
+            f"{name}: {t('build.col.output')}", t("build.col.params"), t("build.col.macs"), t("build.col.delta"))
 
 
 def compare_rows(pinned, current, t) -> list[list]:

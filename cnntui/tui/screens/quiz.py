@@ -73,9 +73,13 @@ class QuizScreen(HandsOnTasks, ModeScreen):
 
         self.store = self.store or getattr(self.app, "progress_store", None) or ProgressStore(default_path())
         self.progress = self.store.load()
-        if self.store.problem:
-            where = f" ({self.store.moved_to})" if self.store.moved_to else ""
-            self.app.notify(self.app.t("quiz.progress.corrupt", reason=self.store.problem, where=where),
+        if self.store.problem:  # set aside, or left alone when even that failed: progress is then not saved
+            from ...core.files import partly_read
+
+            key = f"quiz.progress.{partly_read(self.store.problem)}" if self.store.moved_to \
+                else "quiz.progress.left_alone"
+            self.app.notify(self.app.t(key, reason=self.app.file_problem(self.store.problem),
+                                       path=self.store.moved_to or self.store.path),
                             severity="warning", timeout=12)
         self.progress.session += 1
         self.save()
@@ -114,8 +118,9 @@ class QuizScreen(HandsOnTasks, ModeScreen):
         except OSError as error:
             if not self._save_error_shown:
                 self._save_error_shown = True
-                self.app.notify(self.app.t("quiz.progress.unsaved", path=self.store.path,
-                                           reason=error.strerror or error), severity="warning", timeout=10)
+                path, app = self.store.path, self.app
+                app.notify(app.t("quiz.progress.unsaved", path=path, reason=app.save_problem(error, path)),
+                           severity="warning", timeout=10)
 
     # -- the list of lessons ------------------------------------------------------------------
 

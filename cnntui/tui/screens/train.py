@@ -5,6 +5,7 @@ rate) and the run's figures; the right side draws loss and accuracy for the
 training and validation data as they come, the first layer's kernels and one
 sample's feature maps. Training runs in a thread worker (``LiveRun``) that the
 keys pause, resume and stop; the UI only ever gets copies of the numbers.
+The dialogs that change the setup and save the weights are in train_choices.
 """
 
 from __future__ import annotations
@@ -21,20 +22,19 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ...content import message_text
-from ..state import CurrentNetwork, read_network
+from ..state import read_network
 from ..widgets.chrome import Line, show_if_changed
 from ..widgets.picture import PictureView
 from .base import ModeScreen
-from .dialogs import ChoiceDialog, PromptDialog
+from .train_choices import TrainChoices
 from .train_picture import RunPicture, guessing_text
 from .train_run import ACTIVE, Arm, Plan, Run, dataset_options
 from .train_side import fitted, setup_lines
 
 DEFAULT_NETWORK = "lenet5"
-LIMITS = {"samples": (100, 20000), "epochs": (1, 50), "lr": (1e-5, 1.0)}
 
 
-class TrainScreen(ModeScreen):
+class TrainScreen(TrainChoices, ModeScreen):
     mode_name = "train"
     BINDINGS = [
         Binding("enter", "start", "Start", id="train.start"),
@@ -55,6 +55,7 @@ class TrainScreen(ModeScreen):
         super().__init__()
         self.plan: Plan | None = None
         self.run: Run | None = None
+        self.saved_to: Path | None = None  # the last weights file saved: saved over again unasked
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="train-side")
@@ -122,70 +123,6 @@ class TrainScreen(ModeScreen):
         if self.busy:
             self.app.notify(self.app.t("train.busy"), severity="warning", timeout=4)
         return self.busy
-
-    def action_choose_network(self) -> None:
-        if self.refuse_while_busy():
-            return
-        t = self.app.t
-        choices = []
-        current = self.app.network
-        if current.source not in self.app.preset_names() and dataset_options(current.spec):
-            choices.append(("", t("train.network.current", name=current.name)))
-        for preset in self.app.preset_names():
-            spec = read_network(preset).spec
-            options = dataset_options(spec)
-            if options:
-                fits = ", ".join(f"{self.words(name)} {size}x{size}" for name, size in options)
-                choices.append((preset, t("train.network.preset", name=preset, fits=fits)))
-
-        def chosen(source: str | None) -> None:
-            if source is None:
-                return
-            network = read_network(source) if source else self.app.network
-            self.plan = self.plan_for(source, network.name, network.spec)
-            self.redraw()
-
-        self.app.push_screen(ChoiceDialog(t("train.network.title"), choices, t("train.network.hint")), chosen)
-
-    def action_choose_dataset(self) -> None:
-        if self.refuse_while_busy():
-            return
-        options = dataset_options(self.plan.spec)
-        if len(options) < 2:
-            name, size = options[0]
-            self.app.notify(self.app.t("train.dataset.only", network=self.plan.name, dataset=self.words(name),
-                                       size=size), timeout=5)
-            return
-        index = options.index((self.plan.dataset, self.plan.size))
-        dataset, size = options[(index + 1) % len(options)]
-        self.plan = replace(self.plan, dataset=dataset, size=size)
-        self.redraw()
-
-    def action_ask(self, setting: str) -> None:
-        if self.refuse_while_busy():
-            return
-        t = self.app.t
-        low, high = LIMITS[setting]
-        value = getattr(self.plan, setting)
-
-        def check(text: str) -> str | None:
-            try:
-                number = float(text) if setting == "lr" else int(text.replace(",", "").strip())
-            except ValueError:
-                return t(f"train.ask.{setting}.bad", text=text.strip())
-            if not low <= number <= high:
-                return t(f"train.ask.{setting}.range", low=low, high=high)
-            return None
-
-        def chosen(text: str | None) -> None:
-            if text is None:
-                return
-            number = float(text) if setting == "lr" else int(text.replace(",", "").strip())
-            self.plan = replace(self.plan, **{setting: number})
-            self.redraw()
-
-        self.app.push_screen(PromptDialog(t(f"train.ask.{setting}"), f"{value:g}" if setting == "lr" else str(value),
-                                          t(f"train.ask.{setting}.hint", low=low, high=high), check), chosen)
 
     # -- running ---------------------------------------------------------------------------
 
@@ -400,58 +337,6 @@ class TrainScreen(ModeScreen):
             run.state = "failed"
             self.changed()
             self.app.notify(self.app.t("train.failed", reason=reason), severity="error", timeout=10)
-
-    # -- saving ------------------------------------------------------------------------------------
-
-    def action_save(self) -> None:
-        run = self.trained()
-        if run is None:
-            return
-        t = self.app.t
-        default = f"{run.plan.name}-{run.plan.dataset}.npz"
-
-        def check(text: str) -> str | None:
-            return None if text.strip().endswith(".npz") else t("train.save.bad", text=text.strip())
-
-        def chosen(text: str | None) -> None:
-            if text is not None:
-                self.save_to(Path(text.strip()).expanduser())
-
-        self.app.push_screen(PromptDialog(t("train.save.title"), default, t("train.save.hint"), check), chosen)
-
-    def save_to(self, path: Path) -> bool:
-        try:
-            self.run.net.save_weights(path)
-        except OSError as error:
-            self.app.notify(self.app.t("train.save.failed", path=str(path), reason=error.strerror or error),
-                            severity="error", timeout=8)
-            return False
-        self.app.notify(self.app.t("train.save.done", path=str(path)), timeout=5)
-        return True
-
-    def action_show_in_view(self) -> None:
-        """Open the trained network in View, with these weights (kept in the user's data folder)."""
-        from platformdirs import user_data_path
-
-        run = self.trained()
-        if run is None:
-            return
-        plan = run.plan
-        path = user_data_path("cnntui") / "trained" / f"{plan.name}-{plan.dataset}.npz"
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            self.app.notify(self.app.t("train.save.failed", path=str(path.parent), reason=error.strerror or error),
-                            severity="error", timeout=8)
-            return
-        if not self.save_to(path):
-            return
-        if plan.source:
-            self.app.load_network(plan.source, quiet=True)
-        elif self.app.network.spec is not plan.spec:  # edited in Build since: View shows what was trained
-            self.app.network = CurrentNetwork(plan.name, plan.spec, "")
-        self.app.trained_weights = (id(self.app.network.spec), str(path))
-        self.app.switch_mode("view")
 
     # -- drawing -------------------------------------------------------------------------------------
 

@@ -67,3 +67,29 @@ def dataset_options(spec: dict) -> list[tuple[str, int]]:
 
     shape = spec.get("input")
     return [(name, size) for name in NAMES for size in SIZES[name] if shape == [CHANNELS[name], size, size]]
+
+
+def save_trained(run: Run, path) -> bool:
+    """A single run's weights at ``path``, with the record `cnntui train` writes beside them (how they
+    were made, how well they did) unless NAME.json is some other file; True if the record was written.
+    OSError if the weights cannot be written."""
+    import io
+
+    import numpy as np
+
+    from ...train.record import save_beside_record
+
+    plan, last = run.plan, run.last("net")
+    content = io.BytesIO()
+    np.savez(content, **run.net.weights)
+    fields = {
+        "network": plan.name, "dataset": plan.dataset, "classes": run.classes,
+        "samples": plan.samples + plan.validation, "train_samples": plan.samples,
+        "validation_samples": plan.validation, "seed": plan.seed, "epochs": plan.epochs,
+        "epochs_done": int(last.x) if last else 0, "interrupted": run.state != "done", "batch": plan.batch,
+        "optimizer": "adam", "lr": plan.lr,
+        "validation_accuracy": round(last.val_accuracy, 4) if last else None,
+        "validation_loss": round(last.val_loss, 4) if last else None,
+        "command": None,  # trained in the app, Train mode
+    }
+    return save_beside_record(path, content.getvalue(), fields)

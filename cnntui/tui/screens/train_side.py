@@ -3,6 +3,7 @@ fitted to the pane's height."""
 
 from __future__ import annotations
 
+from ...core.printable import printable
 from ...render.text import fit_cells
 from .train_picture import percent
 
@@ -13,7 +14,7 @@ def setup_lines(plan, t, words) -> list:
 
     channels = CHANNELS[plan.dataset]
     rows = [
-        (t("train.side.network"), plan.name, "n"),
+        (t("train.side.network"), printable(plan.name), "n"),
         (t("train.side.dataset"), f"{words(plan.dataset)} {channels}x{plan.size}x{plan.size}", "d"),
         (t("train.side.samples"), t("train.side.samples.value", train=f"{plan.samples:,}",
                                      validation=f"{plan.validation:,}"), "s"),

@@ -27,6 +27,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ...content import message_text
+from ...core.printable import printable
 from ...core.shapes import shape_text
 from ..widgets.chrome import Line, show_if_changed
 from ..widgets.map_pane import MapPane
@@ -36,6 +37,8 @@ from .learn import FIRST_FRAME_GRACE
 from .view_choices import ViewChoices
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..view_panels import Result
 
 CMAP_CYCLE = ("auto", "grey", "viridis", "diverging")
@@ -98,6 +101,7 @@ class ViewScreen(ViewChoices, ModeScreen):
         super().__init__()
         self.result: Result | None = None
         self.pending: Request | None = None
+        self.exported_to: Path | None = None  # saved over again unasked
         self.problem: str | None = None  # why nothing can be shown (bad network, over budget)
         self.shown_place: tuple[str, int] | None = None  # the panel and layer drawn last
         self.cmap = "auto"
@@ -206,6 +210,15 @@ class ViewScreen(ViewChoices, ModeScreen):
         self.select_requested()
         self.redraw()
         self.refresh_bindings()  # the keys that need maps now work
+        if new_network and result.weights_problem is not None:
+            self.say_weights_problem(result)
+
+    def say_weights_problem(self, result: Result) -> None:
+        """The network file names weights that cannot be used: say so, once per network, not silently seed."""
+        from ...core.messages import Message
+
+        fallback = Message("weights_fallback", {"problem": result.weights_problem, "seed": result.request.seed})
+        self.app.notify(message_text(self.app.language, fallback), severity="warning", timeout=10)
 
     def forward_failed(self, request: Request, error) -> None:
         if self.serial and self.pending is not request:
@@ -225,7 +238,8 @@ class ViewScreen(ViewChoices, ModeScreen):
     def error_text(self, error) -> str:
         """An engine error in the app's language; a network's every problem, one per line."""
         problems = getattr(error, "problems", [error])
-        return "\n".join(getattr(p, "where", "") + message_text(self.app.language, p.message) for p in problems)
+        return "\n".join(printable(getattr(p, "where", "")) + message_text(self.app.language, p.message)
+                         for p in problems)
 
     def first_layer(self) -> int:
         """The first layer with feature maps: what a student wants to see first."""

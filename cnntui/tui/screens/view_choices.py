@@ -2,15 +2,18 @@
 
 A mixin for ViewScreen, which gives it ``result``, ``pending``, ``request()``, the
 selection (``shown_layer``, ``channel``, ``panel``), ``maps()``, ``colouring()``,
-``grid_per_row`` and ``error_text()``.
+``grid_per_row``, ``error_text()`` and ``exported_to`` (the last picture saved).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from .dialogs import ChoiceDialog, PromptDialog
+from .saving import file_stem, write_checked
 
 INPUT = -1
 
@@ -37,12 +40,23 @@ class ViewChoices:
         self.app.push_screen(ChoiceDialog(t("view.input.title"), choices, t("view.input.hint")), chosen)
 
     def file_problem(self, text: str) -> str | None:
-        """What is wrong with a typed file path, while it is typed; None when a file is there."""
+        """What is wrong with a typed file path, while it is typed; None when a readable file is there.
+        A pipe, a device or a folder is named as what it is (core.reading), and never opened to wait."""
+        from ...content import message_text
+        from ...core.errors import CnntuiError
+        from ...core.reading import open_regular
+
         t = self.app.t
         path = Path(text.strip()).expanduser()
         if not text.strip():
             return t("view.input.path.empty")
-        return None if path.is_file() else t("view.input.path.missing", path=str(path))
+        if not os.path.lexists(path):
+            return t("view.input.path.missing", path=str(path))
+        try:
+            with open_regular(path):
+                return None
+        except CnntuiError as error:
+            return message_text(self.app.language, error.message)
 
     def with_request(self, **changes) -> None:
         base = self.pending or (self.result.request if self.result else None)
@@ -111,18 +125,21 @@ class ViewChoices:
         net_name = self.result.net.name
         what = "input" if self.shown_layer == INPUT else f"layer{self.shown_layer}"
         suffix = "" if self.panel == "grid" else f"-c{self.channel}"
-        default = f"cnntui-{net_name}-{what}{suffix}.png"
+        default = f"cnntui-{file_stem(net_name)}-{what}{suffix}.png"
         self.app.push_screen(PromptDialog(t("view.export.title"), default, t("view.export.hint")), self.export_to)
 
     def export_to(self, path: str | None) -> None:
+        """Save the picture to ``path``, asking first if that names a file this session did not export."""
+        if path:
+            target = Path(path.strip()).expanduser()
+            write_checked(self.app, target, partial(self.write_png, target), own=self.exported_to)
+
+    def write_png(self, target: Path) -> None:
         """The grid or the channel on screen, one pixel per value scaled up to about 256 pixels;
         for the input, the image itself as the network sees it."""
         from ...core import CnntuiError
         from ...images import save_input_png, save_map_png
 
-        if not path:
-            return
-        target = Path(path.strip()).expanduser()
         maps = self.maps()
         factor = max(1, 256 // max(maps.shape[1:]))
         try:
@@ -137,4 +154,5 @@ class ViewChoices:
         except CnntuiError as error:
             self.app.notify(self.error_text(error), severity="error", timeout=8)
             return
+        self.exported_to = target
         self.app.notify(self.app.t("view.export.done", path=str(target)), timeout=5)

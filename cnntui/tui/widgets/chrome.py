@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from textual.content import Content
 from textual.keys import key_to_character
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, Static
+
+from ...core.printable import printable
 
 MODE_ORDER = ("learn", "build", "view", "quiz", "train")
 NARROW = 100  # columns below which the top bar leaves out the colour mode...
@@ -74,12 +76,23 @@ class TopBar(Translated):
             label = f" {number} {app.t(f'mode.{mode}')} "
             parts.append((label, "bold reverse $accent" if mode == current else f"@click=app.switch_mode('{mode}')"))
         separator = " | " if app.ascii_only else " │ "
-        network = f"{app.t('bar.network')}: {app.network.name}" if width >= NARROWEST else app.network.name
-        facts = [network, app.t(f"colors.{app.color_mode}"), app.language.upper()]
-        if width < NARROW:
-            del facts[1]
+        label = f"{app.t('bar.network')}: " if width >= NARROWEST else ""
+        others = [app.t(f"colors.{app.color_mode}"), app.language.upper()][width < NARROW:]
+        # The network's name gets what the rest leaves, shortened: a line too long would wrap it out of sight.
+        room = width - sum(cell_len(text) for text, _ in parts) - cell_len(label + separator * (len(others) + 1)
+                                                                            + "".join(others))
+        name = shortened(printable(app.network.name), room, "..." if app.ascii_only else "…")
+        facts = [label + name, *others] if name else others  # no room at all: below the app's least size
         parts.append(separator + separator.join(facts))
         return Content.assemble(*parts)
+
+
+def shortened(text: str, width: int, ellipsis: str) -> str:
+    """``text`` if it fits ``width`` columns, else as much of it as fits with ``ellipsis`` after it."""
+    if cell_len(text) <= width:
+        return text
+    room = width - cell_len(ellipsis)
+    return set_cell_size(text, room).rstrip() + ellipsis if room > 0 else ""  # a wide character cut: a space
 
 
 class KeyBar(Translated):

@@ -1,0 +1,150 @@
+"""Train mode's choices: the network, the dataset and the numbers to train with, and saving the trained
+weights (to a typed path, or for View).
+
+A mixin for TrainScreen, which gives it ``plan``, ``run``, ``saved_to`` (the last weights file saved),
+``words()``, ``refuse_while_busy()``, ``plan_for()``, ``trained()`` and ``redraw()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+
+from ..state import CurrentNetwork, read_network
+from .dialogs import ChoiceDialog, PromptDialog
+from .saving import file_stem, write_checked
+from .train_run import dataset_options, save_trained
+
+LIMITS = {"samples": (100, 20000), "epochs": (1, 50), "lr": (1e-5, 1.0)}
+
+
+class TrainChoices:
+    # -- the setup -------------------------------------------------------------------------
+
+    def action_choose_network(self) -> None:
+        if self.refuse_while_busy():
+            return
+        t = self.app.t
+        choices = []
+        current = self.app.network
+        if current.source not in self.app.preset_names() and dataset_options(current.spec):
+            choices.append(("", t("train.network.current", name=current.name)))
+        for preset in self.app.preset_names():
+            spec = read_network(preset).spec
+            options = dataset_options(spec)
+            if options:
+                fits = ", ".join(f"{self.words(name)} {size}x{size}" for name, size in options)
+                choices.append((preset, t("train.network.preset", name=preset, fits=fits)))
+
+        def chosen(source: str | None) -> None:
+            if source is None:
+                return
+            network = read_network(source) if source else self.app.network
+            self.plan = self.plan_for(source, network.name, network.spec)
+            self.redraw()
+
+        self.app.push_screen(ChoiceDialog(t("train.network.title"), choices, t("train.network.hint")), chosen)
+
+    def action_choose_dataset(self) -> None:
+        if self.refuse_while_busy():
+            return
+        options = dataset_options(self.plan.spec)
+        if len(options) < 2:
+            name, size = options[0]
+            self.app.notify(self.app.t("train.dataset.only", network=self.plan.name, dataset=self.words(name),
+                                       size=size), timeout=5)
+            return
+        index = options.index((self.plan.dataset, self.plan.size))
+        dataset, size = options[(index + 1) % len(options)]
+        self.plan = replace(self.plan, dataset=dataset, size=size)
+        self.redraw()
+
+    def action_ask(self, setting: str) -> None:
+        if self.refuse_while_busy():
+            return
+        t = self.app.t
+        low, high = LIMITS[setting]
+        value = getattr(self.plan, setting)
+
+        def check(text: str) -> str | None:
+            try:
+                number = float(text) if setting == "lr" else int(text.replace(",", "").strip())
+            except ValueError:
+                return t(f"train.ask.{setting}.bad", text=text.strip())
+            if not low <= number <= high:
+                return t(f"train.ask.{setting}.range", low=low, high=high)
+            return None
+
+        def chosen(text: str | None) -> None:
+            if text is None:
+                return
+            number = float(text) if setting == "lr" else int(text.replace(",", "").strip())
+            self.plan = replace(self.plan, **{setting: number})
+            self.redraw()
+
+        self.app.push_screen(PromptDialog(t(f"train.ask.{setting}"), f"{value:g}" if setting == "lr" else str(value),
+                                          t(f"train.ask.{setting}.hint", low=low, high=high), check), chosen)
+
+    # -- saving ------------------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        run = self.trained()
+        if run is None:
+            return
+        t = self.app.t
+        default = f"{file_stem(run.plan.name)}-{run.plan.dataset}.npz"
+
+        def check(text: str) -> str | None:
+            return None if text.strip().endswith(".npz") else t("train.save.bad", text=text.strip())
+
+        def chosen(text: str | None) -> None:
+            if text is not None:
+                path = Path(text.strip()).expanduser()
+                write_checked(self.app, path, partial(self.save_to, path), own=self.saved_to)
+
+        self.app.push_screen(PromptDialog(t("train.save.title"), default, t("train.save.hint"), check), chosen)
+
+    def save_to(self, path: Path) -> bool:
+        from ...train.record import record_path
+
+        try:
+            recorded = save_trained(self.run, path)
+        except OSError as error:
+            self.app.notify(self.app.t("train.save.failed", path=str(path), reason=self.app.save_problem(error, path)),
+                            severity="error", timeout=8)
+            return False
+        self.saved_to = path
+        if recorded:
+            self.app.notify(self.app.t("train.save.done", path=str(path)), timeout=5)
+        else:
+            self.app.notify(self.app.t("train.save.done_no_record", path=str(path), record=str(record_path(path))),
+                            timeout=8)
+        return True
+
+    def action_show_in_view(self) -> None:
+        """Open the trained network in View, with these weights (kept in the user's data folder)."""
+        from platformdirs import user_data_path
+
+        from ...core import files
+
+        run = self.trained()
+        if run is None:
+            return
+        plan = run.plan
+        path = user_data_path("cnntui") / "trained" / f"{file_stem(plan.name)}-{plan.dataset}.npz"
+        try:
+            files.make_folder(path.parent)  # under sudo, still the student's folder
+        except OSError as error:
+            reason = self.app.save_problem(error, path.parent)
+            self.app.notify(self.app.t("train.save.failed", path=str(path.parent), reason=reason),
+                            severity="error", timeout=8)
+            return
+        if not self.save_to(path):
+            return
+        if plan.source:
+            self.app.load_network(plan.source, quiet=True)
+        elif self.app.network.spec is not plan.spec:  # edited in Build since: View shows what was trained
+            self.app.network = CurrentNetwork(plan.name, plan.spec, "")
+        self.app.trained_weights = (id(self.app.network.spec), str(path))
+        self.app.switch_mode("view")
