@@ -93,6 +93,30 @@ def test_root_follows_no_link_a_student_made_to_a_file_of_roots(tmp_path):
     assert secret.read_text() == "root:x:0:0\n" and sorted(os.listdir(tmp_path)) == ["config", "shadow"]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="what root does with a student's links")
+def test_root_follows_no_folder_link_a_student_made_to_a_folder_of_roots(tmp_path):
+    """The student's config folder itself a link to a folder of root's (~/.config/cnntui -> /etc)."""
+    tmp_path.chmod(0o755)
+    home = tmp_path / "home"
+    home.mkdir()
+    os.chown(home, 65534, 65534)
+    roots = tmp_path / "etc"
+    roots.mkdir()
+    (roots / "settings.json").write_text("root's, not JSON")  # damaged, so a load would set it aside
+    config = home / "cnntui"
+    config.symlink_to(roots)
+    os.chown(config, 65534, 65534, follow_symlinks=False)
+    settings = config / "settings.json"
+    found = load_json_object(settings)
+    assert found.problem is not None and found.moved_to is None  # left alone, not renamed
+    with pytest.raises(OSError):
+        update_json(settings, lambda current: {**current, "language": "en"})
+    with pytest.raises(OSError), atomic_write(config / "current.json") as handle:
+        handle.write(b"{}")
+    assert sorted(os.listdir(roots)) == ["settings.json"]
+    assert (roots / "settings.json").read_text() == "root's, not JSON"
+
+
 def test_a_students_own_link_is_still_written_through(tmp_path):
     target = tmp_path / "elsewhere.json"
     target.write_text('{"theme": "cnntui"}')

@@ -68,21 +68,27 @@ def _chown(path: str | os.PathLike, fd: int | None, uid: int, gid: int) -> None:
 
 
 def real_path(path: str | os.PathLike) -> str:
-    """Where ``path`` leads through symlinks. As root, a link is followed only when whoever made it owns
-    what it leads to (or, for a file not made yet, the folder it would be made in): a student's
-    settings.json linked to /etc/shadow must not make sudo cnntui rename or overwrite that file.
-    PermissionError otherwise."""
-    target = os.path.realpath(path)
-    if os.geteuid() == 0 and os.path.islink(path):
-        maker = os.lstat(path).st_uid
-        try:
-            owner = os.stat(target).st_uid
-        except FileNotFoundError:
-            owner = os.stat(os.path.dirname(target)).st_uid
-        if maker not in (0, owner):
-            raise PermissionError(errno.EACCES, "it is a link to a file that the link's owner does not own",
-                                  str(path))
-    return target
+    """Where ``path`` leads through symlinks. As root, every link along it (the file's, and its folders')
+    is followed only when whoever made the link owns what it leads to (or, for a file not made yet, the
+    folder it would be made in): a student's settings.json linked to /etc/shadow, or a config folder
+    linked to /etc, must not make sudo cnntui rename or write root's files. PermissionError otherwise."""
+    if os.geteuid() == 0:
+        whole = Path(os.path.abspath(path))
+        for step in (*reversed(whole.parents), whole):
+            if os.path.islink(step):
+                _check_link_owner(step)
+    return os.path.realpath(path)
+
+
+def _check_link_owner(link: Path) -> None:
+    target = os.path.realpath(link)
+    maker = os.lstat(link).st_uid
+    try:
+        owner = os.stat(target).st_uid
+    except FileNotFoundError:
+        owner = os.stat(os.path.dirname(target)).st_uid
+    if maker not in (0, owner):
+        raise PermissionError(errno.EACCES, "it is a link to a file that the link's owner does not own", str(link))
 
 
 def make_folder(folder: str | os.PathLike) -> None:
