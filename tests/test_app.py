@@ -397,12 +397,13 @@ async def test_settings_that_can_be_neither_read_nor_set_aside_are_left_alone_an
     assert (tmp_path / "settings.json").read_text() == '{"language": 5}'
 
 
-async def until(pilot, condition) -> None:
+async def until(pilot, condition, what: str = "the condition") -> None:
+    """Wait between frames, for at most 10 s, until ``condition()`` holds; fail naming ``what``."""
     for _ in range(200):
         if condition():
             return
         await pilot.pause(0.05)
-    raise AssertionError("the condition never held")
+    raise AssertionError(f"never happened: {what}")
 
 
 async def edit_in_build(pilot) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_app import autosaved, make_app
+from test_app import autosaved, make_app, until
 from textual.widgets import Input, OptionList
 
 from cnntui.quiz.course import load_tasks, steps
@@ -233,14 +233,6 @@ async def test_quiz_speaks_chinese(tmp_path):
 
 
 # -- two sessions of one student (two SSH logins on one HOME) -----------------------------------------
-
-
-async def until(pilot, condition, what: str) -> None:
-    for _ in range(200):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"never happened: {what}")
 
 
 async def test_two_sessions_on_one_home_keep_each_others_steps(tmp_path):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..core.errors import CnntuiError
 from ..core.files import atomic_write
-from ..core.reading import open_regular
+from ..core.reading import open_regular, read_bytes
 
 MADE_BY = "cnntui train"
 RECORD_LIMIT = 1 << 20  # a record is about a kilobyte; a larger file is not one, and is not read
@@ -52,12 +52,8 @@ def is_ours(data: object) -> bool:
 def read_record(path: str | os.PathLike) -> dict | None:
     """The record at ``path``, or None when it is not one: missing, not a regular file, over
     RECORD_LIMIT, not UTF-8 JSON, or JSON that cnntui train did not write. Never raises for content."""
-    try:
-        with open_regular(path) as handle:
-            text = handle.read(RECORD_LIMIT + 1)
-    except (OSError, CnntuiError):
-        return None
-    if len(text) > RECORD_LIMIT:
+    text = _record_bytes(path)
+    if text is None:
         return None
     try:
         data = json.loads(text.decode("utf-8"))
@@ -111,7 +107,7 @@ def save_with_record(weights: str | os.PathLike, content: bytes, fields: dict) -
     record = {"made_by": MADE_BY, **fields, "weights": Path(weights).name,
               "weights_sha256": hashlib.sha256(content).hexdigest()}
     existed = os.path.lexists(target)
-    previous = _previous_bytes(target) if existed else None
+    previous = _record_bytes(target) if existed else None
     with atomic_write(target, "w", encoding="utf-8") as handle:
         json.dump(record, handle, indent=1, ensure_ascii=False)
     try:
@@ -136,14 +132,12 @@ def save_beside_record(weights: str | os.PathLike, content: bytes, fields: dict)
     return True
 
 
-def _previous_bytes(path: Path) -> bytes | None:
-    """The file's bytes if it is a regular file of at most RECORD_LIMIT; else None (cannot be put back)."""
+def _record_bytes(path: str | os.PathLike) -> bytes | None:
+    """The file's bytes if it is a regular file of at most RECORD_LIMIT; else None."""
     try:
-        with open_regular(path) as handle:
-            content = handle.read(RECORD_LIMIT + 1)
+        return read_bytes(path, RECORD_LIMIT, "record")
     except (OSError, CnntuiError):
         return None
-    return content if len(content) <= RECORD_LIMIT else None
 
 
 def _put_back(path: Path, existed: bool, previous: bytes | None) -> None:
