@@ -48,6 +48,15 @@ async def type_into_field(pilot, name: str, text: str) -> None:
     await pilot.press(*text)
 
 
+async def conv_then_relu(pilot, app) -> BuildScreen:
+    """A new network of a 4-filter 3x3 conv and a ReLU, the ReLU selected."""
+    await pilot.press("n")
+    screen = await start(pilot, app)
+    await add_layer(pilot, "conv2d", {"out_channels": "4", "kernel_size": "3"})
+    await add_layer(pilot, "relu", {})
+    return screen
+
+
 async def add_layer(pilot, kind: str, fields: dict[str, str]) -> None:
     """Add ``kind`` as a learner would: type its name to narrow the list, Enter takes the first match."""
     from cnntui.core import LAYER_TYPES
@@ -101,10 +110,7 @@ async def test_build_lenet5_from_an_empty_network_by_keys(tmp_path):
 async def test_each_kind_of_bad_value_is_marked_with_the_engines_message(tmp_path, field, typed, message):
     app = make_app(tmp_path, mode="build")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("n")
-        screen = await start(pilot, app)
-        await add_layer(pilot, "conv2d", {"out_channels": "4", "kernel_size": "3"})
-        await add_layer(pilot, "relu", {})
+        screen = await conv_then_relu(pilot, app)
         await pilot.press("up", "e")
         await pilot.pause(0.2)
         await type_into_field(pilot, field, typed)
@@ -224,7 +230,7 @@ async def test_text_form_dialog_points_at_the_bad_token_and_applies(tmp_path):
         assert app.network.spec["layers"][0] == {"type": "conv2d", "out_channels": 6, "kernel_size": 5, "padding": 2}
         # the text form says nothing of the details: they stay; the old weights do not fit the new layers
         spec = app.network.spec
-        assert spec["name"] == "lenet5" and spec["classes"][9] == "9" and spec["description"].startswith("LeNet")
+        assert spec["name"] == "lenet5" and spec["classes"][9] == "9" and "LeNet-5" in spec["description"]
         assert "weights" not in spec
 
 
@@ -251,8 +257,8 @@ async def test_try_it_selects_the_layer_and_shows_its_derivation(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         app.try_it({"mode": "build", "preset": "tinyvgg", "layer": 11})
         screen = await start(pilot, app)
-        assert screen.selected_index() == 11
-        assert "params = (1690 + 1)*5 = 8455" in side_text(screen)
+        await until(pilot, lambda: screen.selected_index() == 11)  # the preset loads, then the row is selected
+        await until(pilot, lambda: "params = (1690 + 1)*5 = 8455" in side_text(screen))
 
 
 # -- the pieces behind the screen ------------------------------------------------------
@@ -516,9 +522,9 @@ async def test_chinese_form_labels_and_yes_no(tmp_path):
         await pilot.press("down", "e")  # conv 0
         await until(pilot, lambda: screen.query(".form-label"))
         labels = [str(label.render()) for label in screen.query(".form-label")]
-        assert "步幅 stride" in labels and "偏置 bias" in labels
+        assert "步长 stride" in labels and "偏置 bias" in labels
         bias = screen.query_one("#field-bias")
-        assert bias.placeholder == "是/否 (y/n)"
+        assert bias.placeholder == "是/否（y/n）"
         await type_into_field(pilot, "bias", "否")
         await until(pilot, lambda: app.network.spec["layers"][0].get("bias") is False)
         await pilot.press("escape", "e")
@@ -598,3 +604,18 @@ async def test_a_saved_preset_finds_its_weights_and_an_edited_one_drops_them(tmp
         assert "weights" not in json.loads(edited.read_text())
         await pilot.press("u")
         await until(pilot, lambda: "weights" in app.network.spec)  # undo brings them back with the layers
+
+
+async def test_enter_closes_the_form_after_typing_a_new_layer_type(tmp_path):
+    """Typing a type rebuilds the form for that type's fields; the type field keeps the focus, so Enter closes it."""
+    app = make_app(tmp_path, mode="build")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await conv_then_relu(pilot, app)
+        await pilot.press("e")
+        await until(pilot, lambda: screen.editing == 1 and screen.query("#field-type"))
+        await type_into_field(pilot, "type", "sigmoid")
+        await until(pilot, lambda: app.network.spec["layers"][1]["type"] == "sigmoid")
+        await until(pilot, lambda: app.focused is not None and app.focused.id == "field-type")  # the new form's
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.editing is None)
+        assert app.network.spec["layers"][1] == {"type": "sigmoid"}

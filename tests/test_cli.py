@@ -245,3 +245,36 @@ def test_user_mistakes_get_one_line_and_exit_2(case, files, tmp_path):
     result = run(*(a.format(**files, four_channels=four) for a in args))
     assert_user_error(result, *fragments)
     assert not (tmp_path / "a.npz").exists()
+
+
+# -- export ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("framework", ["pytorch", "keras"])
+def test_export_of_lenet5_says_what_its_final_softmax_means_for_the_loss(framework):
+    import ast
+
+    result = run("export", "lenet5", "--to", framework)
+    assert result.returncode == 0, result.stderr
+    code = result.stdout
+    ast.parse(code)
+    comments = " ".join(line.lstrip("# ") for line in code.splitlines() if line.startswith("#"))
+    assert "The last layer is a Softmax, so the model outputs probabilities" in comments
+    if framework == "pytorch":
+        assert "To train with nn.CrossEntropyLoss, leave the final Softmax out (use model[:-1])" in comments
+        assert "applies log-softmax itself and expects the raw scores (logits)" in comments
+    else:
+        assert "train it with a plain keras.losses.CategoricalCrossentropy()" in comments
+        assert "Or drop the Softmax and pass from_logits=True to that loss" in comments
+
+
+@pytest.mark.parametrize("framework", ["pytorch", "keras"])
+def test_export_of_a_network_without_a_final_softmax_has_no_such_comment(tmp_path, framework):
+    import ast
+
+    logits = tmp_path / "logits.json"
+    logits.write_text(json.dumps({"name": "logits", "input": [1, 8, 8],
+                                  "layers": [{"type": "flatten"}, {"type": "linear", "out_features": 10}]}))
+    result = run("export", logits, "--to", framework)
+    assert result.returncode == 0, result.stderr
+    ast.parse(result.stdout)
+    assert "Softmax" not in result.stdout and "logits" in result.stdout.splitlines()[0]

@@ -86,6 +86,38 @@ async def test_a_whole_lesson_right_and_wrong_then_progress_survives_a_restart(t
         assert screen.progress.review[screen.question.id]["box"] == 2
 
 
+async def test_review_asks_in_the_order_first_seen_and_drops_ids_it_cannot_ask(tmp_path):
+    """A review re-asks a bank question with its options where the lesson had them ("@5" is the seed);
+    an id this version cannot ask (damaged by hand, or from another version's bank) leaves the review
+    instead of crashing the app."""
+    from cnntui.quiz.progress import Progress
+    from cnntui.quiz.questions import bank_question
+
+    entry = {"box": 1, "due": 1, "topic": "neuron"}
+    bad = ["bank:gone-question@3", "bank:neuron-sum-then-activate@x", "no_such_generator:1:2", "nonsense"]
+    ProgressStore(tmp_path / "progress.json").save(
+        Progress(review={**{qid: entry for qid in bad}, "bank:neuron-sum-then-activate@5": entry}, session=1))
+    asked = bank_question("neuron-sum-then-activate", 5)
+    app = make_app(tmp_path, mode="quiz")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot)
+        screen.open_section("review")
+        await until(pilot, lambda: screen.question is not None)
+        assert screen.question == asked  # "bank:n..." sorts before the ids it cannot ask
+        shown = text_of(screen, "text")
+        places = [shown.index(option["text"]["en"][:30]) for option in asked.options]
+        assert places == sorted(places)  # in the shuffled order, a) first
+        await answer(pilot, screen, True)
+        assert screen.result.correct
+        await pilot.press("n")  # on to the ids it cannot ask: they leave, and the review is done
+        await until(pilot, lambda: not screen.review_queue and screen.question is None)
+        assert "Nothing to review right now" in text_of(screen, "text")
+        listing = screen.query_one("#quiz-list", OptionList)
+        assert "(0 due)" in str(listing.get_option("review").prompt)
+    saved = json.loads((tmp_path / "progress.json").read_text(encoding="utf-8"))
+    assert list(saved["review"]) == [asked.id] and saved["review"][asked.id]["box"] == 2
+
+
 async def test_lesson_position_is_remembered_mid_lesson(tmp_path):
     app = make_app(tmp_path, mode="quiz")
     async with app.run_test(size=(80, 24)) as pilot:

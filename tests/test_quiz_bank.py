@@ -1,4 +1,5 @@
-"""Quiz content: the authored question bank and the four lessons are complete, consistent and bilingual."""
+"""Quiz content: the authored question bank (bank.json and every bank-*.json) and the five lessons are complete,
+consistent and bilingual."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ CONTENT = Path(cnntui.__file__).parent / "content"
 QUIZ = CONTENT / "quiz"
 LANGUAGES = ("en", "zh")
 
-LESSONS = ["building-blocks", "structure", "numbers", "comparisons"]  # the article's order
+LESSONS = ["building-blocks", "structure", "numbers", "comparisons", "learning"]  # the article's order, then how
+# a network learns
 TOPICS = {"neuron", "weight", "bias", "activation", "parameter", "input-size", "conv-layer", "kernel", "feature-map",
           "pooling", "gap", "fully-connected", "hidden-layer", "output-layer", "learning", "capacity", "overfitting",
-          "conv-vs-fc"}
+          "conv-vs-fc", "loss", "multi-channel", "pooling-options"}
 # Topics of the engine's computed questions that have no authored ones; only the numbers lesson may list them.
 COMPUTED_ONLY_TOPICS = {"output-size", "padding", "macs", "receptive-field"}
 KINDS = {"choice", "truefalse"}
@@ -29,6 +31,9 @@ ARTICLE_TOPICS = ["neuron", "weight", "bias", "activation", "parameter", "input-
 ARTICLE_PAGES = ["average-pooling", "max-pooling", "global-average-pooling"]
 # The three activations the article names, and softmax, which corrects its claim about output layers.
 NAMED_PAGES = ["relu", "sigmoid", "tanh", "softmax"]
+# The pages on how a network learns, each asked about at least twice.
+LEARNING_PAGES = ["loss", "multi-channel-convolution", "pooling-padding-options", "initialization", "optimizer",
+                  "data-splits"]
 
 
 def load(name: str):
@@ -37,9 +42,12 @@ def load(name: str):
     return json.loads(text), text
 
 
-BANK, BANK_TEXT = load("bank.json")
+BANK_FILES = {path.name: load(path.name) for path in sorted(QUIZ.glob("bank*.json"))}
+BANK = [item for items, _ in BANK_FILES.values() for item in items]
 LESSON_LIST, LESSONS_TEXT = load("lessons.json")
 BY_LESSON = {lesson["id"]: lesson for lesson in LESSON_LIST}
+# The learning lesson's topics: the ones above and those of the pages added with it.
+LESSON_TOPICS = set(BY_LESSON["learning"]["topics"]) if "learning" in BY_LESSON else set()
 
 
 def learn_page_ids() -> set[str]:
@@ -64,21 +72,23 @@ def lesson_texts(lesson: dict) -> list[tuple[str, dict]]:
 
 
 def test_files_are_utf8_json_with_real_chinese():
-    for text in (BANK_TEXT, LESSONS_TEXT):
-        assert "\\u" not in text, "write with ensure_ascii=False"
-        assert any("\u4e00" <= ch <= "\u9fff" for ch in text)
-    assert isinstance(BANK, list) and isinstance(LESSON_LIST, list)
+    assert {"bank.json", "bank-learning.json"} <= set(BANK_FILES)
+    for name, (items, text) in [*BANK_FILES.items(), ("lessons.json", (LESSON_LIST, LESSONS_TEXT))]:
+        assert "\\u" not in text, f"{name}: write with ensure_ascii=False"
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in text), name
+        assert isinstance(items, list), name
 
 
 def test_bank_size():
-    assert 55 <= len(BANK) <= 90
+    assert 55 <= len(BANK_FILES["bank.json"][0]) <= 90
+    assert len(BANK) <= 130
 
 
 @pytest.mark.parametrize("item", BANK, ids=lambda item: item.get("id", "?"))
 def test_item_shape(item):
     assert set(item) >= {"id", "lesson", "topic", "concept", "difficulty", "kind", "prompt", "explanation", "hint"}
     assert item["lesson"] in LESSONS
-    assert item["topic"] in TOPICS
+    assert item["topic"] in TOPICS | LESSON_TOPICS
     assert item["concept"] in learn_page_ids(), f"no Learn page {item['concept']}"
     assert item["difficulty"] in (1, 2, 3) and type(item["difficulty"]) is int
     assert item["kind"] in KINDS
@@ -123,7 +133,7 @@ def test_no_two_questions_ask_the_same_thing():
     assert len(prompts) == len(set(prompts))
 
 
-def test_lessons_are_the_four_in_the_articles_order():
+def test_lessons_are_the_five_in_order():
     assert [lesson["id"] for lesson in LESSON_LIST] == LESSONS
     pages = learn_page_ids()
     for lesson in LESSON_LIST:
@@ -135,7 +145,7 @@ def test_lessons_are_the_four_in_the_articles_order():
         sentences = [s for s in lesson["recap"]["en"].split(". ") if s.strip()]
         assert 3 <= len(sentences) <= 6, lesson["id"]
         assert lesson["concepts"] and set(lesson["concepts"]) <= pages, set(lesson["concepts"]) - pages
-        allowed = TOPICS | (COMPUTED_ONLY_TOPICS if lesson["id"] == "numbers" else set())
+        allowed = TOPICS | LESSON_TOPICS | (COMPUTED_ONLY_TOPICS if lesson["id"] == "numbers" else set())
         assert lesson["topics"] and set(lesson["topics"]) <= allowed, set(lesson["topics"]) - allowed
 
 
@@ -184,3 +194,24 @@ def test_both_kinds_and_the_articles_loose_claims_are_tested():
     places = Counter(next(i for i, o in enumerate(item["options"]) if o["correct"])
                      for item in BANK if item["kind"] == "choice")
     assert len(places) >= 3 and max(places.values()) <= 0.4 * sum(places.values()), places
+
+
+def test_every_topic_has_a_name_in_both_languages():
+    from cnntui.content import catalog
+
+    topics = {item["topic"] for item in BANK} | {topic for lesson in LESSON_LIST for topic in lesson["topics"]}
+    for lang in LANGUAGES:
+        missing = [topic for topic in sorted(topics) if f"quiz.topic.{topic}" not in catalog(lang)]
+        assert missing == [], (lang, missing)
+
+
+def test_the_learning_lesson_comes_last_and_asks_about_each_of_its_pages():
+    learning = BY_LESSON["learning"]
+    assert LESSONS[-1] == "learning" and learning["title"]["en"] == "How a network learns"
+    assert learning["title"]["zh"] == "网络是怎样学习的"
+    assert set(LEARNING_PAGES) | {"backpropagation"} <= set(learning["concepts"]), \
+        set(LEARNING_PAGES) - set(learning["concepts"])
+    pages = Counter(item["concept"] for item in BANK if item["lesson"] == "learning")
+    assert all(pages[page] >= 2 for page in LEARNING_PAGES), pages
+    for item in BANK_FILES["bank-learning.json"][0]:
+        assert item["lesson"] == "learning", item["id"]

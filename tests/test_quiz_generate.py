@@ -118,11 +118,34 @@ def pool_value(spec: dict, given_values: dict, layer_index: int) -> float:
     return max(window) if layer["type"] == "maxpool2d" else sum(window) / len(window)
 
 
+def conv_value(spec: dict, given_values: dict, layer_index: int) -> float:
+    """A conv layer's output at one position, stride 1 and no padding: every channel's window times its slice."""
+    layer = spec["layers"][layer_index]
+    assert layer_index == 0 and layer.get("padding", 0) == 0 and layer.get("stride", 1) == 1
+    k = layer["kernel_size"]
+    channel, row, col = given_values["position"]
+    kernel = given_values["weights"]["0.weight"][channel]
+    total = sum(grid[row + i][col + j] * kernel[c][i][j] for c, grid in enumerate(given_values["input"])
+                for i in range(k) for j in range(k))
+    return total + given_values["weights"]["0.bias"][channel]
+
+
+def logit_gradient(given_values: dict) -> float:
+    """(p - y) / N at one class, from the probabilities shown, after checking them against a softmax by hand."""
+    exps = [math.exp(z) for z in given_values["logits"]]
+    assert all(abs(e / sum(exps) - p) <= 0.005 + 1e-9 for e, p in zip(exps, given_values["probabilities"]))
+    k = given_values["class"]
+    right = 1 if k == given_values["label"] else 0
+    return (given_values["probabilities"][k] - right) / given_values["batch"]
+
+
 def expected(q) -> object:
     """The answer, recomputed from what the question carries."""
     spec, index, quantity = q.network, q.layer, q.quantity
     if quantity == "valid":
         return fits(spec)
+    if quantity == "logit_gradient":  # a softmax, which walk() does not size
+        return logit_gradient(q.given)
     rows = walk(spec)
     if quantity == "output_shape":
         return list(rows[index]["out"])
@@ -156,6 +179,8 @@ def expected(q) -> object:
     if quantity == "output_value":
         if spec["layers"][index]["type"] in ("maxpool2d", "avgpool2d"):
             return pool_value(spec, q.given, index)
+        if spec["layers"][index]["type"] == "conv2d":
+            return conv_value(spec, q.given, index)
         return forward_value(spec, q.given, index)
     raise AssertionError(f"{q.id}: unknown quantity {quantity}")
 
@@ -220,7 +245,7 @@ def layer0(q) -> dict:
 PROMPT_FACTS = {
     "conv_params": lambda q: [f"{layer0(q)['out_channels']} filters",
                               f"{layer0(q)['kernel_size']}x{layer0(q)['kernel_size']}",
-                              f"{q.network['input'][0]} channels"],
+                              f"{q.network['input'][0]}-channel input"],
     "linear_params": lambda q: [f"{q.network['input'][0]} inputs", f"{q.network['layers'][1]['out_features']} outputs"],
     "feature_map_shape": lambda q: ["x".join(map(str, q.network["input"])), f"kernel {layer0(q)['kernel_size']}",
                                     f"stride {layer0(q).get('stride', 1)}", f"padding {layer0(q).get('padding', 0)}"],
@@ -252,6 +277,13 @@ PROMPT_FACTS = {
     "hidden_layers": lambda q: [" -> ".join(["flatten 784", *(f"linear {layer['out_features']} + relu" for layer in
                                                              q.network["layers"][1:-1:2]),
                                              f"linear {q.network['layers'][-1]['out_features']}"])],
+    "multi_channel_value": lambda q: [f"{q.network['input'][0]} channels", f"bias {q.given['weights']['0.bias'][0]}",
+                                      f"row {q.given['position'][1]}", f"column {q.given['position'][2]}",
+                                      *(f"channel {c}: " + " / ".join(" ".join(map(str, r)) for r in grid)
+                                        for c, grid in enumerate(q.given["input"]))],
+    "logit_gradient": lambda q: [", ".join(map(str, q.given["logits"])), f"right class is {q.given['label']}",
+                                 f"class {q.given['class']} ",
+                                 "one example" if q.given["batch"] == 1 else f"batch of {q.given['batch']}"],
     "receptive_field": lambda q: [" -> ".join(f"conv k{layer['kernel_size']}" if layer["type"] == "conv2d"
                                               else f"maxpool {layer['kernel_size']}" for layer in q.network["layers"])],
 }
@@ -347,3 +379,14 @@ def test_pooling_words_are_in_the_question_language():
             assert ("its max:" if maximum else "its mean:") in q.explanation["en"]
             assert ("最大值" if maximum else "平均值") in q.explanation["zh"]
             assert not re.search(r"mean|max:", q.explanation["zh"])
+
+
+@pytest.mark.parametrize("difficulty", [1, 2, 3])
+def test_a_gradient_question_is_never_answered_by_guessing_zero(difficulty):
+    """Some entries of p - y are tiny; those are not asked, or "0" would pass within the 0.01 tolerance."""
+    from cnntui.quiz.grading import mark
+
+    for seed in range(200):
+        question = generate("logit_gradient", difficulty, seed)
+        assert not mark(question, "0").correct, question.prompt["en"]
+        assert mark(question, str(question.answer)).correct

@@ -56,6 +56,22 @@ def test_a_question_answered_right_first_time_never_enters_review():
     assert progress.review == {}
 
 
+def test_a_bank_question_in_another_order_keeps_one_review_entry_under_its_latest_id():
+    """A retaken lesson asks "bank:q@1" where the first attempt asked "bank:q@0" (or an old file holds
+    "bank:q"): the same question, so one entry, which a review then asks in the order last seen."""
+    progress = Progress(review={"bank:q": {"box": 2, "due": 3, "topic": "kernel"},
+                                "bank:qq@0": {"box": 1, "due": 1, "topic": "kernel"}})
+    progress.record("bank:q@0", "kernel", correct=False, hinted=False)
+    assert progress.review == {"bank:q@0": {"box": 1, "due": 1, "topic": "kernel"},
+                               "bank:qq@0": {"box": 1, "due": 1, "topic": "kernel"}}
+    progress.record("bank:q@1", "kernel", correct=True, hinted=False)
+    assert progress.review == {"bank:q@1": {"box": 2, "due": 2, "topic": "kernel"},
+                               "bank:qq@0": {"box": 1, "due": 1, "topic": "kernel"}}
+    progress.record("conv_params:1:0", "kernel", correct=False, hinted=False)
+    progress.record("conv_params:1:100", "kernel", correct=False, hinted=False)  # computed: other numbers
+    assert {"conv_params:1:0", "conv_params:1:100"} <= progress.review.keys()
+
+
 def test_due_lists_lower_boxes_first_and_only_what_is_due():
     progress = Progress(review={"late": {"box": 1, "due": 9, "topic": "t"}, "b3": {"box": 3, "due": 2, "topic": "t"},
                                 "b1": {"box": 1, "due": 4, "topic": "t"}, "b2": {"box": 2, "due": 4, "topic": "t"}},

@@ -80,7 +80,7 @@ def test_ascii_help(snap_compare):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("language", ["en", "zh"])
-@pytest.mark.parametrize("page", ["stride", "cmp-conv-fc", "relations"])
+@pytest.mark.parametrize("page", ["stride", "cmp-conv-fc", "relations", "loss", "initialization"])
 def test_learn_page(snap_compare, page, language, size):
     async def open_page(pilot):
         await settled(pilot)
@@ -193,14 +193,32 @@ def made_up_run(screen, kind: str):
                                 1 - 0.9 * np.exp(-x * fit) - gap / 10 * x / 5, kernels, maps, probabilities))
         return points
 
+    if kind == "compare":  # a sigmoid run beside the last (ReLU) run on the same data: the hands-on task
+        import copy
+
+        from cnntui.core.assets import find_network, read_json
+        from cnntui.tui.screens.train_compare import run_record
+        from cnntui.tui.screens.train_run import Plan
+
+        relu = read_json(find_network("lenet5"))
+        sigmoid = copy.deepcopy(relu)
+        sigmoid["layers"] = [{"type": "sigmoid"} if layer["type"] == "relu" else layer for layer in relu["layers"]]
+        before = Run("single", lambda: "", plan=Plan("lenet5", "lenet5", relu), state="done", epochs=5,
+                     arms={"net": Arm("lenet5", 61706)}, points={"net": curve("net", 1.2, 0.1, False)})
+        plan = Plan("", "lenet5", sigmoid)
+        return Run("single", lambda: t("train.title.single", name="lenet5", dataset=screen.words("digits")),
+                   plan=plan, previous=run_record(before), state="done", epochs=5,
+                   arms={"net": Arm("lenet5", 61706)}, points={"net": curve("net", 0.3, 0.05, False)},
+                   progress=Progress("net", 5, 5, 63, 63, 21.0), classes=[str(d) for d in range(10)])
     if kind == "single":
-        run = Run("single", t("train.title.single", name="lenet5", dataset=screen.words("digits")), state="done", epochs=5,
+        run = Run("single", lambda: t("train.title.single", name="lenet5", dataset=screen.words("digits")), state="done", epochs=5,
                   arms={"net": Arm("lenet5", 61706)}, points={"net": curve("net", 1.2, 0.1, True)},
                   progress=Progress("net", 5, 5, 63, 63, 21.0), classes=[str(d) for d in range(10)],
                   watched=(rng.random((1, 32, 32)), 3))
     else:
-        run = Run("experiment", t("train.title.experiment"), state="done", epochs=5,
-                  arms={"fc": Arm(t("train.arm.fc"), 62006, 60330), "gap": Arm(t("train.arm.gap"), 1846, 170)},
+        run = Run("experiment", lambda: t("train.title.experiment"), state="done", epochs=5,
+                  arms={"fc": Arm("train.arm.fc", 62006, 60330, translated=True),
+                        "gap": Arm("train.arm.gap", 1846, 170, translated=True)},
                   points={"fc": curve("fc", 2.0, 1.5, False), "gap": curve("gap", 0.8, 0.2, False)},
                   progress=Progress("gap", 5, 5, 5, 5, 30.0))
     return run
@@ -208,7 +226,7 @@ def made_up_run(screen, kind: str):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("language", ["en", "zh"])
-@pytest.mark.parametrize("kind", ["single", "experiment"])
+@pytest.mark.parametrize("kind", ["single", "experiment", "compare"])
 def test_train_run(snap_compare, kind, language, size):
     async def show_run(pilot):
         await settled(pilot)

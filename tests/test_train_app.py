@@ -316,3 +316,19 @@ async def test_chinese_dataset_and_class_names(tmp_path):
         await pilot.pause(0.1)
         assert "形状 3x64x64" in side_text(app)
         assert screen.words("circle") == "圆形" and screen.words("7") == "7"
+
+
+# -- the optimiser: named in the setup, a is its page in Learn ------------------------------------------
+
+@pytest.mark.parametrize("language, label, pointer", [("en", "Optimiser Adam", "a: what Adam is (Learn)."),
+                                                      ("zh", "优化器    Adam", "a 看 Adam")])
+async def test_the_setup_names_adam_and_a_opens_the_optimiser_page(tmp_path, language, label, pointer):
+    app = make_app(tmp_path, mode="train", language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: "Adam" in side_text(app))
+        lines = side_text(app).splitlines()
+        optimiser = next(line for line in lines if line.startswith(label))
+        assert optimiser.rstrip().endswith(" a"), "the key beside it, as the other settings have"
+        assert any(pointer in line for line in lines), lines
+        await pilot.press("a")
+        await until(pilot, lambda: app.current_mode == "learn" and getattr(app.screen, "page_id", "") == "optimizer")

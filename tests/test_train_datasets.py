@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -215,19 +217,53 @@ def test_truncated_cache_is_set_aside(tmp_path):
     assert any(".corrupt-" in p.name for p in tmp_path.iterdir())
 
 
-@pytest.mark.skipif(sys.platform == "win32" or (hasattr(os, "geteuid") and os.geteuid() == 0),
-                    reason="needs a folder the user cannot write to")
-def test_unwritable_cache_dir_still_gives_data(tmp_path):
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        data = load_dataset("digits", 30, 0, cache_dir=locked / "datasets")
-        assert len(data) == 30 and "not cached" in data.note
-        data = load_dataset("digits", 30, 0, cache_dir=locked)
-        assert len(data) == 30 and "not cached" in data.note
-    finally:
-        locked.chmod(0o700)
+NOBODY = 65534
+
+
+def as_a_student(body) -> None:
+    """``body()`` as a user whom permissions stop: here, or, as root (who writes anywhere), in a forked
+    child whose effective user is nobody; it fails if ``body`` fails there."""
+    if os.geteuid() != 0:
+        body()
+        return
+    import encodings.ascii  # noqa: F401 - as the fonts, read here: nobody cannot enter the folders they are in
+    import traceback
+
+    datasets.glyphs()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through its exit status
+        code = 1
+        try:
+            os.setegid(NOBODY)
+            os.seteuid(NOBODY)
+            body()
+            code = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, "the check failed in the child: its traceback is in the captured stderr"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX permissions")
+def test_unwritable_cache_dir_still_gives_data():
+    with tempfile.TemporaryDirectory() as name:
+        os.chmod(name, 0o755)  # pytest's tmp_path is root's alone; this one anybody may enter
+        locked = Path(name) / "locked"
+        locked.mkdir()
+        locked.chmod(0o555)  # nobody, not even its owner unless root, may create anything in it
+
+        def loads_uncached() -> None:
+            for cache in (locked / "datasets", locked):
+                data = load_dataset("digits", 30, 0, cache_dir=cache)
+                assert len(data) == 30 and "not cached" in data.note, data.note
+
+        try:
+            as_a_student(loads_uncached)
+        finally:
+            locked.chmod(0o700)
+        assert not any(locked.iterdir()), "nothing was written"
 
 
 def test_cache_dir_that_is_a_file_still_gives_data(tmp_path):

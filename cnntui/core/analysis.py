@@ -73,9 +73,14 @@ class LayerRecord:
         return self.weights + self.biases
 
     @property
-    def neurons(self) -> int:
-        """Output values per sample: one per neuron of this layer."""
+    def values(self) -> int:
+        """Output values per sample, whatever the layer computes them with."""
         return math.prod(self.output_shape) if self.ok else 0
+
+    @property
+    def neurons(self) -> int:
+        """Neurons per sample: the outputs of conv and linear units, 0 for every other layer."""
+        return self.values if self.layer is not None and self.layer.has_neurons else 0
 
     @cached_property
     def derivation(self) -> list[str]:
@@ -94,7 +99,7 @@ class LayerRecord:
             "index": self.index, "type": self.type, "config": self.spec,
             "input_shape": _listed(self.input_shape), "output_shape": _listed(self.output_shape),
             "params": self.params, "weights": self.weights, "biases": self.biases,
-            "neurons": self.neurons, "macs": self.macs,
+            "neurons": self.neurons, "values": self.values, "macs": self.macs,
             "receptive_field": _listed(self.receptive_field), "jump": _listed(self.jump),
             "fc_equivalent_params": self.fc_equivalent_params,
             "derivation": self.derivation, "notes": [str(n) for n in self.notes],
@@ -152,7 +157,7 @@ class Summary:
     @property
     def activation_bytes(self) -> int:
         """Input plus every layer's output, for one sample in a forward pass."""
-        values = math.prod(self.input_shape or (0,)) + sum(r.neurons for r in self.layers)
+        values = math.prod(self.input_shape or (0,)) + sum(r.values for r in self.layers)
         return values * BYTES_PER_VALUE
 
     @property

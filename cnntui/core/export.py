@@ -15,6 +15,25 @@ from .printable import printable
 from .shapes import shape_text
 
 
+# What a final Softmax means for training: the frameworks' cross-entropy losses take the raw scores
+# (logits) unless told otherwise, and softmax twice trains badly without any error to say so.
+PYTORCH_SOFTMAX_NOTE = (
+    "# The last layer is a Softmax, so the model outputs probabilities: keep it for predictions.",
+    "# To train with nn.CrossEntropyLoss, leave the final Softmax out (use model[:-1]): that loss",
+    "# applies log-softmax itself and expects the raw scores (logits).",
+)
+KERAS_SOFTMAX_NOTE = (
+    "# The last layer is a Softmax, so the model outputs probabilities: train it with a plain",
+    "# keras.losses.CategoricalCrossentropy() (SparseCategoricalCrossentropy() for integer labels).",
+    "# Or drop the Softmax and pass from_logits=True to that loss; then apply softmax for predictions.",
+)
+
+
+def _softmax_note(summary: Summary, note: tuple[str, ...]) -> list[str]:
+    """``note`` after a blank line when the network ends with a softmax, else nothing."""
+    return ["", *note] if len(summary) and summary[-1].type == "softmax" else []
+
+
 def _arg(value) -> str:
     return f"({value[0]}, {value[1]})" if isinstance(value, list) else repr(value)
 
@@ -60,10 +79,11 @@ def to_pytorch(spec: dict) -> str:
                       "flatten": "nn.Flatten()", "softmax": "nn.Softmax(dim=1)"}[kind]
         out = shape_text(record.output_shape)
         lines.append(f"    {module + ',':<44} # {record.index}: {out}")
+    lines += [")", *_softmax_note(summary, PYTORCH_SOFTMAX_NOTE)]
     own = _own_weights(spec)
     source = (f"This network's own weights ({printable(own)}), like any saved by cnntui (--save-weights),"
               if own else "Weights saved by cnntui (--save-weights W.npz)")
-    lines += [")", "",
+    lines += ["",
               f"# {source} load as they are:",
               "# import numpy as np",
               f"# model.load_state_dict({{k: torch.from_numpy(v) for k, v in np.load({own or 'W.npz'!r}).items()}})"]
@@ -84,7 +104,7 @@ def to_keras(spec: dict) -> str:
              f"    keras.Input(shape=({h}, {w}, {c})),  # Keras is channels-last: height, width, channels"]
     for record in summary:
         lines += [f"    {line}" for line in _keras_layer(record)]
-    lines += ["])"]
+    lines += ["])", *_softmax_note(summary, KERAS_SOFTMAX_NOTE)]
     return "\n".join(lines) + "\n"
 
 

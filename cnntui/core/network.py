@@ -194,7 +194,7 @@ class Network:
     def _values_per_sample(self) -> int:
         """Input, every output and the largest scratch buffer, for one sample."""
         scratch = max((r.layer.work_elements(r.input_shape, r.output_shape) for r in self._summary), default=0)
-        return math.prod(self.input_shape) + sum(r.neurons for r in self._summary) + scratch
+        return math.prod(self.input_shape) + sum(r.values for r in self._summary) + scratch
 
     def memory_needed(self, batch: int) -> int:
         """Bytes a forward pass of ``batch`` samples allocates, weights included."""

@@ -1,9 +1,12 @@
 """Worked examples: every number on a Learn page is computed by the engine when the page is shown.
 
 A page's example names networks (presets or inline specs) and optionally one
-forward pass; its text refers to the results with placeholders such as
+forward pass ("forward", shown as ``fwd``) or several ("forwards", each under its
+name); its text refers to the results with placeholders such as
 ``{net.L0.output}`` or ``{pct(net.L11.params, net.total_params):.1f}``
-(see placeholders.py).
+(see placeholders.py). A forward pass with a "label" also gives the training
+loss and its gradient, and one with a "step" works out one output of a conv or
+pooling layer from its window, as View's step-through does.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ class Values:
         return len(self.array)
 
     def __format__(self, spec: str) -> str:
+        if spec == "rows":  # a matrix row by row: [1, 2] [3, 4]
+            rows = self.array.reshape(-1, self.array.shape[-1]) if self.array.ndim else self.array.reshape(1, 1)
+            return " ".join(format(Values(row)) for row in rows)
         return "[" + ", ".join(format_number(float(v), spec) for v in self.array.ravel()) + "]"
 
     @property
@@ -48,7 +54,10 @@ class LayerFacts:
         self.input = Shape(record.input_shape)
         self.output = Shape(record.output_shape)
         self.params, self.weights, self.biases = record.params, record.weights, record.biases
-        self.macs, self.neurons = record.macs, record.neurons
+        self.macs, self.values = record.macs, record.values
+        # None, not 0, for a ReLU, pooling or flatten layer: a table shows "-", and a sentence that
+        # counts neurons there fails to render (problems() reports it) instead of printing 0.
+        self.neurons = record.neurons if record.layer.has_neurons else None
         size = record.receptive_field
         self.rf = size[0] if size[0] == size[1] else f"{size[0]}x{size[1]}"
         self.jump = record.jump[0] if record.jump[0] == record.jump[1] else f"{record.jump[0]}x{record.jump[1]}"
@@ -56,6 +65,8 @@ class LayerFacts:
         self.share = 100 * record.params / total_params if total_params else 0.0
         self.derivation = Lines(record.derivation)
         self.notes = record.notes
+        # A window layer's arithmetic along each axis (padding each side, ceil_mode's trimming...).
+        self.rows, self.cols = record.layer.axes(record.input_shape) if hasattr(record.layer, "axes") else (None, None)
 
 
 class NetFacts:
@@ -68,10 +79,8 @@ class NetFacts:
         self.output = Shape(summary.output_shape)
         self.total_params, self.total_macs = summary.total_params, summary.total_macs
         self.total_weights, self.total_biases = summary.total_weights, summary.total_biases
-        # Neurons in the usual sense: the units that weigh their inputs (conv and linear
-        # outputs). Activation, pooling and flatten outputs are counted per layer only.
-        self.total_neurons = sum(record.neurons for record in summary if record.type in ("conv2d", "linear"))
-        self.total_values = sum(record.neurons for record in summary)  # every layer's outputs: memory
+        self.total_neurons = sum(record.neurons for record in summary)  # conv and linear units only
+        self.total_values = sum(record.values for record in summary)  # every layer's outputs: memory
         self.layer_count = len(summary)
         self.layers = [LayerFacts(record, summary.total_params) for record in summary]
 
@@ -82,12 +91,29 @@ class NetFacts:
 
 
 class ForwardFacts:
-    """One forward pass: the input ``x``, each layer's output ``out[i]`` and the weights ``w``."""
+    """One forward pass: the input ``x``, each layer's output ``out[i]`` and the weights ``w``;
+    with a ``label``, the training loss and its gradient (``loss``, ``grad``); with a ``step``,
+    one output of a conv or pooling layer worked out from its window (``step``)."""
 
     def __init__(self, x: np.ndarray, outputs: list[np.ndarray], weights: dict[str, np.ndarray]):
         self.x = Values(x)
         self.out = [Values(output) for output in outputs]
         self.w = {key: Values(value) for key, value in weights.items()}
+        self.loss: float | None = None
+        self.grad: Values | None = None
+        self.step: StepFacts | None = None
+
+
+class StepFacts:
+    """One output value of a conv or pooling layer, as View's step-through works it out (in float64),
+    next to ``output``, the forward pass's own value at that position."""
+
+    def __init__(self, step, output: float):
+        self.windows = Values(step.windows)  # one window per input channel read
+        self.kernels = None if step.kernels is None else Values(step.kernels)
+        self.sums = None if step.channel_sums is None else Values(step.channel_sums)
+        self.bias, self.divisor, self.value = step.bias, step.divisor, step.value
+        self.output = output
 
 
 @cache
@@ -111,6 +137,12 @@ def build_namespace(setup: dict) -> dict[str, Any]:
         namespace[name] = NetFacts(summary)
     if "forward" in setup:
         namespace["fwd"] = run_forward(setup["forward"], specs)
+    for name, forward in setup.get("forwards", {}).items():  # when one page compares several passes
+        namespace[name] = run_forward(forward, specs)
+    from .experiments import EXPERIMENTS  # small experiments: initialisation, optimisers, data splits
+
+    for name in EXPERIMENTS.keys() & setup.keys():
+        namespace[name] = EXPERIMENTS[name](setup[name])
     return namespace
 
 
@@ -121,6 +153,28 @@ def run_forward(forward: dict, specs: dict[str, dict]) -> ForwardFacts:
     else:
         net.init_weights(forward.get("seed", 0))
     x = np.asarray(forward["input"], dtype=np.float32)
-    return ForwardFacts(x, net.forward(x), net.weights)
+    outputs = net.forward(x)
+    facts = ForwardFacts(x, outputs, net.weights)
+    if "label" in forward:
+        # The very loss Train mode minimises. cnntui.train is NumPy only; imported here so that
+        # pages without a loss do not load it.
+        from ..train.losses import loss_and_grad
+
+        facts.loss, _, grad = loss_and_grad(net, outputs, forward["label"])
+        facts.grad = Values(grad)
+    if "step" in forward:
+        facts.step = window_step(net, x, outputs, **forward["step"])
+    return facts
+
+
+def window_step(net: Network, x: np.ndarray, outputs: list[np.ndarray], layer: int, channel: int, row: int,
+                col: int) -> StepFacts:
+    """Output ``channel`` at (row, col) of conv or pooling ``layer``, for a single sample ``x``."""
+    if x.ndim != 3 or not hasattr(net.layers[layer], "step"):
+        raise ExampleError(f"a step needs one sample and a conv or pooling layer, not {net.layers[layer].type}")
+    source = x if layer == 0 else outputs[layer - 1]
+    params = {kind: net.weights[f"{layer}.{kind}"] for kind in ("weight", "bias") if f"{layer}.{kind}" in net.weights}
+    step = net.layers[layer].step(source, params, channel, row, col)
+    return StepFacts(step, float(outputs[layer][channel, row, col]))
 
 

@@ -27,7 +27,7 @@ class Page:
     title: dict[str, str]
     definition: dict[str, str]
     explanation: list[dict] = field(default_factory=list)
-    formula: str | None = None
+    formula: str | dict[str, str] | None = None  # symbols only, or {en, zh} where it has words
     example: dict | None = None
     related: list[str] = field(default_factory=list)
     try_it: dict | None = None

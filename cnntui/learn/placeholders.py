@@ -49,7 +49,7 @@ def pct(part: float, whole: float) -> float:
 
 
 FUNCTIONS = {"pct": pct, "round": round, "abs": abs, "max": max, "min": min, "int": int, "float": float,
-             "sqrt": math.sqrt, "exp": math.exp, "tanh": math.tanh, "len": len}
+             "sqrt": math.sqrt, "exp": math.exp, "log": math.log, "tanh": math.tanh, "len": len}
 OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
              ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
              ast.USub: operator.neg, ast.UAdd: operator.pos}

@@ -10,7 +10,7 @@ from .diagrams import neuron_diagram
 from .placeholders import ExampleError, evaluate, fill, format_number
 from .pages import KINDS, LINK, MODES_FOR_TRY, Page, load_pages
 
-LAYER_COLUMNS = ("output", "neurons", "params", "share", "macs", "rf", "fc_params")
+LAYER_COLUMNS = ("output", "neurons", "values", "params", "share", "macs", "rf", "fc_params")
 
 
 
@@ -27,6 +27,10 @@ class Renderer:
 
     def words(self, block_text: dict[str, str]) -> str:
         return block_text[self.language]
+
+    def formula(self, formula: str | dict[str, str]) -> str:
+        # A formula of symbols is one string; one written partly in words has both languages.
+        return self.code(fill(formula if isinstance(formula, str) else self.words(formula), self.namespace))
 
     def link(self, match: re.Match) -> str:
         target = self.pages.get(match.group(1))
@@ -49,14 +53,15 @@ class Renderer:
                  f"> {self.prose(page.definition[self.language])}"]
         parts += [self.block(block) for block in page.explanation]
         if page.formula:
-            parts += [f"## {self.t('learn.formula')}", self.code(fill(page.formula, self.namespace))]
+            parts += [f"## {self.t('learn.formula')}", self.formula(page.formula)]
         if page.example and page.example.get("blocks"):
             parts += [f"## {self.t('learn.example')}", f"*{self.t('learn.example.note')}*"]
             parts += [self.block(block) for block in page.example["blocks"]]
         return "\n\n".join(parts)
 
-    def code(self, body: str) -> str:
-        return f"```text\n{body}\n```"
+    def code(self, body: str, kind: str = "text") -> str:
+        """A fenced block; ``kind`` "drawing" (a plot, a diagram) tells the app its lines must not wrap."""
+        return f"```{kind}\n{body}\n```"
 
     def block(self, block: dict) -> str:
         kind = next(iter(block))
@@ -65,7 +70,7 @@ class Renderer:
         if kind == "heading":
             return f"### {self.words(block['heading'])}"
         if kind == "formula":
-            return self.code(fill(block["formula"], self.namespace))
+            return self.formula(block["formula"])
         if kind == "derivation":
             layer = evaluate(block["derivation"], self.namespace)
             notes = [f"*{message_text(self.language, note)}*" for note in layer.notes]
@@ -93,10 +98,11 @@ class Renderer:
         for layer in net.layers:
             cells = [f"{layer.type}:{layer.index}"]
             for column in columns:
-                value = getattr(layer, column)
+                value = getattr(layer, column)  # None shows as "-", e.g. a ReLU's neurons
                 cells.append("-" if value is None else f"{value:.1f}%" if column == "share" else format_number(value))
             rows.append(cells)
-        totals = {"params": net.total_params, "macs": net.total_macs, "share": 100.0}
+        totals = {"params": net.total_params, "macs": net.total_macs, "share": 100.0,
+                  "neurons": net.total_neurons, "values": net.total_values}
         if set(columns) & set(totals):
             rows.append([self.t("learn.total"), *("" if c not in totals else f"{totals[c]:.1f}%" if c == "share"
                                                   else format_number(totals[c]) for c in columns)])
@@ -122,7 +128,7 @@ class Renderer:
         ys = namespace["fwd"].out[0].array.ravel()
         lines = plot_curve(xs, ys, width=plot.get("width", 44), height=plot.get("height", 9),
                            y_range=tuple(plot["y"]), marks=tuple(plot.get("marks", ())), ascii_only=self.ascii_only)
-        return self.code("\n".join(lines))
+        return self.code("\n".join(lines), "drawing")
 
     def neuron(self, spec: dict) -> str:
         forward = self.namespace["fwd"]
@@ -132,7 +138,7 @@ class Renderer:
         lines = neuron_diagram(forward.x.array.ravel().tolist(), weights, bias,
                                float(forward.out[linear].array.ravel()[0]), spec["name"],
                                float(forward.out[activation].array.ravel()[0]), self.ascii_only)
-        return self.code("\n".join(lines))
+        return self.code("\n".join(lines), "drawing")
 
 
 def render(page_id: str, language: str, ascii_only: bool = False) -> str:
@@ -172,6 +178,8 @@ def problems(pages: dict[str, Page] | None = None) -> list[str]:
 def _texts(page: Page) -> list[dict]:
     blocks = list(page.explanation) + list((page.example or {}).get("blocks", []))
     found = [page.definition]
+    formulas = [page.formula, *(block.get("formula") for block in blocks)]
+    found += [formula for formula in formulas if isinstance(formula, dict)]
     for block in blocks:
         if "text" in block:
             found.append(block["text"])

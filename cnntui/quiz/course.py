@@ -1,4 +1,5 @@
-"""The course: four lessons in the article's order, each a recap, maybe a hands-on task, then questions.
+"""The course: the article's four lessons in its order, then how a network learns; each a recap, maybe a
+hands-on task, then questions.
 
 Questions grow harder within a lesson: for each difficulty, a few authored
 ones from the bank and a few computed by the engine. Taking a lesson again
@@ -20,6 +21,7 @@ LESSON_GENERATORS = {
     "numbers": ["conv_output_size", "pool_output_size", "same_padding", "conv_macs", "receptive_field",
                 "network_params", "most_params_layer", "valid_config"],
     "comparisons": ["fc_equivalent", "gap_head", "most_params_layer"],
+    "learning": ["multi_channel_value", "logit_gradient"],
 }
 BANK_PER_LEVEL = 2
 COMPUTED_PER_LEVEL = 2
@@ -46,7 +48,7 @@ def load_tasks() -> dict[str, dict]:
 
 
 def question_ids(lesson_id: str, attempt: int) -> list[str]:
-    """The lesson's questions, easiest first; the same for the same attempt."""
+    """The lesson's questions, easiest first; the same ones, options in the same order, for the same attempt."""
     bank = [item for item in load_bank().values() if item["lesson"] == lesson_id]
     generators = LESSON_GENERATORS.get(lesson_id, [])
     chosen: list[str] = []
@@ -55,7 +57,8 @@ def question_ids(lesson_id: str, attempt: int) -> list[str]:
         if authored:
             start = attempt * BANK_PER_LEVEL % len(authored)
             rotated = authored[start:] + authored[:start]
-            chosen += [f"bank:{item['id']}" for item in rotated[:BANK_PER_LEVEL]]
+            # The attempt shuffles the options too: a retake gets a new order, a resumed lesson the same.
+            chosen += [f"bank:{item['id']}@{attempt}" for item in rotated[:BANK_PER_LEVEL]]
         for turn in range(COMPUTED_PER_LEVEL if generators else 0):
             name = generators[(attempt * COMPUTED_PER_LEVEL + turn + level) % len(generators)]
             chosen.append(f"{name}:{level}:{attempt * 100 + level * 10 + turn}")
@@ -99,4 +102,19 @@ def _kernel_in_view(task: dict, state: dict) -> bool:
             and view.get("panel") in ("map", "step"))
 
 
-CHECKS = {"only_stride_makes_size": _only_stride_makes_size, "kernel_in_view": _kernel_in_view}
+def _relu_then_sigmoid(task: dict, state: dict) -> bool:
+    """Train has finished, this session, a run as long as the task sets up (task["train"]["epochs"]) of a
+    network with ReLUs, and one as long of the same network on the same data with every ReLU a sigmoid
+    (state["runs"]: Train's records, train_compare.run_record)."""
+    def compared(run: dict) -> tuple:
+        spec = run["spec"]
+        return spec.get("input"), spec.get("layers"), run["dataset"], run["size"]
+
+    runs = [compared(run) for run in state.get("runs") or [] if run["epochs_done"] >= task["train"]["epochs"]]
+    as_sigmoid = [(shape, [{**layer, "type": "sigmoid"} if layer["type"] == "relu" else layer for layer in layers],
+                   *data) for shape, layers, *data in runs if any(layer["type"] == "relu" for layer in layers)]
+    return any(run in runs for run in as_sigmoid)
+
+
+CHECKS = {"only_stride_makes_size": _only_stride_makes_size, "kernel_in_view": _kernel_in_view,
+          "relu_then_sigmoid": _relu_then_sigmoid}

@@ -26,6 +26,7 @@ class Made:
     layer: int | None = None
     quantity: str | None = None
     given: dict | None = None  # weights or input values the answer depends on
+    concept: str | None = None  # the Learn page, when it depends on the network drawn (else the generator's)
 
 
 @dataclass(frozen=True)
@@ -160,10 +161,11 @@ def pool_value(rng: random.Random, difficulty: int) -> Made:
     value = float(net.forward(np.array([grid], dtype=np.float32))[0][0, row, col])
     window = [grid[2 * row + i][2 * col + j] for i in range(2) for j in range(2)]
     answer = int(value) if value.is_integer() else round(value, 2)
+    concept = "max-pooling" if kind == "maxpool2d" else "average-pooling"
     return Made({"grid": "\n".join("  " + " ".join(str(v) for v in line) for line in grid), "row": row, "col": col,
                  "kind": kind, "window": ", ".join(map(str, window)), "value": answer,
                  "how": {"en": "max", "zh": "最大值"} if kind == "maxpool2d" else {"en": "mean", "zh": "平均值"}},
-                answer, spec, 0, "output_value", {"input": [grid], "position": [0, row, col]})
+                answer, spec, 0, "output_value", {"input": [grid], "position": [0, row, col]}, concept)
 
 
 def pool_output_size(rng: random.Random, difficulty: int) -> Made:
@@ -296,12 +298,38 @@ def network_params(rng: random.Random, difficulty: int) -> Made:
 
 
 def most_params_layer(rng: random.Random, difficulty: int) -> Made:
-    spec = small_cnn(rng, difficulty)
-    summary = _summary(spec)
+    while True:
+        spec = params_cnn(rng, difficulty)
+        summary = _summary(spec)
+        counts = sorted((r.params for r in summary), reverse=True)
+        if counts[0] != counts[1]:  # a tie for the most would give the question two right answers
+            break
     best = max(summary, key=lambda r: r.params)
     parts = [f"{r.type}:{r.index} {r.params:,}" for r in summary if r.params]
+    concept = "fully-connected-layer" if best.type == "linear" else "convolutional-layer"
     return Made({"layers": _describe(spec), "parts": ", ".join(parts), "index": best.index, "type": best.type,
-                 "share": _share(best.params, summary.total_params)}, best.index, spec, None, "most_params_layer")
+                 "share": _share(best.params, summary.total_params)}, best.index, spec, None, "most_params_layer",
+                concept=concept)
+
+
+# How often params_cnn ends in global average pooling (else flatten), per difficulty: chosen so that a
+# convolution holds the most parameters in about half the networks (see tests/test_quiz_cues.py).
+GAP_HEAD_SHARE = (0.55, 0.25, 0.45)
+
+
+def params_cnn(rng: random.Random, difficulty: int) -> dict:
+    """A small CNN where the heaviest layer may be a convolution (a wide one, or any before a small
+    global-average-pooling head) as well as a fully connected layer (a big flatten head)."""
+    channels, size = rng.choice([1, 3]), rng.choice([28, 32])
+    widths = [rng.choice([4, 8, 16, 32])] + ([rng.choice([16, 32, 64, 128])] if difficulty > 1 else [])
+    layers: list[dict] = []
+    for width in widths:
+        layers += [_conv(width, rng.choice([3, 5])), {"type": "relu"}, {"type": "maxpool2d", "kernel_size": 2}]
+    layers.append({"type": "global_avg_pool" if rng.random() < GAP_HEAD_SHARE[difficulty - 1] else "flatten"})
+    if difficulty == 3:
+        layers += [{"type": "linear", "out_features": rng.choice([16, 32, 64])}, {"type": "relu"}]
+    layers.append({"type": "linear", "out_features": 10})
+    return {"input": [channels, size, size], "layers": layers}
 
 
 def _share(part: int, total: int) -> str:
@@ -349,6 +377,74 @@ def valid_config(rng: random.Random, difficulty: int) -> Made:
                 valid, spec, 0, "valid")
 
 
+# -- how a network learns --------------------------------------------------------------
+
+def multi_channel_value(rng: random.Random, difficulty: int) -> Made:
+    """One output of a 2x2 filter over 2 or 3 channels: a sum per channel, their total, the bias."""
+    import numpy as np
+
+    from ..core import Network
+
+    channels = 2 if difficulty == 1 else 3
+    values = [0, 1, 2, 3] if difficulty < 3 else [-2, -1, 0, 1, 2, 3]
+    grid = [[[rng.choice(values) for _ in range(3)] for _ in range(3)] for _ in range(channels)]
+    kernel = [[[rng.choice([-1, 0, 1, 2]) for _ in range(2)] for _ in range(2)] for _ in range(channels)]
+    bias = rng.randint(-3, 3)
+    row, col = rng.randint(0, 1), rng.randint(0, 1)
+    spec = {"input": [channels, 3, 3], "layers": [_conv(1, 2)]}
+    weights = {"0.weight": [kernel], "0.bias": [bias]}
+    net = Network.from_dict(spec)
+    net.set_weights({key: np.array(value, dtype=np.float32) for key, value in weights.items()})
+    x = np.array(grid, dtype=np.float32)
+    value = round(float(net.forward(x)[0][0, row, col]))
+    step = net.layers[0].step(x, {"weight": net.weights["0.weight"], "bias": net.weights["0.bias"]}, 0, row, col)
+    sums = [round(float(s)) for s in step.channel_sums]
+
+    def rows(matrix) -> str:
+        return " / ".join(" ".join(map(str, line)) for line in matrix)
+
+    lines = {"en": "\n".join(f"  channel {c}: {rows(grid[c])}; kernel slice {rows(kernel[c])}"
+                             for c in range(channels)),
+             "zh": "\n".join(f"  通道 {c}：{rows(grid[c])}；卷积核切片 {rows(kernel[c])}" for c in range(channels))}
+    return Made({"c": channels, "b": bias, "row": row, "col": col, "channels": lines,
+                 "sums": {"en": ", ".join(map(str, sums)), "zh": "、".join(map(str, sums))}, "total": sum(sums)},
+                value, spec, 0, "output_value", {"weights": weights, "input": grid, "position": [0, row, col]})
+
+
+MIN_GRADIENT = 0.05
+
+
+def logit_gradient(rng: random.Random, difficulty: int) -> Made:
+    """One entry of dL/dz = (p - y) / N for softmax and cross-entropy, p from the engine's softmax."""
+    import numpy as np
+
+    from ..core import Network
+
+    classes = 2 + difficulty
+    spec = {"input": [1, 1, classes], "layers": [{"type": "flatten"}, {"type": "softmax"}]}
+    net = Network.from_dict(spec)
+    net.init_weights(0)
+    while True:
+        logits = [rng.randint(-2, 3) for _ in range(classes)]
+        label = rng.randrange(classes)
+        asked = label if difficulty == 1 else rng.choice([k for k in range(classes) if k != label]) \
+            if difficulty == 2 else rng.randrange(classes)
+        batch = 1 if difficulty < 3 else rng.choice([2, 4])
+        shown = [round(float(p), 2) for p in net.forward(np.array([[logits]], dtype=np.float32))[1]]
+        right = 1 if asked == label else 0
+        answer = round((shown[asked] - right) / batch, 4)
+        # Far enough from 0 that answering "0" is wrong within the grading tolerance of 0.01.
+        if abs(answer) >= MIN_GRADIENT:
+            break
+    work = f"{shown[asked]:.2f} - {right}" if batch == 1 else f"({shown[asked]:.2f} - {right}) / {batch}"
+    over = ({"en": "for one example", "zh": "只看一个样本"} if batch == 1 else
+            {"en": f"averaged over a batch of {batch} examples", "zh": f"在 {batch} 个样本的批次上取平均"})
+    return Made({"logits": ", ".join(map(str, logits)), "probs": ", ".join(f"{p:.2f}" for p in shown),
+                 "label": label, "k": asked, "over": over, "work": work},
+                answer, spec, 1, "logit_gradient",
+                {"logits": logits, "probabilities": shown, "label": label, "class": asked, "batch": batch})
+
+
 GENERATORS: dict[str, Generator] = {
     "neuron_output": Generator("neuron", "neuron", "integer", neuron_output),
     "linear_params": Generator("parameter", "parameter", "integer", linear_params),
@@ -366,6 +462,9 @@ GENERATORS: dict[str, Generator] = {
     "most_params_layer": Generator("fully-connected", "fully-connected-layer", "integer", most_params_layer),
     "fc_equivalent": Generator("conv-vs-fc", "weight-sharing", "integer", fc_equivalent),
     "valid_config": Generator("output-size", "padding", "bool", valid_config),
+    "multi_channel_value": Generator("multi-channel", "multi-channel-convolution", "integer",
+                                     multi_channel_value),
+    "logit_gradient": Generator("loss", "loss", "number", logit_gradient),
 }
 
 
@@ -380,7 +479,7 @@ def generate(name: str, difficulty: int, seed: int) -> Question:
     filled = {part: {lang: texts[part][lang].format(**_in_language(values, lang)) for lang in LANGUAGES}
               for part in ("prompt", "explanation", "hint")}
     return Question(f"{name}:{difficulty}:{seed}", generator.topic, "computed", generator.form, filled["prompt"],
-                    made.answer, filled["explanation"], generator.concept, difficulty, filled["hint"],
+                    made.answer, filled["explanation"], made.concept or generator.concept, difficulty, filled["hint"],
                     network=made.network, layer=made.layer, quantity=made.quantity, given=made.given)
 
 

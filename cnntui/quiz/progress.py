@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.files import Problem, load_json_object, update_json
+from .questions import Question, same_question
 
 LAST_BOX = 4
 HINT_COST = 0.5  # a right answer after a hint counts half
@@ -54,6 +55,11 @@ class Progress:
         scores = self.topics.setdefault(topic, {"asked": 0, "score": 0.0})
         scores["asked"] += 1
         scores["score"] += (HINT_COST if hinted else 1.0) if correct else 0.0
+        # A bank question asked with its options in another order (a retaken lesson) is the same question:
+        # its review entry moves to this id, so a review asks it once, in the order last seen.
+        earlier = next((qid for qid in self.review if qid != question_id and same_question(qid, question_id)), None)
+        if earlier is not None:
+            self.review[question_id] = self.review.pop(earlier)
         entry = self.review.get(question_id)
         if not correct:
             self.review[question_id] = {"box": 1, "due": self.session + 1, "topic": topic}
@@ -68,6 +74,18 @@ class Progress:
         """Missed questions due for review now, lowest box first."""
         ready = [(entry["box"], qid) for qid, entry in self.review.items() if entry["due"] <= self.session]
         return [qid for _, qid in sorted(ready)]
+
+    def first_askable(self, queue: list[str]) -> Question | None:
+        """The Question of the first id in ``queue`` (from due()) that this version can ask, or None. Ids it
+        cannot (damaged by hand, or from another version's bank) leave the queue and the review."""
+        from .questions import question_by_id
+
+        while queue:
+            try:
+                return question_by_id(queue[0])
+            except (KeyError, ValueError):
+                self.review.pop(queue.pop(0), None)
+        return None
 
     def strengths(self) -> list[tuple[str, int, float]]:
         """(topic, questions asked, share right) for every topic tried, weakest first."""

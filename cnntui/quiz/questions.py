@@ -9,6 +9,7 @@ the answer.
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -56,9 +57,14 @@ class Question:
 
 @cache
 def load_bank() -> dict[str, dict]:
-    """The authored questions by id."""
-    items = json.loads((QUIZ_CONTENT / "bank.json").read_text(encoding="utf-8"))
-    return {item["id"]: item for item in items}
+    """The authored questions by id, from bank.json and any bank-<lesson>.json beside it."""
+    bank: dict[str, dict] = {}
+    for path in sorted(QUIZ_CONTENT.glob("bank*.json")):
+        for item in json.loads(path.read_text(encoding="utf-8")):
+            if item["id"] in bank:  # a content bug: two questions would share one progress record
+                raise ValueError(f"{path.name}: question id {item['id']!r} is used twice")
+            bank[item["id"]] = item
+    return bank
 
 
 @cache
@@ -72,25 +78,56 @@ def computed_texts() -> dict[str, dict[str, Text]]:
     return json.loads((QUIZ_CONTENT / "computed.json").read_text(encoding="utf-8"))
 
 
-def from_bank(item: dict) -> Question:
+def from_bank(item: dict, seed: int | None = None) -> Question:
+    """The bank item as a question; with a ``seed``, its options in an order drawn from the seed and the
+    item's id (id "bank:<id>@<seed>"), else in the bank's order (id "bank:<id>", as old progress files hold)."""
+    question_id = f"bank:{item['id']}" if seed is None else f"bank:{item['id']}@{seed}"
     if item["kind"] == "choice":
-        correct = next(i for i, option in enumerate(item["options"]) if option["correct"])
-        options = [{"text": o["text"], "why": o["why"]} for o in item["options"]]
-        return Question(f"bank:{item['id']}", item["topic"], "choice", "choice", item["prompt"], correct,
+        order = option_order(item["id"], len(item["options"]), seed)
+        options = [{"text": item["options"][i]["text"], "why": item["options"][i]["why"]} for i in order]
+        correct = next(place for place, i in enumerate(order) if item["options"][i]["correct"])
+        return Question(question_id, item["topic"], "choice", "choice", item["prompt"], correct,
                         item["explanation"], item["concept"], item["difficulty"], item.get("hint", {}), options)
-    return Question(f"bank:{item['id']}", item["topic"], "truefalse", "bool", item["prompt"], bool(item["answer"]),
+    return Question(question_id, item["topic"], "truefalse", "bool", item["prompt"], bool(item["answer"]),
                     item["explanation"], item["concept"], item["difficulty"], item.get("hint", {}),
                     why=item.get("why", {}))
 
 
-def bank_question(bank_id: str) -> Question:
-    return from_bank(load_bank()[bank_id])
+def option_order(bank_id: str, count: int, seed: int | None) -> list[int]:
+    """Which bank option goes in each place: the same for the same id and seed, on every machine
+    (random.Random seeded with a string hashes it with SHA-512, not Python's per-run hash)."""
+    order = list(range(count))
+    if seed is not None:
+        random.Random(f"{bank_id}@{seed}").shuffle(order)
+    return order
+
+
+def bank_question(bank_id: str, seed: int | None = None) -> Question:
+    return from_bank(load_bank()[bank_id], seed)
+
+
+def split_bank_id(question_id: str) -> tuple[str, int | None]:
+    """"bank:<id>@<seed>" as (id, seed); "bank:<id>" as (id, None). ValueError for a seed that is no number."""
+    bank_id, at, seed = question_id.removeprefix("bank:").partition("@")
+    return bank_id, int(seed) if at else None
+
+
+def same_question(first_id: str, second_id: str) -> bool:
+    """Whether two ids ask the same thing: a bank question with its options in any order counts as one."""
+    if first_id.startswith("bank:") and second_id.startswith("bank:"):
+        return first_id.partition("@")[0] == second_id.partition("@")[0]  # never raises on a damaged id
+    return first_id == second_id
 
 
 def question_by_id(question_id: str) -> Question:
-    """Any question from its id: "bank:<id>" or "<generator>:<difficulty>:<seed>"; KeyError if unknown."""
+    """Any question from its id: "bank:<id>", "bank:<id>@<seed>" or "<generator>:<difficulty>:<seed>";
+    KeyError if unknown."""
     if question_id.startswith("bank:"):
-        return bank_question(question_id.removeprefix("bank:"))
+        try:
+            bank_id, seed = split_bank_id(question_id)
+        except ValueError:
+            raise KeyError(question_id) from None
+        return bank_question(bank_id, seed)
     from .generate import generate
 
     name, difficulty, seed = question_id.split(":")

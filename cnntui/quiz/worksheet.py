@@ -31,7 +31,8 @@ def topics() -> list[str]:
 def pick_questions(count: int, seed: int, topic: str | Iterable[str] | None = None) -> list[Question]:
     """``count`` different questions chosen by ``seed`` (fewer if the topics have fewer), easiest first.
 
-    ``topic`` is one topic or several (questions on any of them); None for all.
+    ``topic`` is one topic or several (questions on any of them); None for all. Each authored
+    choice question's options come in an order drawn from the seed, so the letters of the key differ.
     About half come from the bank when it has enough; the rest are computed.
     Raises CnntuiError for a count outside 1..MAX_QUESTIONS or an unknown topic.
     """
@@ -54,7 +55,7 @@ def pick_questions(count: int, seed: int, topic: str | Iterable[str] | None = No
     computed = _computed(names, count - bank_count, rng)
     if len(computed) < count - bank_count:  # the computed ones ran out: fill up from the bank
         bank_count = min(len(bank), count - len(computed))
-    authored = [from_bank(load_bank()[key]) for key in bank[:bank_count]]
+    authored = [from_bank(load_bank()[key], seed) for key in bank[:bank_count]]  # options shuffled by the seed
     mixed = [q for pair in _zip_longest(computed, authored) for q in pair if q is not None]
     return sorted(mixed, key=lambda q: q.difficulty)  # stable: the drawn order within a level
 

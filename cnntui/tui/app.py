@@ -138,6 +138,10 @@ class CnntuiApp(App):
         self.requested_layer: dict | None = None  # for Build or View: {"layer": i}; None when nothing is asked
         self.view_state: dict | None = None  # what View shows, for the quiz's hands-on tasks
         self.trained_weights: tuple[int, str] | None = None  # (id of a network spec, .npz) from Train, for View
+        self.requested_plan: dict | None = None  # for Train: Plan fields a hands-on task sets, e.g. {"epochs": 2}
+        self.plan_before_task: dict | None = None  # the student's values of those fields while the task runs
+        self.plan_to_restore: dict | None = None  # ... and once it is over, for Train to take back
+        self.finished_runs: list[dict] = []  # Train's single runs this session (train_compare.run_record)
 
     def _report_settings_problem(self) -> None:
         store = self.settings_store

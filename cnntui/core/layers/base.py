@@ -37,6 +37,9 @@ class Layer:
     fields: ClassVar[dict[str, Field]] = {}
     defaults: ClassVar[dict[str, Any]] = {}
     registry: ClassVar[dict[str, type[Layer]]] = {}
+    # Whether each output is a neuron: a weighted sum of its inputs plus a bias. Only conv and
+    # linear units are; activations, pooling and flatten pass values on without weighing them.
+    has_neurons: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

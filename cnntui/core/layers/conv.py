@@ -34,6 +34,7 @@ def scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
 
 class Conv2d(WindowLayer):
     type = "conv2d"
+    has_neurons = True
     fields = {
         "out_channels": Field("count", example=16),
         "kernel_size": Field("pair", example=3),

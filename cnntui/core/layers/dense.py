@@ -65,6 +65,7 @@ class GlobalAvgPool(SeesWholeInput):
 
 class Linear(SeesWholeInput):
     type = "linear"
+    has_neurons = True
     fields = {
         "out_features": Field("count", example=10),
         "bias": Field("bool", True),

@@ -95,7 +95,19 @@ class AvgPool2d(Pool2d):
     fields = {**POOL_FIELDS, "count_include_pad": Field("bool", True)}
 
     def derivation(self, shape: Shape, out: Shape) -> list[str]:
-        return [*self.size_formulas(shape), f"y = mean of {self.window_size_text()} values", "params = 0"]
+        return [*self.size_formulas(shape), self.divisor_text(shape), "params = 0"]
+
+    def divisor_text(self, shape: Shape) -> str:
+        """How each window's sum is divided: by the full window unless PyTorch's rule makes edge windows smaller."""
+        rows, cols = self.axes(shape)
+        full = rows.kernel * cols.kernel
+        sizes = np.outer(rows.window_sizes(self.count_include_pad), cols.window_sizes(self.count_include_pad))
+        if (sizes == full).all():
+            padded = " (padding counts as 0)" if rows.pad_lo or rows.pad_hi or cols.pad_lo or cols.pad_hi else ""
+            return f"y = sum of {self.window_size_text()} values / {full}{padded}"
+        counted = "the values it covers" if not self.count_include_pad else "its part inside the padded input"
+        return (f"y = sum of the window / {counted}: {int(sizes.min())} to {full} "
+                f"(edge windows divide by fewer than {full})")
 
     def forward(self, x: np.ndarray, params) -> np.ndarray:
         taps = self.windows(x, 0.0)

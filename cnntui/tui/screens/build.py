@@ -247,16 +247,19 @@ class BuildScreen(ModeScreen):
         form = self.query_one("#build-form", Vertical)
         form.remove_children()
         widgets = [Label(Content(title), classes="form-title")]
+        inputs = {}
         for label, (name, value, hint) in zip(labels, rows):
             label_widget = Label(label, classes="form-label")
             label_widget.styles.width = width  # Chinese labels carry the JSON name too: wider than 18
-            widgets.append(Horizontal(label_widget, Input(value, placeholder=hint, id=f"field-{name}",
-                                                          classes="form-input"), classes="form-row"))
+            inputs[name] = Input(value, placeholder=hint, id=f"field-{name}", classes="form-input")
+            widgets.append(Horizontal(label_widget, inputs[name], classes="form-row"))
         form.mount_all(widgets)
         form.display = True
         self.show_hint()
-        first = f"#field-{focus}" if focus else ".form-input"
-        self.call_after_refresh(lambda: self.query(first).first().focus())
+        # Focus the new Input itself: a query by id could still find the old form's, which is being removed.
+        target = inputs.get(focus) or next(iter(inputs.values()), None)
+        if target is not None:
+            self.call_after_refresh(target.focus)
 
     @on(Input.Changed, ".form-input")
     def field_changed(self, event: Input.Changed) -> None:

@@ -13,7 +13,6 @@ from textual.worker import get_current_worker
 from ...learn.pages import KINDS, load_pages, search
 from ...render.terminal import ascii_text
 from ...render.text import wrap_line
-from ..ascii import bulleted
 from ..widgets.links import Link, LinkBar
 from .base import ModeScreen
 
@@ -189,10 +188,9 @@ class LearnScreen(ModeScreen):
         if views:
             views.first().update(markdown)
             return
-        from textual.widgets import Markdown  # first page: the parser loads only now
+        from ..widgets.page import page_markdown  # first page: the parser loads only now
 
-        page = bulleted(Markdown(markdown, id="learn-md", open_links=False), self.app.ascii_only)
-        self.query_one("#learn-scroll").mount(page)
+        self.query_one("#learn-scroll").mount(page_markdown(markdown, self.app.ascii_only))
 
     def on_markdown_link_clicked(self, event) -> None:
         if event.href.startswith("concept:"):

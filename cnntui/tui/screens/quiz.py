@@ -186,8 +186,12 @@ class QuizScreen(HandsOnTasks, ModeScreen):
         if self.in_lesson:
             # What the title shows, fixed while this step is on screen even once progress moves on.
             self.shown_step = (self.progress.lesson(self.section)["step"], len(self.current_steps()))
-        if self.section == REVIEW and self.review_queue:
-            self.question = question_by_id(self.review_queue[0])
+        if self.section == REVIEW:
+            waiting = len(self.progress.review)
+            self.question = self.progress.first_askable(self.review_queue)
+            if len(self.progress.review) != waiting:  # ids it could not ask left the review: say so in the list
+                self.save()
+                self.fill_list()
         elif self.in_lesson:
             step = self.current_step()
             if step.kind == "question":
@@ -241,7 +245,7 @@ class QuizScreen(HandsOnTasks, ModeScreen):
         step = self.current_step()
         if step.kind == "recap":
             item = lesson(self.section)
-            concepts = ", ".join(self.concept_title(c) for c in item["concepts"])
+            concepts = self.app.t("list.separator").join(self.concept_title(c) for c in item["concepts"])
             return quiz_text.recap_text(t, item["recap"][lang], concepts)
         if step.kind == "task":
             return quiz_text.task_text(t, lang, load_tasks()[self.section], self.hinted)

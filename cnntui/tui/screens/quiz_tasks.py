@@ -1,7 +1,9 @@
-"""The quiz's hands-on tasks: go and do one in Build or View, check it, and give the student's network back.
+"""The quiz's hands-on tasks: go and do one in Build, View or Train, check it, and give the student's
+network back.
 
-A task loads a network of its own; the student's is kept aside meanwhile and
-comes back when the task is done or left (Next, another lesson).
+A task loads a network of its own (written out in the task, or a preset); the
+student's is kept aside meanwhile and comes back when the task is done or left
+(Next, another lesson). A task in Train may also set up the run (its "train" fields).
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ class HandsOnTasks:
         if task is None:
             return
         own = self.own_network or self.app.network  # a second g keeps the first one's
-        if task["mode"] == "build":
+        if "network" in task:
             spec = copy.deepcopy(task["network"])
             self.app.network = CurrentNetwork(spec["name"], spec, "")
         elif not self.app.load_network(task["preset"], quiet=True):
             return
         self.own_network = own
+        if "train" in task:
+            self.app.requested_plan = dict(task["train"])
         self.app.switch_mode(task["mode"])
         self.app.notify(self.app.t("quiz.task.go", mode=self.app.t(f"mode.{task['mode']}"),
                                    network=self.app.network.name, own=own.name), timeout=8)
@@ -41,6 +45,8 @@ class HandsOnTasks:
     def give_back_network(self) -> None:
         """Put the student's own network back once a hands-on task is over."""
         own, self.own_network = self.own_network, None
+        if self.app.plan_before_task is not None:  # Train's samples and epochs as the student had them
+            self.app.plan_to_restore, self.app.plan_before_task = self.app.plan_before_task, None
         if own is None:
             return
         self.app.network = own
@@ -54,7 +60,8 @@ class HandsOnTasks:
         task = self.current_task()
         if task is None:
             return
-        state = {"spec": self.app.network.spec, "view": getattr(self.app, "view_state", None)}
+        state = {"spec": self.app.network.spec, "view": getattr(self.app, "view_state", None),
+                 "runs": self.app.finished_runs}
         if check_task(task, state):
             self.give_back_network()
             self.app.notify(self.app.t("quiz.task.done"), timeout=5)

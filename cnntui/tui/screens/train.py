@@ -1,16 +1,18 @@
 """Train mode: watch a CNN learn, and watch a big fully connected head overfit.
 
-The left side holds the setup (network, dataset, samples, epochs, learning
-rate) and the run's figures; the right side draws loss and accuracy for the
-training and validation data as they come, the first layer's kernels and one
-sample's feature maps. Training runs in a thread worker (``LiveRun``) that the
-keys pause, resume and stop; the UI only ever gets copies of the numbers.
-The dialogs that change the setup and save the weights are in train_choices.
+The left side holds the setup (network, dataset, samples, epochs, optimiser,
+learning rate) and the run's figures; the right side draws loss and accuracy
+for the training and validation data as they come, the first layer's kernels
+and one sample's feature maps; above them, once a run has ended, the next run
+on the same data is compared with it epoch by epoch (train_compare, which also
+keeps the session's runs for the quiz's hands-on tasks). Training runs in a
+thread worker (``LiveRun``) that the keys pause, resume and stop; the UI only
+ever gets copies of the numbers. The setup, its dialogs and saving the weights
+are in train_choices.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from textual import on, work
@@ -22,17 +24,14 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ...content import message_text
-from ..state import read_network
 from ..widgets.chrome import Line, show_if_changed
 from ..widgets.picture import PictureView
 from .base import ModeScreen
 from .train_choices import TrainChoices
+from .train_compare import last_on_same_data, run_record
 from .train_picture import RunPicture, guessing_text
-from .train_run import ACTIVE, Arm, Plan, Run, dataset_options
+from .train_run import ACTIVE, Arm, Plan, Run
 from .train_side import fitted, setup_lines
-
-DEFAULT_NETWORK = "lenet5"
-
 
 class TrainScreen(TrainChoices, ModeScreen):
     mode_name = "train"
@@ -47,6 +46,7 @@ class TrainScreen(TrainChoices, ModeScreen):
         Binding("s", "ask('samples')", "Samples", show=False, id="train.samples"),
         Binding("e", "ask('epochs')", "Epochs", show=False, id="train.epochs"),
         Binding("r", "ask('lr')", "Learning rate", show=False, id="train.lr"),
+        Binding("a", "explain_optimizer", "What Adam is", show=False, id="train.optimizer"),
         Binding("w", "save", "Save weights", id="train.save"),
         Binding("v", "show_in_view", "Open in View", id="train.view"),
     ]
@@ -69,11 +69,13 @@ class TrainScreen(TrainChoices, ModeScreen):
             self.watch(self.app, name, self.redraw, init=False)
         self.watch(self.app, "network", self.network_changed, init=False)
         self.plan = self.initial_plan()
+        self.take_requested_plan()
         self.redraw()
         self.query_one("#train-picture").focus()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
+        self.take_requested_plan()
         self.redraw()
 
     def on_unmount(self) -> None:
@@ -84,31 +86,7 @@ class TrainScreen(TrainChoices, ModeScreen):
     def pane_resized(self) -> None:
         self.redraw()
 
-    # -- the setup -------------------------------------------------------------------------
-
-    def initial_plan(self) -> Plan:
-        """The app's current network when a built-in dataset fits it, else LeNet-5 on digits."""
-        if dataset_options(self.app.network.spec):
-            return self.plan_for_current()
-        return self.plan_for(DEFAULT_NETWORK, DEFAULT_NETWORK, read_network(DEFAULT_NETWORK).spec)
-
-    def plan_for_current(self) -> Plan:
-        network = self.app.network
-        source = network.source if network.source in self.app.preset_names() else ""
-        return self.plan_for(source, network.name, network.spec)
-
-    def plan_for(self, source: str, name: str, spec: dict) -> Plan:
-        """The network to train, on the first dataset that fits it; samples, epochs and rate stay."""
-        dataset, size = dataset_options(spec)[0]
-        return replace(self.plan or Plan(source, name, spec), source=source, name=name, spec=spec,
-                       dataset=dataset, size=size)
-
-    def network_changed(self, *_) -> None:
-        """An edit in Build (or a preset loaded) becomes the network to train, when a dataset fits it."""
-        if self.busy or not dataset_options(self.app.network.spec):
-            return
-        self.plan = self.plan_for_current()
-        self.redraw()
+    # -- the setup (the rest is in TrainChoices) ----------------------------------------
 
     def words(self, name: str) -> str:
         """A built-in dataset's or class's name in the app's language (a digit stays a digit)."""
@@ -160,14 +138,14 @@ class TrainScreen(TrainChoices, ModeScreen):
             self.app.notify(self.app.t("train.bad_network", name=plan.name, error=reason), severity="error",
                             timeout=10)
             return
-        self.begin(Run("single", self.app.t("train.title.single", name=plan.name, dataset=self.words(plan.dataset)),
-                       plan=plan))
+        title = lambda: self.app.t("train.title.single", name=plan.name, dataset=self.words(plan.dataset))  # noqa: E731
+        self.begin(Run("single", title, plan=plan, previous=last_on_same_data(self.app.finished_runs, plan)))
         self.train_single(plan)
 
     def action_experiment(self) -> None:
         if self.refuse_while_busy():
             return
-        self.begin(Run("experiment", self.app.t("train.title.experiment")))
+        self.begin(Run("experiment", lambda: self.app.t("train.title.experiment")))
         self.train_experiment(self.plan.seed)
 
     def begin(self, run: Run) -> None:
@@ -249,8 +227,8 @@ class TrainScreen(TrainChoices, ModeScreen):
             net = experiment.make_network(arm)
             trainers[arm.key] = Trainer(net, experiment.train_set, experiment.val_set, experiment.settings)
             records = net.summary().layers  # the shared body first, then the arm's head
-            arms[arm.key] = Arm(self.app.t(f"train.arm.{arm.key}"), sum(r.params for r in records),
-                                sum(r.params for r in records[len(BODY):]))
+            arms[arm.key] = Arm(f"train.arm.{arm.key}", sum(r.params for r in records),
+                                sum(r.params for r in records[len(BODY):]), translated=True)
         self.from_worker(worker, self.describe_experiment, run, len(experiment.train_set), experiment.settings.epochs)
         self.go_live(worker, run, trainers, arms, classes=experiment.train_set.classes,
                      checkpoints=1)  # one point an epoch: each costs a validation pass
@@ -293,7 +271,7 @@ class TrainScreen(TrainChoices, ModeScreen):
 
     def describe_experiment(self, run: Run, train: int, epochs: int) -> None:
         if self.current(run):
-            run.title = self.app.t("train.title.experiment.sizes", train=train, epochs=epochs)
+            run.title = lambda: self.app.t("train.title.experiment.sizes", train=train, epochs=epochs)
             self.changed()
 
     def point_arrived(self, run: Run, point) -> None:
@@ -329,8 +307,15 @@ class TrainScreen(TrainChoices, ModeScreen):
     def finished(self, run: Run, completed: bool) -> None:
         if self.current(run):
             run.state = "done" if completed else "stopped"
+            self.remember(run)
             self.changed()
             self.app.notify(self.app.t(f"train.{run.state}"), timeout=4)
+
+    def remember(self, run: Run) -> None:
+        """Keep a single run that finished an epoch or more, for the next run's comparison and the quiz's tasks."""
+        record = run_record(run) if run.kind == "single" else None
+        if record and record["epochs_done"]:
+            self.app.finished_runs.append(record)
 
     def failed(self, run: Run, reason: str) -> None:
         if self.current(run):
@@ -347,7 +332,7 @@ class TrainScreen(TrainChoices, ModeScreen):
         self.update_status()
         run = self.run
         title = self.query_one("#train-title", Line)
-        title.content = run.title if run else self.app.t("train.title.ready", name=self.plan.name,
+        title.content = run.title() if run else self.app.t("train.title.ready", name=self.plan.name,
                                                           dataset=self.words(self.plan.dataset))
         picture = self.query_one("#train-picture", PictureView)
         width, height = picture.size.width - 2, picture.size.height  # a column for the scroll bar, one spare
@@ -385,4 +370,5 @@ class TrainScreen(TrainChoices, ModeScreen):
         if self.run is None:
             return RunPicture.text_rows(self.app.t("train.intro"), width)
         app = self.app
-        return RunPicture(self.run, app.t, self.words, app.ascii_only, app.color_mode).rows(width, height)
+        return RunPicture(self.run, app.t, self.words, app.ascii_only, app.color_mode,
+                          self.run.previous).rows(width, height)

@@ -2,7 +2,7 @@
 weights (to a typed path, or for View).
 
 A mixin for TrainScreen, which gives it ``plan``, ``run``, ``saved_to`` (the last weights file saved),
-``words()``, ``refuse_while_busy()``, ``plan_for()``, ``trained()`` and ``redraw()``.
+``busy``, ``words()``, ``refuse_while_busy()``, ``trained()`` and ``redraw()``.
 """
 
 from __future__ import annotations
@@ -14,13 +14,56 @@ from pathlib import Path
 from ..state import CurrentNetwork, read_network
 from .dialogs import ChoiceDialog, PromptDialog
 from .saving import file_stem, write_checked
-from .train_run import dataset_options, save_trained
+from .train_run import Plan, dataset_options, save_trained
 
+DEFAULT_NETWORK = "lenet5"
 LIMITS = {"samples": (100, 20000), "epochs": (1, 50), "lr": (1e-5, 1.0)}
 
 
 class TrainChoices:
     # -- the setup -------------------------------------------------------------------------
+
+    def initial_plan(self) -> Plan:
+        """The app's current network when a built-in dataset fits it, else LeNet-5 on digits."""
+        if dataset_options(self.app.network.spec):
+            return self.plan_for_current()
+        return self.plan_for(DEFAULT_NETWORK, DEFAULT_NETWORK, read_network(DEFAULT_NETWORK).spec)
+
+    def plan_for_current(self) -> Plan:
+        network = self.app.network
+        source = network.source if network.source in self.app.preset_names() else ""
+        return self.plan_for(source, network.name, network.spec)
+
+    def plan_for(self, source: str, name: str, spec: dict) -> Plan:
+        """The network to train, on the first dataset that fits it; samples, epochs and rate stay."""
+        dataset, size = dataset_options(spec)[0]
+        return replace(self.plan or Plan(source, name, spec), source=source, name=name, spec=spec,
+                       dataset=dataset, size=size)
+
+    def take_requested_plan(self) -> None:
+        """A hands-on task's setup (app.requested_plan, e.g. 2 epochs) for the app's current network, which
+        the task has just loaded, or once the task is over the student's own values (app.plan_to_restore);
+        while a run is under way it waits for the next visit."""
+        request, restore = self.app.requested_plan, self.app.plan_to_restore
+        if (request is None and restore is None) or self.refuse_while_busy() \
+                or not dataset_options(self.app.network.spec):
+            return
+        self.app.requested_plan = self.app.plan_to_restore = None
+        current = self.plan_for_current()
+        if request is not None and self.app.plan_before_task is None:
+            self.app.plan_before_task = {name: getattr(current, name) for name in request}
+        self.plan = replace(current, **(request or restore))
+
+    def network_changed(self, *_) -> None:
+        """An edit in Build (or a preset loaded) becomes the network to train, when a dataset fits it."""
+        if self.busy or not dataset_options(self.app.network.spec):
+            return
+        self.plan = self.plan_for_current()
+        self.redraw()
+
+    def action_explain_optimizer(self) -> None:
+        """Adam, the optimiser every run uses, is explained in Learn (training goes on meanwhile)."""
+        self.app.open_concept("optimizer")
 
     def action_choose_network(self) -> None:
         if self.refuse_while_busy():

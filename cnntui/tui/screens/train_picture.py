@@ -9,6 +9,7 @@ import math
 TRAIN_STYLE, VAL_STYLE = "#5f87d7", "#ffaf5f"  # the theme's primary and accent: distinct in 16 colours too
 STACK_BELOW = 56  # picture columns under which a run's two charts go one above the other
 COLUMNS_BELOW = 40  # ...and under which the experiment's two heads do (each column then has its own charts)
+SAME_GAP = 3  # points: the heads' train-validation gaps closer than this are about the same (a small run is noisy)
 
 
 def percent(value: float) -> str:
@@ -20,17 +21,19 @@ def guessing_text(t, run, arm: str) -> str:
     from ...train.live import chance_loss
 
     classes = len(run.classes)
-    return t("train.guessing", label=run.arms[arm].label, epoch=run.guessing[arm], classes=classes,
+    return t("train.guessing", label=run.arms[arm].name(t), epoch=run.guessing[arm], classes=classes,
              chance=f"{chance_loss(classes):.2f}")
 
 
 class RunPicture:
     """The rows of one run's picture (render.picture rows), in the app's language, colours and characters;
-    ``words`` translates a dataset's or class's name."""
+    ``words`` translates a dataset's or class's name. A single run is shown beside ``previous``, the
+    record (train_compare.run_record) of the last run on the same data, if any."""
 
-    def __init__(self, run, t, words, ascii_only: bool, color_mode: str):
+    def __init__(self, run, t, words, ascii_only: bool, color_mode: str, previous: dict | None = None):
         self.run, self.t, self.words = run, t, words
         self.ascii_only, self.color_mode = ascii_only, color_mode
+        self.previous = previous
 
     def rows(self, width: int, height: int) -> list:
         if self.run.kind == "experiment":
@@ -85,12 +88,18 @@ class RunPicture:
             charts = side_by_side(self.charts(points, (width - 2) // 2, chart_height))
         else:  # too narrow for two charts side by side: loss above accuracy
             charts = [row for block in self.charts(points, width, chart_height) for row in block]
-        rows = [*charts, *self.legend(width), [], *self.guessing_rows(width)]
+        rows = [*self.comparison(width), *charts, *self.legend(width), [], *self.guessing_rows(width)]
         if points and points[-1].kernels is not None:
             rows += self.inside_rows(points[-1], width)
         elif points:
             rows += self.text_rows(self.t("train.no_conv"), width, "dim")
         return rows
+
+    def comparison(self, width: int) -> list:
+        """The table of this run beside the last one on the same data, above the charts; none if no run came before."""
+        from .train_compare import comparison_rows
+
+        return [] if self.previous is None else comparison_rows(self.t, self.previous, self.run, width)
 
     def guessing_rows(self, width: int) -> list:
         """For each arm found guessing, what that means and what to try, then a blank row."""
@@ -157,23 +166,28 @@ class RunPicture:
         every_point = [point for points in run.points.values() for point in points]
         for key, arm in run.arms.items():
             loss, accuracy = self.charts(run.points.get(key, []), column, chart_height, every_point)
-            title = self.text_rows(t("train.arm.title", label=arm.label, head=f"{arm.head_params:,}"), column, "bold")
+            title = self.text_rows(t("train.arm.title", label=arm.name(t), head=f"{arm.head_params:,}"), column, "bold")
             columns.append((title, [*loss, *accuracy]))
         # a title that wraps must not push its charts below the other column's
         title_rows = max((len(title) for title, _ in columns), default=0)
         columns = [[*title, *[[]] * (title_rows - len(title)), *charts] for title, charts in columns]
         charts = side_by_side(columns, 3) if width >= COLUMNS_BELOW else [row for block in columns for row in block]
         rows = [*charts, *self.legend(width), [], *self.guessing_rows(width)]
-        text = self.verdict() if run.state == "done" else t("train.experiment.explain")
+        text = verdict(t, run) if run.state == "done" else t("train.experiment.explain")
         return rows + self.text_rows(text, width)
 
-    def verdict(self) -> str:
-        """What the finished experiment showed, in numbers: each head's last accuracies and their gap."""
-        t, run = self.t, self.run
-        lines = []
-        for key, arm in run.arms.items():
-            point = run.last(key)
-            gap = (point.train_accuracy - point.val_accuracy) * 100
-            lines.append(t("train.verdict.arm", label=arm.label, train=percent(point.train_accuracy),
-                           val=percent(point.val_accuracy), gap=f"{gap:.0f}"))
-        return "\n".join([*lines, t("train.verdict.read")])
+
+def verdict(t, run) -> str:
+    """What the finished experiment showed, in numbers: each head's last accuracies and the gap between
+    them, then which head's gap was larger and by how much, or that the two came out about the same."""
+    gaps, lines = {}, []
+    for key, arm in run.arms.items():
+        point = run.last(key)
+        gaps[key] = round((point.train_accuracy - point.val_accuracy) * 100)  # in points, as shown
+        lines.append(t("train.verdict.arm", label=arm.name(t), train=percent(point.train_accuracy),
+                       val=percent(point.val_accuracy), gap=gaps[key]))
+    larger = gaps["fc"] - gaps["gap"]
+    outcome = "same" if abs(larger) <= SAME_GAP else "fc_larger" if larger > 0 else "gap_larger"
+    lines.append(t(f"train.verdict.{outcome}", fc_head=run.arms["fc"].name(t), gap_head=run.arms["gap"].name(t),
+                   points=abs(larger), fc_gap=gaps["fc"], gap_gap=gaps["gap"], within=SAME_GAP))
+    return "\n".join(lines)

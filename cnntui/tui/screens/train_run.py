@@ -3,6 +3,7 @@ trained), and which built-in datasets fit a network."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 VALIDATION_SHARE = 4  # one validation sample per four training samples...
@@ -32,16 +33,21 @@ class Plan:
 
 @dataclass
 class Arm:
-    label: str
+    label: str  # a network's name, or with ``translated`` a string key, looked up in the language of the moment
     params: int
     head_params: int = 0
+    translated: bool = False
+
+    def name(self, t) -> str:
+        return t(self.label) if self.translated else self.label
 
 
 @dataclass
 class Run:
     kind: str  # "single" or "experiment"
-    title: str
+    title: Callable[[], str]  # called at each redraw, so the title follows a change of language
     plan: Plan | None = None  # a single run's setup (the setup on the left may change after it)
+    previous: dict | None = None  # the record of the last run on the same data, shown beside this one
     state: str = "drawing"  # drawing, running, paused, stopping, stopped, done, failed
     arms: dict[str, Arm] = field(default_factory=dict)
     points: dict[str, list] = field(default_factory=dict)

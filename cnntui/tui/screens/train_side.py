@@ -9,7 +9,8 @@ from .train_picture import percent
 
 
 def setup_lines(plan, t, words) -> list:
-    """The setup as label, value and the key that changes it (the batch size has none)."""
+    """The setup as label, value and the key that changes it (the batch size has none); the optimiser's
+    key opens its page in Learn instead, as it is always Adam."""
     from ...train.datasets import CHANNELS
 
     channels = CHANNELS[plan.dataset]
@@ -19,11 +20,12 @@ def setup_lines(plan, t, words) -> list:
         (t("train.side.samples"), t("train.side.samples.value", train=f"{plan.samples:,}",
                                      validation=f"{plan.validation:,}"), "s"),
         (t("train.side.epochs"), str(plan.epochs), "e"),
-        (t("train.side.lr"), f"Adam {plan.lr:g}", "r"),
+        (t("train.side.optimizer"), "Adam", "a"),
+        (t("train.side.lr"), f"{plan.lr:g}", "r"),
         (t("train.side.batch"), str(plan.batch), ""),
     ]
     return [(t("train.side.setup"), "bold $accent"),
-            *(fit_cells(label, 9) + fit_cells(value, 18) + key for label, value, key in rows)]
+            *(fit_cells(label, 10) + fit_cells(value, 17) + key for label, value, key in rows)]
 
 
 def fitted(setup: list, run, t, ascii_only: bool, height: int) -> list:
@@ -54,7 +56,7 @@ def run_lines(run, t, ascii_only: bool, compact: bool = False) -> list:
         point = run.last(key)
         if run.kind == "experiment":
             lines += [] if compact else [""]
-            lines.append((arm.label, "bold"))
+            lines.append((arm.name(t), "bold"))
             lines.append(t("train.side.params.head", total=f"{arm.params:,}", head=f"{arm.head_params:,}"))
         else:
             lines.append(t("train.side.params", total=f"{arm.params:,}"))
