@@ -390,3 +390,13 @@ def test_a_gradient_question_is_never_answered_by_guessing_zero(difficulty):
         question = generate("logit_gradient", difficulty, seed)
         assert not mark(question, "0").correct, question.prompt["en"]
         assert mark(question, str(question.answer)).correct
+
+
+def test_a_pooling_size_question_links_to_its_own_kind_or_to_the_options_page():
+    for difficulty in (1, 2, 3):
+        for seed in range(60):
+            question = generate("pool_output_size", difficulty, seed)
+            layer = question.network["layers"][0]
+            expected = ("pooling-padding-options" if layer.get("ceil_mode") else
+                        "max-pooling" if layer["type"] == "maxpool2d" else "average-pooling")
+            assert question.concept == expected, question.id

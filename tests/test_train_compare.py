@@ -74,3 +74,19 @@ def test_the_table_shows_both_runs_epoch_by_epoch_and_a_dash_for_an_epoch_not_do
     assert lines[-1] == ""
     chinese = rows_text(comparison_rows(partial(text, "zh"), previous, current, 60))
     assert "上次：small，relu+tanh" in chinese and chinese[-2].split() == ["2", "0.750", "60.0%", "-", "-"]
+
+
+def test_a_sigmoid_network_at_chance_is_told_why_not_to_shrink_its_head():
+    """Sigmoid and tanh layers are slow to start: the guessing notice says so instead of the usual advice."""
+    from cnntui.tui.screens.train_picture import guessing_text
+    from cnntui.tui.screens.train_run import Arm
+
+    relu = {**SPEC, "layers": [layer for layer in SPEC["layers"] if layer["type"] != "tanh"]}
+    sigmoid = {**relu, "layers": [{"type": "sigmoid"} if layer["type"] == "relu" else layer for layer in relu["layers"]]}
+    for spec, advice, other in ((relu, "train.guessing.try", "train.guessing.squashing"),
+                                (sigmoid, "train.guessing.squashing", "train.guessing.try")):
+        for language in ("en", "zh"):
+            run = made_up_run([2.31], spec=spec)
+            run.arms, run.classes, run.guessing = {"net": Arm("small", 42)}, [str(d) for d in range(10)], {"net": 1}
+            notice = guessing_text(partial(text, language), run, "net")
+            assert notice.endswith(text(language, advice)) and text(language, other) not in notice

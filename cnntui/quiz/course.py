@@ -21,7 +21,7 @@ LESSON_GENERATORS = {
     "numbers": ["conv_output_size", "pool_output_size", "same_padding", "conv_macs", "receptive_field",
                 "network_params", "most_params_layer", "valid_config"],
     "comparisons": ["fc_equivalent", "gap_head", "most_params_layer"],
-    "learning": ["multi_channel_value", "logit_gradient"],
+    "learning": ["multi_channel_value", "logit_gradient", "pool_output_size"],
 }
 BANK_PER_LEVEL = 2
 COMPUTED_PER_LEVEL = 2

@@ -184,7 +184,9 @@ def pool_output_size(rng: random.Random, difficulty: int) -> Made:
                  "p": layer.get("padding", 0), "ceil": {"en": "on", "zh": "开"} if layer.get("ceil_mode")
                  else {"en": "off", "zh": "关"},
                  "formula": record.derivation[0], "out": shape_text(record.output_shape[1:])},
-                list(record.output_shape[1:]), spec, 0, "output_size")
+                list(record.output_shape[1:]), spec, 0, "output_size",
+                concept="pooling-padding-options" if layer.get("ceil_mode")
+                else "max-pooling" if kind == "maxpool2d" else "average-pooling")
 
 
 def gap_head(rng: random.Random, difficulty: int) -> Made:

@@ -11,16 +11,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import DataTable
 
 from ...core.printable import printable
-from ...render.text import cell_width
 from ..state import CurrentNetwork
 from ..widgets.chrome import Line
 from ..widgets.table import LayerTable, TextPanel
 from .base import ModeScreen
 from .build_dialogs import ExportDialog
+from .build_editing import LayerForm
 from .build_files import (
     preset_choices,
     spec_to_save,
@@ -30,7 +29,7 @@ from .build_files import (
     without_stale_weights,
     write_network,
 )
-from .build_form import DETAILS, edit_spec, form_rows, layer_choices, new_layer
+from .build_form import layer_choices, new_layer
 from .build_text import (
     UNTITLED,
     compare_columns,
@@ -49,7 +48,7 @@ from .saving import file_stem, write_checked
 EMPTY_NETWORK = {"name": UNTITLED, "input": [1, 28, 28], "layers": []}
 
 
-class BuildScreen(ModeScreen):
+class BuildScreen(LayerForm, ModeScreen):
     mode_name = "build"
     BINDINGS = [
         Binding("e", "edit", "Edit", show=False, id="build.edit"),
@@ -222,79 +221,6 @@ class BuildScreen(ModeScreen):
             self.query_one("#build-derivation", TextPanel).set_text(text)
 
     # -- editing a layer in the form ------------------------------------------------------
-
-    def action_edit(self) -> None:
-        self.open_form(self.selected_index())
-
-    def action_details(self) -> None:
-        """The network's name, description and class names, in the form."""
-        self.open_form(DETAILS)
-
-    def open_form(self, target: int) -> None:
-        if self.summary is None:
-            return
-        self.history.append(copy.deepcopy(self.spec))  # the whole form session is one undo step
-        self.future.clear()
-        self.editing = target
-        self.build_form()
-
-    def build_form(self, focus: str | None = None) -> None:
-        """A field per setting of what is being edited, each showing what it accepts."""
-        t = self.app.t
-        title, rows = form_rows(self.spec, self.editing, t)
-        labels = [t(f"build.field.{name}") for name, _, _ in rows]
-        width = max(18, *(cell_width(label) + 1 for label in labels))
-        form = self.query_one("#build-form", Vertical)
-        form.remove_children()
-        widgets = [Label(Content(title), classes="form-title")]
-        inputs = {}
-        for label, (name, value, hint) in zip(labels, rows):
-            label_widget = Label(label, classes="form-label")
-            label_widget.styles.width = width  # Chinese labels carry the JSON name too: wider than 18
-            inputs[name] = Input(value, placeholder=hint, id=f"field-{name}", classes="form-input")
-            widgets.append(Horizontal(label_widget, inputs[name], classes="form-row"))
-        form.mount_all(widgets)
-        form.display = True
-        self.show_hint()
-        # Focus the new Input itself: a query by id could still find the old form's, which is being removed.
-        target = inputs.get(focus) or next(iter(inputs.values()), None)
-        if target is not None:
-            self.call_after_refresh(target.focus)
-
-    @on(Input.Changed, ".form-input")
-    def field_changed(self, event: Input.Changed) -> None:
-        if self.editing is None:
-            return
-        name, text = event.input.id.removeprefix("field-"), event.value
-        spec = self.edited_copy()
-        new_type = edit_spec(spec, self.editing, name, text)
-        self.change(spec, record=False)
-        if new_type:
-            self.build_form(focus="type")  # the new type's fields
-
-    @on(Input.Submitted, ".form-input")
-    def form_done(self) -> None:
-        self.action_close_form()
-
-    def leave_field(self) -> bool:
-        """Escape in the form closes it."""
-        if self.editing is None:
-            return False
-        self.action_close_form()
-        return True
-
-    def action_close_form(self) -> None:
-        if self.editing is None:
-            return
-        self.editing = None
-        form = self.query_one("#build-form", Vertical)
-        form.display = False
-        self.show_hint()
-        form.remove_children()
-        if self.history and self.history[-1] == self.spec:
-            self.history.pop()  # nothing changed: no undo step
-        self.query_one("#build-table").focus()
-        self.fill_side()
 
     # -- structure ---------------------------------------------------------------------
 

@@ -11,7 +11,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -19,13 +18,10 @@ from ..widgets import quiz_text
 from ..widgets.chrome import Line, show_if_changed
 from .base import ModeScreen
 from .quiz_tasks import HandsOnTasks
-
-# Sections that are pages, not lessons. COMPLETE is not in the list: it follows the last lesson.
-REVIEW, SUMMARY, COMPLETE = "review", "summary", "complete"
-PAGES = (REVIEW, SUMMARY, COMPLETE)
+from .quiz_words import COMPLETE, PAGES, REVIEW, SUMMARY, QuizWords
 
 
-class QuizScreen(HandsOnTasks, ModeScreen):
+class QuizScreen(QuizWords, HandsOnTasks, ModeScreen):
     mode_name = "quiz"
     BINDINGS = [
         Binding("f2", "hint", "Hint", id="quiz.hint", priority=True),
@@ -230,75 +226,6 @@ class QuizScreen(HandsOnTasks, ModeScreen):
         self.query_one("#quiz-hint-line", Line).content = self.hint_line()
         self.refresh_bindings()
         self.call_after_refresh(self.refresh_bindings)  # whether the text scrolls is known after its layout
-
-    def lesson_title(self) -> str:
-        from ...quiz.course import lesson
-
-        step, count = self.shown_step
-        return self.app.t("quiz.lesson.title", title=lesson(self.section)["title"][self.app.language],
-                          step=step + 1, count=count)
-
-    def step_text(self) -> Content:
-        from ...quiz.course import lesson, load_tasks
-
-        t, lang = self.app.t, self.app.language
-        step = self.current_step()
-        if step.kind == "recap":
-            item = lesson(self.section)
-            concepts = self.app.t("list.separator").join(self.concept_title(c) for c in item["concepts"])
-            return quiz_text.recap_text(t, item["recap"][lang], concepts)
-        if step.kind == "task":
-            return quiz_text.task_text(t, lang, load_tasks()[self.section], self.hinted)
-        return Content("")  # a question step: show_step draws the question
-
-    def question_text(self) -> Content:
-        return quiz_text.question_text(self.app.t, self.app.language, self.question, self.hinted)
-
-    def feedback_text(self) -> Content:
-        if self.question is None or self.result is None:
-            return Content("")
-        return quiz_text.feedback_text(self.app.t, self.app.language, self.question, self.result, self.hinted,
-                                       self.concept_title(self.question.concept))
-
-    def hint_line(self) -> str:
-        t = self.app.t
-        if self.section in (SUMMARY, COMPLETE):
-            return t(f"quiz.keys.{self.section}")
-        if self.lesson_finished:
-            upcoming = self.first_lesson_not_done(after=self.section)
-            if upcoming == COMPLETE:
-                return t("quiz.keys.last_lesson_done")
-            return t("quiz.keys.lesson_done", lesson=self.lesson_title_of(upcoming))
-        if self.question is None:
-            if self.section == REVIEW:
-                return ""
-            return t("quiz.keys.task") if self.current_step().kind == "task" else t("quiz.keys.recap")
-        return t("quiz.keys.answered") if self.result is not None else t("quiz.keys.question")
-
-    def lesson_title_of(self, lesson_id: str) -> str:
-        from ...quiz.course import lesson
-
-        return lesson(lesson_id)["title"][self.app.language]
-
-    def concept_title(self, page_id: str) -> str:
-        from ...learn.pages import load_pages
-
-        page = load_pages().get(page_id)
-        return page.title[self.app.language] if page else page_id
-
-    def topic_name(self, topic: str) -> str:
-        key = f"quiz.topic.{topic}"
-        return self.app.t(key) if self.app.has_text(key) else topic
-
-    def topic_names(self) -> dict[str, str]:
-        return {topic: self.topic_name(topic) for topic, _, _ in self.progress.strengths()}
-
-    def summary_text(self) -> Content:
-        return quiz_text.summary_text(self.app.t, self.progress, self.topic_names(), self.app.ascii_only)
-
-    def complete_text(self) -> Content:
-        return quiz_text.complete_text(self.app.t, self.progress, self.topic_names(), self.app.ascii_only,
-                                       len(self.lesson_ids()))
 
     # -- answering -------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from .train_picture import RunPicture, guessing_text
 from .train_run import ACTIVE, Arm, Plan, Run
 from .train_side import fitted, setup_lines
 
+
 class TrainScreen(TrainChoices, ModeScreen):
     mode_name = "train"
     BINDINGS = [

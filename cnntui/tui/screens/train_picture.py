@@ -21,8 +21,15 @@ def guessing_text(t, run, arm: str) -> str:
     from ...train.live import chance_loss
 
     classes = len(run.classes)
+    advice = t("train.guessing.squashing" if squashes(run) else "train.guessing.try")
     return t("train.guessing", label=run.arms[arm].name(t), epoch=run.guessing[arm], classes=classes,
-             chance=f"{chance_loss(classes):.2f}")
+             chance=f"{chance_loss(classes):.2f}", advice=advice)
+
+
+def squashes(run) -> bool:
+    """Whether a single run's hidden layers use sigmoid or tanh, which are slow to start learning."""
+    layers = run.plan.spec.get("layers", []) if run.plan is not None else []
+    return any(isinstance(layer, dict) and layer.get("type") in ("sigmoid", "tanh") for layer in layers[:-1])
 
 
 class RunPicture:
