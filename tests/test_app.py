@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -397,13 +398,14 @@ async def test_settings_that_can_be_neither_read_nor_set_aside_are_left_alone_an
     assert (tmp_path / "settings.json").read_text() == '{"language": 5}'
 
 
-async def until(pilot, condition, what: str = "the condition") -> None:
-    """Wait between frames, for at most 10 s, until ``condition()`` holds; fail naming ``what``."""
-    for _ in range(200):
-        if condition():
-            return
+async def until(pilot, condition, what: str = "the condition", timeout: float = 10.0) -> None:
+    """Wait between frames, for at most ``timeout`` seconds, until ``condition()`` holds; fail naming
+    ``what``. The one wait of the test suite; other files give it their own bound."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started >= timeout:
+            raise AssertionError(f"never happened: {what} (in {timeout:g} s)")
         await pilot.pause(0.05)
-    raise AssertionError(f"never happened: {what}")
 
 
 async def edit_in_build(pilot) -> None:

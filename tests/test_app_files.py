@@ -169,14 +169,19 @@ async def test_view_file_dialogs_say_what_is_at_the_path(tmp_path, language, key
 
 # -- 4. a save error names the file that is really in the way ----------------------------------------
 
+def lock_in_the_way(app, folder, name: str, key: str) -> str:
+    """The notice ``key`` for a save of ``name`` that failed because a folder stands where its lock goes."""
+    reason = app.t("files.elsewhere", path=folder / f"{name}.lock", reason=app.t("files.os.folder"))
+    return app.t(key, path=folder / name, reason=reason)
+
+
 @pytest.mark.parametrize("language", ["en", "zh"])
 async def test_a_settings_save_error_names_the_lock_in_the_way(tmp_path, language):
     (tmp_path / "settings.json.lock").mkdir()
     app = make_app(tmp_path, language=language)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("c")  # a colour mode chosen by key is saved
-        reason = app.t("files.elsewhere", path=tmp_path / "settings.json.lock", reason=app.t("files.os.folder"))
-        said = app.t("settings.unsaved", path=tmp_path / "settings.json", reason=reason)
+        said = lock_in_the_way(app, tmp_path, "settings.json", "settings.unsaved")
         await until(pilot, lambda: notified(app, said), timeout=10)
 
 
@@ -187,8 +192,7 @@ async def test_an_autosave_error_names_the_lock_in_the_way(tmp_path):
         screen = app.screen
         await until(pilot, lambda: isinstance(screen, BuildScreen) and screen.summary is not None)
         await pilot.press("down", "x")
-        reason = app.t("files.elsewhere", path=tmp_path / "current.json.lock", reason=app.t("files.os.folder"))
-        said = app.t("network.autosave.failed", path=tmp_path / "current.json", reason=reason)
+        said = lock_in_the_way(app, tmp_path, "current.json", "network.autosave.failed")
         await until(pilot, lambda: notified(app, said), timeout=10)
 
 
@@ -201,8 +205,7 @@ async def test_a_progress_save_error_names_the_lock_in_the_way(tmp_path):
         screen = await start(pilot)
         await pilot.press("n")
         await answer(pilot, screen, True)
-        reason = app.t("files.elsewhere", path=tmp_path / "progress.json.lock", reason=app.t("files.os.folder"))
-        said = app.t("quiz.progress.unsaved", path=tmp_path / "progress.json", reason=reason)
+        said = lock_in_the_way(app, tmp_path, "progress.json", "quiz.progress.unsaved")
         await until(pilot, lambda: notified(app, said), timeout=10)
 
 

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import unicodedata
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from cnntui.render.terminal import ascii_text, non_unicode_locale
 from cnntui.tui.ascii import AsciiGlyphFilter, ascii_glyphs
 from cnntui.tui.screens.build_text import share_bar
 from test_app import make_app
+from test_app import until as app_until
 from test_quiz_app import typed
 
 SCRIPT = Path(sys.executable).with_name("cnntui")
@@ -68,10 +68,7 @@ def assert_ascii(app, where: str) -> None:
 
 
 async def until(pilot, condition, timeout: float = 60.0) -> None:
-    started = time.monotonic()
-    while not condition():
-        assert time.monotonic() - started < timeout, "timed out"
-        await pilot.pause(0.05)
+    await app_until(pilot, condition, timeout=timeout)
     await pilot.pause()  # and let the screen repaint
 
 

@@ -16,7 +16,7 @@ from cnntui.tui.screens.build import BuildScreen
 from cnntui.tui.screens.build_text import BUILD_ORDER, field_value, pack_text_form, share_bar
 from cnntui.tui.screens.dialogs import ChoiceDialog, ConfirmDialog, PromptDialog
 from cnntui.tui.widgets.table import LayerTable
-from test_app import make_app
+from test_app import make_app, until
 
 LENET5_BY_KEYS = [  # (type, {field: typed text}) as a learner would enter them
     ("conv2d", {"out_channels": "6", "kernel_size": "5"}), ("relu", {}), ("avgpool2d", {"kernel_size": "2"}),
@@ -310,15 +310,6 @@ def test_field_values_and_bars():
 
 
 # -- reaching everything at 80x24, the dialogs, the network's details ----------------------
-
-async def until(pilot, condition, timeout: float = 10.0) -> None:
-    import time
-
-    started = time.monotonic()
-    while not condition():
-        assert time.monotonic() - started < timeout, "timed out"
-        await pilot.pause(0.02)
-
 
 def inside_screen(app, widget) -> bool:
     region = widget.region

@@ -5,9 +5,11 @@ toasts that stay off the answer, and a hands-on task that gives the student's ne
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import pytest
 from test_app import make_app
+from test_app import until as app_until
 from test_quiz_app import answer, start, text_of, typed
 from textual.content import Content
 from textual.widgets import Input, OptionList
@@ -23,13 +25,8 @@ from cnntui.tui.widgets.quiz_text import question_text
 FIRST = "building-blocks"
 
 
-async def until(pilot, condition, tries: int = 200) -> None:
-    """Let the app run until ``condition()`` holds (focus moves after a refresh; workers take a while)."""
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    assert condition()
+# Focus moves after a refresh and workers take a while: a few seconds at most.
+until = partial(app_until, timeout=4.0)
 
 
 def answer_focused(app) -> bool:

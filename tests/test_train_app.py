@@ -3,7 +3,7 @@ save the weights, open them in View; bad input and a busy run change nothing."""
 
 from __future__ import annotations
 
-import time
+from functools import partial
 
 import numpy as np
 import pytest
@@ -11,6 +11,7 @@ import pytest
 from cnntui.core import Network
 from cnntui.tui.state import CurrentNetwork, read_network
 from test_app import make_app
+from test_app import until as app_until
 
 
 @pytest.fixture(autouse=True)
@@ -20,11 +21,7 @@ def own_folders(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
 
-async def until(pilot, condition, timeout: float = 60.0) -> None:
-    started = time.monotonic()
-    while not condition():
-        assert time.monotonic() - started < timeout, "timed out"
-        await pilot.pause(0.05)
+until = partial(app_until, timeout=60.0)  # training takes a while on a shared machine
 
 
 async def type_into_dialog(pilot, key: str, text: str) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 from PIL import Image
 from test_app import make_app
+from test_app import until as app_until
 
 from cnntui.core import Network
 from cnntui.core.assets import find_sample
@@ -353,12 +356,7 @@ async def test_weights_from_a_file_are_used_and_a_bad_file_is_reported(tmp_path)
 
 # -- every panel fits or scrolls, in one number style and the app's language ------------------
 
-async def until(pilot, condition, what: str) -> None:
-    for _ in range(100):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"never happened: {what}")
+until = partial(app_until, timeout=2.0)  # every panel here is drawn from maps already computed
 
 
 def visible_strips(screen: ViewScreen) -> list:

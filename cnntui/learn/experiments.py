@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import math
-from functools import cache
+from functools import cache, wraps
 from types import SimpleNamespace
 
 import numpy as np
@@ -27,9 +27,15 @@ from .examples import Values, network_spec
 from .placeholders import ExampleError
 
 
-def frozen(setup: dict) -> str:
-    """A hashable key for a JSON setup, so that each experiment runs once per session."""
-    return json.dumps(setup, sort_keys=True)
+def once_per_setup(experiment):
+    """``experiment(setup)``, run once per session for each JSON setup (kept under its sorted text)."""
+    run = cache(lambda key: experiment(json.loads(key)))
+
+    @wraps(experiment)
+    def cached(setup: dict):
+        return run(json.dumps(setup, sort_keys=True))
+
+    return cached
 
 
 # -- the initialisation page: values through a deep stack ----------------------------------------
@@ -63,13 +69,8 @@ def deep_stack_spec(width: int, layers: int) -> dict:
     return {"name": "deep stack", "input": [1, 1, width], "layers": [{"type": "flatten"}, *body]}
 
 
+@once_per_setup
 def depth_facts(setup: dict) -> DepthFacts:
-    return _depth_facts(frozen(setup))
-
-
-@cache
-def _depth_facts(key: str) -> DepthFacts:
-    setup = json.loads(key)
     width, layers, samples, seed = setup["width"], setup["layers"], setup["samples"], setup.get("seed", 0)
     net = Network.from_dict(deep_stack_spec(width, layers))
     # Its own stream: drawn from ``seed`` alone, the input would repeat the first layer's weights.
@@ -116,15 +117,10 @@ class OptimizerFacts:
         (self.beta1, self.beta2), self.eps = adam.betas, adam.eps
 
 
+@once_per_setup
 def optimizer_facts(setup: dict) -> OptimizerFacts:
-    return _optimizer_facts(frozen(setup))
-
-
-@cache
-def _optimizer_facts(key: str) -> OptimizerFacts:
     from ..train.optim import SGD, Adam  # the optimisers Train mode uses, torch.optim's update rules
 
-    setup = json.loads(key)
     makers = {"sgd": lambda: SGD(setup["lr"]), "momentum": lambda: SGD(setup["lr"], momentum=setup["momentum"]),
               "adam": lambda: Adam(setup["lr"])}
     runs = {name: descend(make(), setup, 1.0) for name, make in makers.items()}
@@ -183,16 +179,11 @@ class TrainingFacts:
         self.test_last_loss, self.test_last_accuracy = test_last
 
 
+@once_per_setup
 def training_facts(setup: dict) -> TrainingFacts:
-    return _training_facts(frozen(setup))
-
-
-@cache
-def _training_facts(key: str) -> TrainingFacts:
     from ..train.datasets import make_dataset
     from ..train.loop import Settings, Trainer, evaluate
 
-    setup = json.loads(key)
     sizes = (setup["train"], setup["validation"], setup["test"])
     # One draw, cut as Train cuts its validation part off the end: the test part first, then validation.
     data = make_dataset(setup["dataset"], sum(sizes), setup["seed"], setup["size"])
