@@ -11,6 +11,7 @@ import codecs
 import functools
 import json
 import os
+import re
 import sys
 import textwrap
 
@@ -63,9 +64,16 @@ SCALE_SCOPES = ("map", "layer", "network")
 DEFAULT_WIDTH = 80
 MAX_WIDTH = 1000
 INPUT_LAYER = -1  # --layer input
+MAX_DEPTH = 100  # --depth: no network nests blocks that deep
 
 
-def layer_index(text: str) -> int:
+WEIGHTS_HELP = ("weights to use: a PyTorch state_dict saved as .npz (keys '{path}.weight', '{path}.bias', "
+                "..., '0.weight' for a plain list of layers)")
+LAYER_PATH = re.compile(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*")
+
+
+def layer_index(text: str) -> int | str:
+    """An index, INPUT_LAYER, or a path to look up once the network is known (``resolve_layer``)."""
     if text.strip().lower() == "input":
         return INPUT_LAYER
     if text.startswith("-") and text[1:].isdigit():
@@ -73,8 +81,23 @@ def layer_index(text: str) -> int:
                                          "(see 'cnntui summary NET'), and 'input' is the input")
     if text.isdigit():
         return int(text)
-    raise argparse.ArgumentTypeError(f"'{text}' is not a layer; give its index from 0 (see 'cnntui summary NET') "
-                                     "or 'input'")
+    if LAYER_PATH.fullmatch(text):
+        return text
+    raise argparse.ArgumentTypeError(f"'{text}' is not a layer; give its index from 0 or its path "
+                                     "(see 'cnntui summary NET'), or 'input'")
+
+
+def resolve_layer(net, layer: int | str) -> int:
+    """``--layer``'s step index: a path is looked up among the network's steps."""
+    from .core import CnntuiError
+    from .core.errors import closest
+
+    if isinstance(layer, int):
+        return layer
+    paths = [record.path for record in net.summary()]
+    if layer not in paths:
+        raise CnntuiError("unknown_layer_path", got=layer, name=net.name, hint=closest(layer, paths))
+    return paths.index(layer)
 
 
 def channel_index(text: str) -> int:
@@ -97,6 +120,13 @@ def positive(what: str, limit: int):
             return int(text)
         raise argparse.ArgumentTypeError(f"'{text}' is not a valid number of {what}; use a whole number from 1 to {limit:,}")
     return parse
+
+
+def depth_limit(text: str) -> int:
+    if text.isdigit() and int(text) <= MAX_DEPTH:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"'{text}' is not a depth; give a number of block levels from 0 to {MAX_DEPTH}, "
+                                     "e.g. 2")
 
 
 def learning_rate(text: str) -> float:
@@ -135,18 +165,23 @@ def build_parser() -> Parser:
     output = summary.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the analysis as JSON")
     output.add_argument("--explain", action="store_true", help="show each layer's formulas with the numbers put in")
+    summary.add_argument("--depth", type=depth_limit, metavar="N",
+                         help="show blocks nested up to N levels deep, deeper ones as one row with their totals "
+                              "(0: only the top level)")
     summary.set_defaults(run=run_summary)
 
     forward = commands.add_parser(
         "forward", help="run a forward pass and save every layer's output",
-        description="Run the network on an input and save every layer's output to an .npz file "
-                    "with keys 'input' and '0', '1', ... (one per layer).")
+        description="Run the network on an input and save every layer's output to an .npz file: 'input', "
+                    "one array per step under its path ('0', '1', ... for a plain list of layers; "
+                    "'layer1.0.conv1', ... in a network of blocks) and 'output'.")
     forward.add_argument("net", metavar="NET", help="preset name or network .json file")
     forward.add_argument("--input", required=True, metavar="FILE",
-                         help=".npy array (C,H,W or N,C,H,W) or an image (PNG, JPEG, ...), "
-                              "converted to the network's channels and size and scaled to [0, 1]")
+                         help=".npy array (C,H,W or N,C,H,W), used as it is, or an image (PNG, JPEG, ...), "
+                              "converted to the network's channels and size, scaled to [0, 1] and normalised "
+                              "with the network's mean and std if it has them")
     weights = forward.add_mutually_exclusive_group()
-    weights.add_argument("--weights", metavar="W.npz", help="weights to use (keys '{i}.weight', '{i}.bias')")
+    weights.add_argument("--weights", metavar="W.npz", help=WEIGHTS_HELP)
     weights.add_argument("--seed", type=seed, metavar="N", help="seeded random weights instead")
     forward.add_argument("--out", required=True, type=output_file, metavar="ACTS.npz",
                          help="where to write the outputs")
@@ -164,10 +199,11 @@ def build_parser() -> Parser:
     render.add_argument("net", metavar="NET", help="preset name or network .json file")
     render.add_argument("--input", metavar="INPUT", help="image, .npy array or sample name (see below)")
     weights = render.add_mutually_exclusive_group()
-    weights.add_argument("--weights", metavar="W.npz", help="weights to use (keys '{i}.weight', '{i}.bias')")
+    weights.add_argument("--weights", metavar="W.npz", help=WEIGHTS_HELP)
     weights.add_argument("--seed", type=seed, metavar="N", help="seeded random weights instead")
     render.add_argument("--layer", required=True, type=layer_index, metavar="I",
-                        help="layer index from 0 (as in 'cnntui summary'), or 'input' for the input itself")
+                        help="the layer's index from 0 or its path (as 'cnntui summary' shows them, e.g. 3 or "
+                             "layer1.0.conv1), or 'input' for the input itself")
     render.add_argument("--channel", type=channel_index, metavar="C", help="one channel (default: all, as a grid)")
     render.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS,
                         help="a character ramp instead of block characters (coloured when colours are on)")
@@ -208,8 +244,9 @@ def build_parser() -> Parser:
 
     export = commands.add_parser(
         "export", help="print the network as PyTorch or Keras code",
-        description="Print the network as PyTorch (nn.Sequential, same layer indices, so cnntui's weight "
-                    "files load with load_state_dict) or Keras (keras.Sequential) code.")
+        description="Print the network as PyTorch code (nn.Sequential and, for blocks, small Residual and Concat "
+                    "modules, with the same module names, so cnntui's weights files load with load_state_dict) "
+                    "or Keras code (keras.Sequential, or the functional API for blocks).")
     export.add_argument("net", metavar="NET", help="preset name or network .json file")
     export.add_argument("--to", required=True, choices=("pytorch", "keras"), help="which framework")
     export.set_defaults(run=run_export)
@@ -372,12 +409,76 @@ def summary_table(summary, explain: bool = False) -> str:
         if explain:
             lines += [f"    {line}" for line in record.derivation]
         lines += [f"    note: {note}" for note in record.notes]
-    lines += ["=" * 80,
-              f"Total params: {summary.total_params:,} (weights {summary.total_weights:,}, biases {summary.total_biases:,})",
-              f"Total MACs: {summary.total_macs:,}",
-              f"Weight memory: {_bytes(summary.weight_bytes)} (float32)",
-              f"Activation memory, one sample forward: {_bytes(summary.activation_bytes)}"]
+    lines += _totals(summary)
     return "\n".join(printable(line) for line in lines)  # the name and notes come from the file
+
+
+def _totals(summary) -> list[str]:
+    lines = ["=" * 80,
+             f"Total params: {summary.total_params:,} (weights {summary.total_weights:,}, biases {summary.total_biases:,})"]
+    if summary.total_buffers:
+        lines.append(f"Buffers: {summary.total_buffers:,} (batch norm's running statistics: saved, not learned)")
+    return [*lines, f"Total MACs: {summary.total_macs:,}",
+            f"Weight memory: {_bytes(summary.weight_bytes)} (float32)",
+            f"Activation memory, one sample forward: {_bytes(summary.activation_bytes)}"]
+
+
+def tree_table(summary, depth: int | None = None, explain: bool = False) -> str:
+    """A network of blocks as an indented tree, like torchinfo: each block with its totals, then
+    (down to ``depth`` levels of blocks) what it holds; a residual or concatenation's own row is
+    where its branches meet."""
+    total = summary.total_params or 1
+    leaves, blocks = len(summary.leaves), len(summary.blocks)
+    lines = [f"{summary.name}: input {_shape(summary.input_shape)}, {leaves} layers in {blocks} "
+             f"block{'s' if blocks != 1 else ''}", "=" * 80,
+             f"{'Layer (type)':<29}{'Output shape':<12}{'Params':>12}{'% par.':>7}{'MACs':>15}{'RF':>5}", "-" * 80]
+    starting: dict[int, list] = {}
+    for block in summary.blocks:
+        if block.first is not None:
+            starting.setdefault(block.first, []).append(block)
+    for record in summary:
+        for block in starting.get(record.index, []):
+            if depth is None or block.depth <= depth:
+                last = summary[block.last]
+                # A block named "" shares its parent's path: only its kind is its own.
+                label = f"({block.type})" if block.spec.get("name") == "" else f"{_last_name(block.path)} ({block.type})"
+                lines.append(_tree_row(block.depth, label, block.output_shape, block.params, total, block.macs,
+                                       last.receptive_field))
+        if depth is not None and record.depth > depth:
+            continue
+        label = _join_text(record) if record.is_join else f"{_last_name(record.path)} ({record.type})"
+        lines.append(_tree_row(record.depth, label, record.output_shape, record.params, total, record.macs,
+                               record.receptive_field))
+        indent = "  " * record.depth + "    "
+        if explain:
+            lines += [indent + line for line in record.derivation]
+        # Batch norm's buffers are said once, under the totals, rather than once per layer.
+        for note in record.notes:
+            if note.code != "batchnorm_buffers":
+                lines += textwrap.wrap(f"note: {note}", 80, initial_indent=indent, subsequent_indent=indent + "  ")
+    lines += _totals(summary)
+    return "\n".join(printable(line) for line in lines)
+
+
+def _last_name(path: str) -> str:
+    return path.rsplit(".", 1)[-1] or "(top)"
+
+
+def _join_text(record) -> str:
+    """Where a block's branches meet: "= body + shortcut, relu" or "= concat 64+128+32"."""
+    if record.type == "concat":
+        counts = "+".join(str(shape[0]) for shape in record.input_shapes) if record.ok else ""
+        return f"= concat {counts}".rstrip()
+    activation = record.layer.settings.get("activation")
+    return "= body + shortcut" + (f", {activation}" if activation else "")
+
+
+def _tree_row(depth: int, label: str, shape, params: int, total: int, macs: int, reach) -> str:
+    label = "  " * depth + label
+    if len(label) > 28:
+        label = label[:27] + "~"
+    return _row([f"{label:<29}", f"{_shape(shape):<12}", f"{params:>12,}", f"{params / total:>7.1%}",
+                 f"{macs:>15,}", f"{_reach(reach) if reach else '-':>5}"])
 
 
 def _row(cells: list[str]) -> str:
@@ -395,7 +496,11 @@ def run_summary(args) -> int:
     summary = Network.load(args.net, args.input).summary()
     if args.json:
         print(json_text(summary.to_dict()))
+    elif summary.blocks:
+        print(tree_table(summary, args.depth, args.explain))
     else:
+        if args.depth is not None:
+            say("--depth folds blocks, and this network has none: showing every layer")
         print(summary_table(summary, args.explain))
     return 0
 
@@ -459,15 +564,18 @@ def run_forward(args) -> int:
 
     net = Network.load(args.net)
     check_forward_outputs(net, args)
-    x, note = load_input(args.input, net.input_shape, net.name, net.check_memory)
+    x, note = load_input(args.input, net.input_shape, net.name, net.check_memory, net.summary().normalize)
     say(f"input: {note}")
     choose_weights(net, args)
     outputs = net.forward(x)
     refuse_overflow(net, x, outputs)
-    arrays = {"input": np.asarray(x, dtype=np.float32), **{str(i): out for i, out in enumerate(outputs)}}
+    arrays = net.outputs_by_path(np.asarray(x, dtype=np.float32), outputs)
     with _writing(args.out), atomic_write(args.out) as handle:
         np.savez(handle, **arrays)
-    say(f"wrote {args.out}: 'input' and '0'..'{len(outputs) - 1}', last output {_shape(outputs[-1].shape)}")
+    paths = [record.path for record in net.summary()]
+    named = f"'{paths[0]}'..'{paths[-1]}'" if paths == [str(i) for i in range(len(paths))] else \
+        f"one array per step under its path ('{paths[0]}' .. '{paths[-1]}')"
+    say(f"wrote {args.out}: 'input', {named} and 'output', last output {_shape(outputs[-1].shape)}")
     if args.save_weights:
         with _writing(args.save_weights):
             net.save_weights(args.save_weights)
@@ -538,7 +646,7 @@ def render_input(args, net):
 
         names = sample_names()
         raise CnntuiError("no_input", got=args.input, hint=closest(args.input, names), known=", ".join(names))
-    x, note = load_input(path, net.input_shape, net.name, net.check_memory)
+    x, note = load_input(path, net.input_shape, net.name, net.check_memory, net.summary().normalize)
     if x.ndim == 4 and tuple(x.shape[1:]) == tuple(net.input_shape):
         note += f"; showing sample 0 of {x.shape[0]}"
         x = x[0]
@@ -581,6 +689,7 @@ def run_render(args) -> int:
     mode = detect_color_mode(os.environ) if args.colors in (None, "auto") else args.colors
     ramp = draws_ramp(args, mode)
     net = Network.load(args.net)
+    args.layer = resolve_layer(net, args.layer)
     shape = check_layer_and_channel(net, args.layer, args.channel)
     if args.png:
         check_png_output(net, args)
@@ -594,7 +703,8 @@ def run_render(args) -> int:
     rows = features.render_layer(x, outputs, args.layer, args.channel, mode=mode, cmap=colours.cmap,
                                  scope=colours.scope, columns=columns, rows=100_000, ramp=ramp)
 
-    where = "input" if args.layer == INPUT_LAYER else f"layer {args.layer} {net.summary()[args.layer].type}"
+    record = None if args.layer == INPUT_LAYER else net.summary()[args.layer]
+    where = "input" if record is None else f"layer {record.path} {record.type}"
     which = f"channel {args.channel}" if args.channel is not None else "all channels"
     shown = "no colour" if mode == "none" else f"{mode} colours"
     say(f"{where} {_shape(shape)}, {which}; {colours.cmap}, {shown}{', character ramp' if ramp else ''}")

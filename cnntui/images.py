@@ -41,12 +41,14 @@ def input_fits(shape: tuple[int, ...]) -> BatchCheck:
 
 
 def load_image(path: str | Path, shape: tuple[int, int, int], name: str = "the network",
-               check_batch: BatchCheck | None = None) -> tuple[np.ndarray, str]:
+               check_batch: BatchCheck | None = None, normalize=None) -> tuple[np.ndarray, str]:
     """An image as a (C, H, W) float32 array in [0, 1], and a note on how it was converted.
 
     The image is converted to grey (1 channel) or RGB (3), resized to H x W
-    with bilinear filtering, and divided by 255. ``check_batch(1)`` (by default
-    ``input_fits(shape)``) runs before the image is decoded, so that a network
+    with bilinear filtering, and divided by 255. With ``normalize``, a network's
+    per-channel (mean, std) such as ImageNet's, each channel then becomes
+    (value - mean) / std, as torchvision's models expect. ``check_batch(1)`` (by
+    default ``input_fits(shape)``) runs before the image is decoded, so that a network
     input too large to run is never made.
     """
     channels, height, width = shape
@@ -71,8 +73,12 @@ def load_image(path: str | Path, shape: tuple[int, int, int], name: str = "the n
         raise CnntuiError("bad_image", path=str(path), reason=str(error) or type(error).__name__) from None
     array = np.asarray(converted, dtype=np.float32) / np.float32(255)
     array = array[None] if channels == 1 else array.transpose(2, 0, 1)
-    note = (f"{path.name}: {original} -> {MODE_NAMES[MODES[channels]]} {shape_text(shape)} "
-            f"(bilinear resize, values scaled to [0, 1])")
+    scaled = "values scaled to [0, 1]"
+    if normalize is not None:
+        mean, std = (np.asarray(values, dtype=np.float32)[:, None, None] for values in normalize)
+        array = (array - mean) / std
+        scaled += ", then (value - mean) / std per channel with the network's mean and std"
+    note = f"{path.name}: {original} -> {MODE_NAMES[MODES[channels]]} {shape_text(shape)} (bilinear resize, {scaled})"
     return np.ascontiguousarray(array), note
 
 
@@ -113,14 +119,15 @@ def _check_input_header(path: Path, found: tuple[int, ...], dtype: np.dtype, sha
 
 
 def load_input(path: str | Path, shape: tuple[int, int, int], name: str = "the network",
-               check_batch: BatchCheck | None = None) -> tuple[np.ndarray, str]:
-    """A .npy array as it is (``shape`` or N x ``shape``), or an image converted to ``shape``;
-    with a note. ``check_batch(N)`` runs before any input is read (see ``load_array``)."""
+               check_batch: BatchCheck | None = None, normalize=None) -> tuple[np.ndarray, str]:
+    """A .npy array as it is (``shape`` or N x ``shape``), or an image converted to ``shape``
+    (and normalised with ``normalize``, see ``load_image``); with a note. ``check_batch(N)``
+    runs before any input is read (see ``load_array``)."""
     path = Path(path)
     if path.suffix.lower() == ".npy":
         array = load_array(path, shape, name, check_batch)
         return array, f"{path.name}: array {shape_text(array.shape)} {array.dtype}, used as it is"
-    return load_image(path, shape, name, check_batch)
+    return load_image(path, shape, name, check_batch, normalize)
 
 
 # -- feature maps as PNG --------------------------------------------------------

@@ -27,7 +27,8 @@ from .train.record import made_by_train, read_record
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_SOFTWARE = b"Software\x00cnntui"  # the tEXt chunk cnntui's PNG files carry
 PNG_CHUNKS_LOOKED_AT = 64  # the text chunks come before the pixels; no need to walk a whole file
-WEIGHT_MEMBER = re.compile(r"\d+\.(weight|bias)\.npy")
+WEIGHT_MEMBER = re.compile(r"[A-Za-z0-9_.]+\.(weight|bias|running_mean|running_var|num_batches_tracked)\.npy")
+STEP_MEMBER = re.compile(r"[A-Za-z0-9_.]+\.npy")
 
 
 @dataclass(frozen=True)
@@ -112,15 +113,19 @@ def zip_members(path: Path) -> list[str] | None:
 
 
 def is_activations(path: Path) -> bool:
-    """``cnntui forward --out``: exactly input.npy, 0.npy, 1.npy, ..."""
+    """``cnntui forward --out``: input.npy, one array per step under its path (0.npy, 1.npy, ...
+    or layer1.0.conv1.npy, ...) and output.npy; or, as older versions wrote, input.npy, 0.npy, 1.npy, ..."""
     members = zip_members(path)
     if members is None or "input.npy" not in members:
         return False
-    return sorted(members) == sorted(["input.npy", *(f"{i}.npy" for i in range(len(members) - 1))])
+    if sorted(members) == sorted(["input.npy", *(f"{i}.npy" for i in range(len(members) - 1))]):
+        return True
+    return "output.npy" in members and all(STEP_MEMBER.fullmatch(name) and not WEIGHT_MEMBER.fullmatch(name)
+                                           for name in members)
 
 
 def is_weights(path: Path) -> bool:
-    """``--save-weights``: only ``{i}.weight`` and ``{i}.bias`` members, and no record of cnntui train
+    """``--save-weights``: only state-dict members (``{path}.weight``, ``{path}.bias``, buffers), and no record of cnntui train
     vouching for them: trained weights look the same, and are work that random ones must not replace."""
     members = zip_members(path)
     return (members is not None and all(WEIGHT_MEMBER.fullmatch(name) for name in members)

@@ -108,14 +108,17 @@ def test_forward_from_image_writes_every_layer_matching_the_engine(tmp_path, ima
     assert "40x40 L -> grey 1x32x32" in result.stderr
     assert "seed 3" in result.stderr
     with np.load(out, allow_pickle=False) as acts:
-        assert sorted(acts.files, key=lambda k: (k != "input", len(k), k)) == ["input", *map(str, range(13))]
+        assert sorted(acts.files, key=lambda k: (k != "input", k == "output", len(k), k)) == [
+            "input", *map(str, range(13)), "output"]
         x = acts["input"]
         assert x.shape == (1, 32, 32) and x.dtype == np.float32
         assert 0 <= x.min() and x.max() <= 1 and x.max() > 0.5  # the bright stroke survived
         net = Network.load("lenet5")
         net.load_weights(weights)
-        for i, expected in enumerate(net.forward(x)):
+        outputs = net.forward(x)
+        for i, expected in enumerate(outputs):
             np.testing.assert_allclose(acts[str(i)], expected, rtol=1e-6, atol=1e-6)
+        np.testing.assert_array_equal(acts["output"], acts["12"])
 
 
 def test_forward_npy_batch_with_given_weights(tmp_path):

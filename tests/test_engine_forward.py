@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from cnntui.core import BudgetError, CnntuiError, Network, WeightsError
+from cnntui.core.network import Outputs
 
 RTOL = 1e-5
 ATOL = 1e-5
@@ -617,3 +618,17 @@ def test_forward_needs_weights():
         net.forward(np.zeros((1, 32, 32)))
     # a network with nothing to learn runs without weights
     assert single({"type": "relu"}, (1, 2, 2)).forward(np.ones((1, 2, 2)))[0].shape == (1, 2, 2)
+
+
+@pytest.mark.parametrize(("name", "shape"), [("minires", None), ("squeezenet1_1", (3, 64, 64)),
+                                             ("densenet121", (3, 48, 48)), ("lenet5", None)])
+def test_infer_gives_forwards_last_output_and_lets_the_others_go(name, shape):
+    net = Network.load(name, shape)
+    net.init_weights(1)
+    rng = np.random.default_rng(0)
+    for x in (rng.random(net.input_shape, dtype=np.float32), rng.random((2, *net.input_shape), dtype=np.float32)):
+        np.testing.assert_array_equal(net.infer(x), net.forward(x)[-1])
+    kept = Outputs(False, [{} for _ in net.layers])
+    last_reader = {source: i for i, record in enumerate(net.summary()) for source in record.sources}
+    net._run(np.asarray(x, dtype=np.float32), kept, False, last_reader)
+    assert kept[-1] is not None and sum(output is not None for output in kept) == 1

@@ -16,7 +16,6 @@ import pytest
 from cnntui.content import LANGUAGES, catalog
 from cnntui.core import Network
 from cnntui.core.assets import find_network, read_json
-from cnntui.core.weights import initial_weights
 from cnntui.learn.examples import build_namespace
 from cnntui.learn.experiments import deep_stack_spec
 from cnntui.learn.pages import load_pages
@@ -128,7 +127,7 @@ def test_the_page_numbers_are_the_engines_weights_through_a_stack_worked_by_hand
     net = Network.from_dict(deep_stack_spec(facts.width, facts.layers))
     x = np.random.default_rng([0, 1]).standard_normal((facts.samples, facts.width), dtype=np.float32)
     for name, scheme, factor in (("small", "he", 0.5), ("xavier", "xavier", 1), ("he", "he", 1), ("large", "he", 2)):
-        weights = initial_weights(net.param_shapes(), scheme, 0)
+        weights = net.initial_weights(0, scheme)
         matrices = [weights[f"{1 + 2 * i}.weight"] * factor for i in range(facts.layers)]
         expected = relu_stack_rms(x, matrices)
         assert [getattr(facts, name).rms[k] for k in range(facts.layers + 1)] == pytest.approx(expected, rel=1e-3)

@@ -615,7 +615,8 @@ def test_render_png_of_a_grid_is_laid_out_as_the_terminal_grid(tmp_path):
 ERRORS = {
     "layer too high": (["lenet5", "--layer", "13"], ["layer 13 is out of range", "0 to 12", "'input'"]),
     "negative layer": (["lenet5", "--layer", "-1"], ["negative layer indices are not allowed", "'input'"]),
-    "layer not a number": (["lenet5", "--layer", "first"], ["not a layer"]),
+    "layer not a number": (["lenet5", "--layer", "first!"], ["not a layer"]),
+    "layer path unknown": (["lenet5", "--layer", "first"], ["no step of lenet5 has the path 'first'"]),
     "channel too high": (["lenet5", "--layer", "0", "--channel", "6"],
                          ["channel 6 is out of range", "layer 0 has channels 0 to 5 (6 in all)"]),
     "input channel too high": (["tinyvgg", "--layer", "input", "--channel", "3"],

@@ -20,7 +20,7 @@ from cnntui.train.datasets import make_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 # preset: (dataset, the validation accuracy it must reach)
-SHIPPED = {"lenet5": ("digits", 0.97), "tinyvgg": ("shapes", 0.95)}
+SHIPPED = {"lenet5": ("digits", 0.97), "tinyvgg": ("shapes", 0.95), "minires": ("shapes", 0.95)}
 FRESH_SEED = 987_654  # no training run uses it (see scripts/train_weights.sh)
 FRESH_SAMPLES = 1000
 TOLERANCE = 0.025  # fresh accuracy within 2.5 points of the record (1000 samples: ~0.5 point standard error)
@@ -42,7 +42,7 @@ def test_exactly_these_presets_ship_trained_weights():
 def test_weights_load_and_their_record_says_how_they_were_made(name):
     net, path, record = shipped(name)
     net.load_weights(path)
-    assert set(net.weights) == set(net.param_shapes())
+    assert set(net.weights) == set(net.state_shapes())  # batch norm's running statistics too
     assert all(np.isfinite(value).all() for value in net.weights.values())
     dataset, target = SHIPPED[name]
     assert record["network"] == name and record["dataset"] == dataset
@@ -77,6 +77,7 @@ def test_accuracy_on_a_fresh_validation_set(name):
 @pytest.mark.parametrize(("name", "samples"), [
     ("lenet5", {f"digit-{d}": str(d) for d in range(10)}),
     ("tinyvgg", {shape: shape for shape in ("circle", "square", "triangle", "cross")}),
+    ("minires", {shape: shape for shape in ("circle", "square", "triangle", "cross")}),
 ])
 def test_the_sample_images_view_shows_are_recognised(name, samples):
     net, path, _ = shipped(name)

@@ -22,13 +22,15 @@ class CnntuiError(Exception):
 class SpecError(CnntuiError, ValueError):
     """A network description that cannot work.
 
-    ``index`` and ``layer_type`` name the layer (None for the network itself);
-    ``problems`` lists every problem found, so a builder can show them at once.
+    ``index`` (the step's position), ``path`` (its dotted module name, "3" or "layer1.0.conv1")
+    and ``layer_type`` name the layer or block (None for the network itself); ``problems`` lists
+    every problem found, so a builder can show them at once.
     """
 
     def __init__(self, code: str, *, index: int | None = None, layer_type: str | None = None,
-                 field: str | None = None, **args):
+                 field: str | None = None, path: str | None = None, **args):
         self.index = index
+        self.path = path
         self.layer_type = layer_type
         self.field = field
         self.problems: list[SpecError] = [self]
@@ -40,7 +42,10 @@ class SpecError(CnntuiError, ValueError):
     def where(self) -> str:
         if self.index is None:
             return ""
-        return f"layer {self.index} {printable(str(self.layer_type or '?'))}: "
+        kind = printable(str(self.layer_type or '?'))
+        if self.path is None or self.path == str(self.index):
+            return f"layer {self.index} {kind}: "
+        return f"{printable(self.path or '(top)')} {kind}: "
 
     def __str__(self) -> str:
         return "; ".join(p.where + str(p.message) for p in self.problems)

@@ -80,6 +80,16 @@ def _number(name, value):
     return number
 
 
+def _optional_number(name, value):
+    # null is a setting of its own where PyTorch takes None (batch norm's momentum: a cumulative average).
+    if value is None:
+        return None
+    try:
+        return _number(name, value)
+    except SpecError:
+        raise SpecError("bad_number_or_null", field=name, got=shown(value)) from None
+
+
 CHECKS = {
     "count": _count,
     "pair": _positive_pair,
@@ -88,6 +98,7 @@ CHECKS = {
     "conv_padding": _conv_padding,
     "bool": _boolean,
     "number": _number,
+    "optional_number": _optional_number,
 }
 
 

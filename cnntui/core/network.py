@@ -16,18 +16,20 @@ from .errors import BudgetError, CnntuiError, WeightsError
 from .kernels import classic_kernel
 from .layers import Layer, Shape, shape_text
 from .messages import Message
-from .weights import (
-    check_budget,
-    fitted,
-    human_bytes,
-    init_scheme,
-    initial_weights,
-    read_npz,
-    write_npz,
-)
+from .weights import check_budget, fitted, human_bytes, read_npz, write_npz
 
 MEMORY_BUDGET = 1 << 30  # bytes a forward pass may use
-WEIGHT_BUDGET = 64 << 20  # bytes of weights allocated without asking
+WEIGHT_BUDGET = 128 << 20  # bytes of weights allocated without asking: ResNet-50's 98 MiB fit, VGG's 528 do not
+
+
+class Outputs(list):
+    """A forward pass's outputs, one per step, with what its backward pass needs: the mode and
+    each step's memo (dropout's masks)."""
+
+    def __init__(self, training: bool = False, memos: list[dict] | None = None):
+        super().__init__()
+        self.training = training
+        self.memos = memos or []
 
 
 class Network:
@@ -45,6 +47,7 @@ class Network:
         self.layers: list[Layer] = [record.layer for record in summary]
         self.weights: dict[str, np.ndarray] = {}
         self.weights_origin: str | None = None
+        self._rng = np.random.default_rng(0)  # dropout's masks, when forward() is given no seed
 
     # -- building -----------------------------------------------------------
 
@@ -85,16 +88,41 @@ class Network:
 
     @functools.cache  # noqa: B019  (a Network is immutable once built)
     def param_shapes(self) -> dict[str, Shape]:
-        """Every weight array's key and shape, in layer order. Do not modify the result."""
-        shapes = {}
-        for record in self._summary:
-            for kind, shape in record.layer.param_shapes(record.input_shape).items():
-                shapes[f"{record.index}.{kind}"] = shape
-        return shapes
+        """Every learned array's key ("{path}.{kind}") and shape, in step order. Do not modify the result."""
+        return {key: shape for key, (shape, learned) in self._state().items() if learned}
 
-    def _owners(self) -> dict[str, tuple[int, str]]:
-        return {key: (int(key.split(".")[0]), self.layers[int(key.split(".")[0])].type)
-                for key in self.param_shapes()}
+    @functools.cache  # noqa: B019
+    def state_shapes(self) -> dict[str, Shape]:
+        """Every array of the state dict, parameters and buffers (batch norm's running statistics),
+        keyed and ordered as PyTorch's ``state_dict()``. Do not modify the result."""
+        return {key: shape for key, (shape, _) in self._state().items()}
+
+    @functools.cache  # noqa: B019
+    def _state(self) -> dict[str, tuple[Shape, bool]]:
+        state = {}
+        for record in self._summary:
+            for learned, shapes in ((True, record.layer.param_shapes(record.input_shape)),
+                                    (False, record.layer.buffer_shapes(record.input_shape))):
+                for kind, shape in shapes.items():
+                    state[f"{record.path}.{kind}"] = (shape, learned)
+        return state
+
+    @functools.cache  # noqa: B019
+    def _step_keys(self) -> list[list[tuple[str, str]]]:
+        """For each step, its arrays' (kind, key) pairs."""
+        return [[(kind, f"{record.path}.{kind}")
+                 for kind in (*record.layer.param_shapes(record.input_shape),
+                              *record.layer.buffer_shapes(record.input_shape))]
+                for record in self._summary]
+
+    def step_params(self, index: int) -> dict[str, np.ndarray]:
+        """Step ``index``'s parameters and buffers by kind ("weight", "running_mean", ...)."""
+        return {kind: self.weights[key] for kind, key in self._step_keys()[index] if key in self.weights}
+
+    def _owners(self) -> dict[str, tuple[str, str, Layer]]:
+        """Each state key's step, as (path, type, layer): for messages and the layer's own checks."""
+        return {key: (record.path, record.type, record.layer)
+                for record, pairs in zip(self._summary, self._step_keys()) for _, key in pairs}
 
     @property
     def shipped_weights(self) -> Path | None:
@@ -133,22 +161,37 @@ class Network:
 
     # -- weights ------------------------------------------------------------
 
+    def init_scheme(self) -> str:
+        """He init keeps ReLU nets' signals from fading; Xavier suits sigmoid and tanh."""
+        return "he" if any(layer.wants_he_init for layer in self.layers) else "xavier"
+
+    def initial_weights(self, seed: int = 0, scheme: str | None = None) -> dict[str, np.ndarray]:
+        """A state dict drawn deterministically from ``seed`` (each layer's ``initial_state``),
+        with this network's scheme unless ``scheme`` names one ("he" or "xavier")."""
+        rng = np.random.default_rng(seed)
+        scheme = scheme or self.init_scheme()
+        weights = {}
+        for record in self._summary:
+            for kind, array in record.layer.initial_state(record.input_shape, scheme, rng).items():
+                weights[f"{record.path}.{kind}"] = array
+        return weights
+
     def init_weights(self, seed: int = 0, weight_budget: int = WEIGHT_BUDGET) -> str:
         """Seeded random weights; returns the scheme used, "he" or "xavier"."""
         check_budget(self.name, self._summary.total_params, weight_budget)
-        scheme = init_scheme([layer.type for layer in self.layers])
-        self.weights = initial_weights(self.param_shapes(), scheme, seed)
+        scheme = self.init_scheme()
+        self.weights = self.initial_weights(seed, scheme)
         self.weights_origin = f"seeded random (seed {seed}, {'He' if scheme == 'he' else 'Xavier'} init)"
         return scheme
 
     def load_weights(self, path: str | Path, weight_budget: int = WEIGHT_BUDGET) -> None:
         check_budget(self.name, self._summary.total_params, weight_budget)
-        self.weights = fitted(read_npz(path, weight_budget), self.param_shapes(), self._owners())
+        self.weights = fitted(read_npz(path, weight_budget), self.state_shapes(), self._owners())
         self.weights_origin = str(path)
 
     def set_weights(self, arrays: dict[str, np.ndarray]) -> None:
         """Use ``arrays`` (e.g. a PyTorch state_dict as NumPy) after checking them."""
-        self.weights = fitted(dict(arrays), self.param_shapes(), self._owners())
+        self.weights = fitted(dict(arrays), self.state_shapes(), self._owners())
         self.weights_origin = "given"
 
     def save_weights(self, path: str | Path) -> None:
@@ -156,7 +199,7 @@ class Network:
         write_npz(path, self.weights)
 
     def _require_weights(self) -> None:
-        if self.param_shapes() and not self.weights:
+        if self.state_shapes() and not self.weights:
             raise WeightsError("no_weights")
 
     def put_kernel(self, layer: int, out_channel: int, kernel: str | np.ndarray,
@@ -173,7 +216,8 @@ class Network:
             raise CnntuiError("not_conv", index=layer, type=record.type if record else "missing")
         name = kernel if isinstance(kernel, str) else "given"
         values = classic_kernel(kernel) if isinstance(kernel, str) else np.asarray(kernel, dtype=np.float32)
-        target = self.weights[f"{layer}.weight"]
+        path = record.path
+        target = self.weights[f"{path}.weight"]
         values = _centred(values, target.shape[2:])
         if values.shape != target.shape[2:]:
             raise CnntuiError("kernel_shape", name=name, got=shape_text(values.shape), index=layer,
@@ -185,8 +229,8 @@ class Network:
             _check_channel("input channel", in_channel, target.shape[1], layer)
             target[out_channel] = 0
             target[out_channel, in_channel] = values
-        if f"{layer}.bias" in self.weights:
-            self.weights[f"{layer}.bias"][out_channel] = 0
+        if f"{path}.bias" in self.weights:
+            self.weights[f"{path}.bias"][out_channel] = 0
 
     # -- forward pass -------------------------------------------------------
 
@@ -211,36 +255,82 @@ class Network:
             raise BudgetError("memory_budget", need=human_bytes(need), budget=human_bytes(memory_budget),
                               detail=f"batch {batch}, weights {human_bytes(self._summary.weight_bytes)}")
 
-    def forward(self, x: np.ndarray, memory_budget: int = MEMORY_BUDGET) -> list[np.ndarray]:
-        """Every layer's output for ``x``, shaped (C, H, W) or (N, C, H, W).
+    def forward(self, x: np.ndarray, memory_budget: int = MEMORY_BUDGET, training: bool = False,
+                seed: int | None = None) -> Outputs:
+        """Every step's output for ``x``, shaped (C, H, W) or (N, C, H, W): one per entry of
+        ``summary()``, so the last is the network's output.
 
         Outputs keep the batch axis only if ``x`` had one. NaN, infinity and values beyond float32
         are refused (CnntuiError); outputs that overflow are not, ``overflow_problem`` finds them.
+        ``training`` runs batch norm on the batch's statistics (updating its running ones in
+        ``weights``) and dropout with a mask drawn from ``seed`` (or, when None, from the
+        network's own generator, seeded 0 when the network is made). Pass the result to
+        ``backward``: it keeps what the backward pass of this mode needs.
         """
+        array, value = self._ready_input(x, memory_budget)
+        rng = self._rng if seed is None else np.random.default_rng(seed)
+        memos = [{"rng": rng} if training else {} for _ in self.layers]
+        outputs = Outputs(training, memos)
+        self._run(value, outputs, training)
+        if array.ndim == 3:
+            outputs[:] = [output[0] for output in outputs]
+        return outputs
+
+    def infer(self, x: np.ndarray, memory_budget: int = MEMORY_BUDGET) -> np.ndarray:
+        """The network's output for ``x`` in eval mode, as ``forward(x)[-1]``, but each step's
+        output is let go as soon as no later step reads it: less memory, and faster for a big
+        network (fresh memory costs page faults). Nothing is kept for a backward pass."""
+        array, value = self._ready_input(x, memory_budget)
+        last_reader = {source: index for index, record in enumerate(self._summary) for source in record.sources}
+        outputs = Outputs(False, [{} for _ in self.layers])
+        self._run(value, outputs, False, last_reader)
+        return outputs[-1] if array.ndim == 4 else outputs[-1][0]
+
+    def _ready_input(self, x: np.ndarray, memory_budget: int) -> tuple[np.ndarray, np.ndarray]:
+        """``x`` checked, and as a float32 batch."""
         array = self._check_input(x)
         self._require_weights()
         self.check_memory(array.shape[0] if array.ndim == 4 else 1, memory_budget)
-        value = _finite_float32(array if array.ndim == 4 else array[None])
-        outputs = []
+        return array, _finite_float32(array if array.ndim == 4 else array[None])
+
+    def _run(self, value: np.ndarray, outputs: Outputs, training: bool, last_reader: dict | None = None) -> None:
+        """Every step in order, appending its output to ``outputs``; with ``last_reader`` (step ->
+        the last step that reads it), outputs no later step needs are dropped on the way."""
+        last = len(self.layers) - 1
         # Values near float32's limit overflow inside a layer: overflow_problem() says so in one
         # line, where NumPy would print a RuntimeWarning per layer.
         with np.errstate(over="ignore", invalid="ignore"):
-            for index, layer in enumerate(self.layers):
-                params = {kind: self.weights[f"{index}.{kind}"] for kind in ("weight", "bias")
-                          if f"{index}.{kind}" in self.weights}
-                value = layer.forward(value, params)
-                outputs.append(value)
-        if array.ndim == 3:
-            outputs = [output[0] for output in outputs]
-        return outputs
+            for index, (record, layer) in enumerate(zip(self._summary, self.layers)):
+                inputs = [value if source < 0 else outputs[source] for source in record.sources]
+                memo = outputs.memos[index]
+                if layer.is_join:
+                    outputs.append(layer.forward(inputs, training, memo))
+                else:
+                    outputs.append(layer.forward(inputs[0], self.step_params(index), training, memo))
+                if last_reader is not None:
+                    for source in record.sources:
+                        if source >= 0 and source != last and last_reader.get(source) == index:
+                            outputs[source] = None
+                    if index != last and index not in last_reader:  # a step nothing reads
+                        outputs[index] = None
+
+    def outputs_by_path(self, x: np.ndarray, outputs: list[np.ndarray]) -> dict[str, np.ndarray]:
+        """``input``, every step's output under its path and ``output`` (the network's), as
+        ``cnntui forward`` writes them."""
+        arrays = {"input": np.asarray(x)}
+        for record, output in zip(self._summary, outputs):
+            arrays[record.path] = output
+        if outputs:
+            arrays["output"] = outputs[-1]
+        return arrays
 
     def overflow_problem(self, x: np.ndarray, outputs: list[np.ndarray]) -> Message | None:
-        """The first layer whose ``outputs`` (from ``forward(x)``) overflowed float32 into infinity
-        or NaN, as a Message (code outputs_overflowed; args index, type, largest), or None."""
-        for index, output in enumerate(outputs):
+        """The first step whose ``outputs`` (from ``forward(x)``) overflowed float32 into infinity
+        or NaN, as a Message (code outputs_overflowed; args index (the step's path), type, largest), or None."""
+        for record, output in zip(self._summary, outputs):
             if not np.isfinite(output).all():
                 largest = f"{float(np.abs(np.asarray(x)).max()):.3g}"
-                return Message("outputs_overflowed", {"index": index, "type": self.layers[index].type,
+                return Message("outputs_overflowed", {"index": record.path, "type": record.type,
                                                       "largest": largest})
         return None
 
@@ -248,38 +338,53 @@ class Network:
 
     def backward(self, x: np.ndarray, outputs: list[np.ndarray], grad_last: np.ndarray,
                  from_layer: int | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Gradients by backpropagation: (dL/dx, dL/d(every weight)), the latter keyed
-        like ``weights`` ("{i}.weight", "{i}.bias").
+        """Gradients by backpropagation: (dL/dx, dL/d(every learned parameter)), the latter keyed
+        like ``weights`` ("{path}.weight", "{path}.bias"; buffers have none).
 
-        ``outputs`` is what ``forward(x)`` returned and ``grad_last`` is dL/d(the last
-        layer's output), batched or not as ``x`` is. With ``from_layer``, ``grad_last``
-        is dL/d(outputs[from_layer]) instead and the layers after it are skipped
-        (``cnntui.train.losses.loss_and_grad`` says where to start).
+        ``outputs`` is what ``forward(x)`` returned (in the same mode) and ``grad_last`` is dL/d(the
+        last step's output), batched or not as ``x`` is. With ``from_layer``, ``grad_last`` is
+        dL/d(outputs[from_layer]) instead and the steps after it are skipped
+        (``cnntui.train.losses.loss_and_grad`` says where to start). A value read by several
+        steps (a residual block's input) gets the sum of their gradients.
         """
         array = self._check_input(x)
         self._require_weights()
         last = len(self.layers) - 1 if from_layer is None else from_layer
         if not -1 <= last < len(self.layers) or len(outputs) != len(self.layers):
-            raise ValueError(f"backward: {len(outputs)} outputs for {len(self.layers)} layers, "
-                             f"start at layer {last}")
+            raise ValueError(f"backward: {len(outputs)} outputs for {len(self.layers)} steps, "
+                             f"start at step {last}")
         batched = array.ndim == 4
         dtype = np.result_type(np.asarray(grad_last).dtype, np.float32)
         grad = np.asarray(grad_last, dtype=dtype)
         want = outputs[last].shape if last >= 0 else array.shape
         if grad.shape != want:
             raise ValueError(f"backward: gradient shaped {shape_text(grad.shape)}, "
-                             f"layer {last}'s output is {shape_text(want)}")
-        if not batched:
-            grad, outputs = grad[None], [output[None] for output in outputs]
-        values = [np.asarray(array if batched else array[None], dtype=dtype), *outputs]
+                             f"step {last}'s output is {shape_text(want)}")
+        training = getattr(outputs, "training", False)
+        memos = getattr(outputs, "memos", None) or [{} for _ in self.layers]
+        values = list(outputs) if batched else [output[None] for output in outputs]
+        start = np.asarray(array if batched else array[None], dtype=dtype)
+        pending = {last: grad if batched else grad[None]}  # dL/d(each step's output) still to pass on
         grads: dict[str, np.ndarray] = {}
         for index in range(last, -1, -1):
-            params = {kind: self.weights[f"{index}.{kind}"] for kind in ("weight", "bias")
-                      if f"{index}.{kind}" in self.weights}
-            grad, layer_grads = self.layers[index].backward(values[index], values[index + 1], grad, params)
-            for kind, value in layer_grads.items():
-                grads[f"{index}.{kind}"] = value
-        grads = {key: grads[key] for key in self.param_shapes() if key in grads}  # layer order
+            grad = pending.pop(index, None)
+            if grad is None:  # nothing after `last` reads this step
+                continue
+            record, layer = self._summary[index], self.layers[index]
+            inputs = [start if source < 0 else values[source] for source in record.sources]
+            if layer.is_join:
+                input_grads = layer.backward(inputs, values[index], grad, training, memos[index])
+            else:
+                grad_x, layer_grads = layer.backward(inputs[0], values[index], grad, self.step_params(index),
+                                                     training, memos[index])
+                input_grads = [grad_x]
+                for kind, value in layer_grads.items():
+                    grads[f"{record.path}.{kind}"] = value
+            for source, input_grad in zip(record.sources, input_grads):
+                # Never add in place: a gradient may be a view another step still holds.
+                pending[source] = pending[source] + input_grad if source in pending else input_grad
+        grad = pending.get(-1, np.zeros_like(start))
+        grads = {key: grads[key] for key in self.param_shapes() if key in grads}  # step order
         return (grad if batched else grad[0]), grads
 
     def _check_input(self, x: Any) -> np.ndarray:

@@ -1,8 +1,9 @@
 """Making, reading and writing weights in PyTorch's layout and naming.
 
-Keys are ``"{i}.weight"`` and ``"{i}.bias"`` with ``i`` the layer's index, the
-names an ``nn.Sequential`` state_dict uses, so weights move to and from
-PyTorch with no renaming. Files are read without unpickling.
+Keys are ``"{path}.{kind}"``: a step's dotted module name ("3" in a plain list,
+"layer1.0.conv1" in a ResNet) and "weight", "bias" or a buffer ("running_mean", ...),
+the names PyTorch's ``state_dict()`` uses, so weights move to and from PyTorch with
+no renaming. Files are read without unpickling.
 """
 
 from __future__ import annotations
@@ -17,37 +18,6 @@ import numpy as np
 from .errors import BudgetError, CnntuiError, WeightsError, closest
 from .files import atomic_write
 from .reading import human_bytes, open_regular
-
-RELU_FAMILY = {"relu", "leaky_relu"}
-
-
-def init_scheme(layer_types: list[str]) -> str:
-    """He init keeps ReLU nets' signals from fading; Xavier suits sigmoid and tanh."""
-    return "he" if RELU_FAMILY & set(layer_types) else "xavier"
-
-
-def initial_weights(shapes: dict[str, tuple[int, ...]], scheme: str, seed: int) -> dict[str, np.ndarray]:
-    """Weights drawn deterministically from ``seed``; biases start at zero.
-
-    He: normal with std sqrt(2 / fan_in). Xavier: uniform in
-    +-sqrt(6 / (fan_in + fan_out)). fan_in counts one output's inputs
-    (in_channels * kh * kw for a conv), as in PyTorch.
-    """
-    rng = np.random.default_rng(seed)
-    weights = {}
-    for key, shape in shapes.items():
-        if key.endswith(".bias"):
-            weights[key] = np.zeros(shape, dtype=np.float32)
-            continue
-        receptive = math.prod(shape[2:])
-        fan_in, fan_out = shape[1] * receptive, shape[0] * receptive
-        if scheme == "he":
-            weights[key] = rng.standard_normal(shape, dtype=np.float32) * np.float32(math.sqrt(2 / fan_in))
-        else:
-            limit = math.sqrt(6 / (fan_in + fan_out))
-            weights[key] = rng.uniform(-limit, limit, shape).astype(np.float32)
-    return weights
-
 
 def check_budget(name: str, params: int, budget: int) -> None:
     size = params * 4
@@ -136,11 +106,13 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
 
 
 def fitted(arrays: dict[str, np.ndarray], expected: dict[str, tuple[int, ...]],
-           owners: dict[str, tuple[int, str]]) -> dict[str, np.ndarray]:
-    """``arrays`` checked key by key, in layer order, against ``expected`` shapes; as float32."""
+           owners: dict[str, tuple[str, str, object]]) -> dict[str, np.ndarray]:
+    """``arrays`` checked key by key, in step order, against ``expected`` shapes and against the
+    layer that owns each (``owners``: key -> (path, type, layer)), in the dtype the layer keeps:
+    float32, or for a counter (batch norm's num_batches_tracked) a 64-bit integer, as in PyTorch."""
     result = {}
     for key, shape in expected.items():
-        index, kind = owners[key]
+        index, kind, layer = owners[key]
         if key not in arrays:
             raise WeightsError("weights_missing_key", key=key, index=index, type=kind, shape=shape)
         array = arrays[key]
@@ -150,11 +122,18 @@ def fitted(arrays: dict[str, np.ndarray], expected: dict[str, tuple[int, ...]],
             raise WeightsError("weights_bad_shape", key=key, got=array.shape, index=index, type=kind, want=shape)
         if not np.isfinite(array).all():
             raise WeightsError("weights_not_finite", key=key)
-        result[key] = np.ascontiguousarray(array, dtype=np.float32)
+        part = key.rsplit(".", 1)[-1]
+        problem = layer.state_problem(part, array)
+        if problem is not None:
+            raise WeightsError(problem, key=key, index=index, type=kind)
+        # np.require, not ascontiguousarray, which makes a 0-d counter shape (1,).
+        result[key] = np.require(array, dtype=layer.state_dtype(part), requirements="C")
     for key in arrays:
         if key not in expected:
-            raise WeightsError("weights_extra_key", key=key, hint=closest(key, expected))
+            raise WeightsError("weights_extra_key", key=key, hint=closest(key, expected),
+                               example=next(iter(expected), "0.weight"))
     return result
+
 
 
 def write_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> None:

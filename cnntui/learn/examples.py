@@ -172,8 +172,9 @@ def window_step(net: Network, x: np.ndarray, outputs: list[np.ndarray], layer: i
     """Output ``channel`` at (row, col) of conv or pooling ``layer``, for a single sample ``x``."""
     if x.ndim != 3 or not hasattr(net.layers[layer], "step"):
         raise ExampleError(f"a step needs one sample and a conv or pooling layer, not {net.layers[layer].type}")
-    source = x if layer == 0 else outputs[layer - 1]
-    params = {kind: net.weights[f"{layer}.{kind}"] for kind in ("weight", "bias") if f"{layer}.{kind}" in net.weights}
+    source_index = net.summary()[layer].sources[0]
+    source = x if source_index < 0 else outputs[source_index]
+    params = net.step_params(layer)
     step = net.layers[layer].step(source, params, channel, row, col)
     return StepFacts(step, float(outputs[layer][channel, row, col]))
 

@@ -22,7 +22,6 @@ from types import SimpleNamespace
 import numpy as np
 
 from ..core import Network
-from ..core.weights import initial_weights
 from .examples import Values, network_spec
 from .placeholders import ExampleError
 
@@ -80,7 +79,7 @@ def depth_facts(setup: dict) -> DepthFacts:
         if scheme not in ("he", "xavier"):
             raise ExampleError(f"depth: unknown scheme '{scheme}' (he or xavier)")
         # The engine's own He or Xavier weights, stretched by ``factor``; biases stay 0.
-        weights = initial_weights(net.param_shapes(), scheme, seed)
+        weights = net.initial_weights(seed, scheme)
         for key, array in weights.items():
             if key.endswith(".weight"):
                 array *= np.float32(factor)

@@ -70,10 +70,12 @@ def first_conv(net) -> int | None:
 
 
 def watched_layer(net, conv: int) -> int:
-    """The layer whose maps are shown: the first conv layer, or its activation right after it."""
-    following = net.layers[conv + 1] if conv + 1 < len(net.layers) else None
-    activations = ("relu", "leaky_relu", "sigmoid", "tanh")
-    return conv + 1 if following is not None and following.type in activations else conv
+    """The layer whose maps are shown: the first conv layer, or the activation right after it that reads it
+    (after a concat's branch, the next step can read the network's input instead)."""
+    after = conv + 1
+    if after < len(net.layers) and net.layers[after].is_activation and net.summary()[after].sources == (conv,):
+        return after
+    return conv
 
 
 def head(data: Dataset, count: int) -> Dataset:
@@ -185,6 +187,6 @@ class LiveRun:
             outputs = trainer.net.forward(self.watched[None])
             probabilities = outputs[-1][0].copy()
             if conv is not None:
-                kernels = trainer.net.weights[f"{conv}.weight"].copy()
+                kernels = trainer.net.step_params(conv)["weight"].copy()
                 maps = outputs[watched_layer(trainer.net, conv)][0].copy()
         self.on_point(Point(arm, x, train_loss, train_accuracy, val_loss, val_accuracy, kernels, maps, probabilities))

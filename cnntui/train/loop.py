@@ -53,8 +53,9 @@ class EpochReport:
 
 
 def train_step(net, x: np.ndarray, y: np.ndarray, optimizer) -> tuple[float, float]:
-    """One update on the batch (x, y); returns the batch's loss and accuracy before it."""
-    outputs = net.forward(x)
+    """One update on the batch (x, y); returns the batch's loss and accuracy before it.
+    The forward pass is in training mode: batch norm on the batch's statistics, dropout dropping."""
+    outputs = net.forward(x, training=True)
     loss, start, grad = loss_and_grad(net, outputs, y)
     _, grads = net.backward(x, outputs, grad, from_layer=start)
     optimizer.step(net.weights, grads)
@@ -62,7 +63,7 @@ def train_step(net, x: np.ndarray, y: np.ndarray, optimizer) -> tuple[float, flo
 
 
 def evaluate(net, data: Dataset, batch_size: int = 256) -> tuple[float, float]:
-    """(mean loss, accuracy) over ``data``, without changing the weights."""
+    """(mean loss, accuracy) over ``data`` in eval mode, without changing the weights."""
     total_loss = correct = 0.0
     for x, y in data.batches(batch_size, shuffle=False):
         outputs = net.forward(x)

@@ -241,6 +241,24 @@ class CnntuiApp(App):
         else:
             self.notify(message, severity="warning", timeout=timeout)
 
+    def error_text(self, error) -> str:
+        """An engine error in the current language: each of a network's problems after where it is."""
+        from ..content import message_text
+
+        return self.t("network.problems.separator").join(
+            self.where_text(problem) + message_text(self.language, problem.message)
+            for problem in getattr(error, "problems", [error]))
+
+    def where_text(self, problem) -> str:
+        """SpecError.where in the current language: "layer 3 conv2d: ", or the path where blocks name it."""
+        index = getattr(problem, "index", None)
+        if index is None:
+            return ""
+        kind, path = problem.layer_type or "?", problem.path
+        if path is None or path == str(index):
+            return self.t("network.where.layer", index=index, type=kind)
+        return self.t("network.where.path", path=path or "(top)", type=kind)
+
     def has_text(self, key: str) -> bool:
         return key in catalog(self.language)
 
@@ -392,7 +410,8 @@ class CnntuiApp(App):
         try:
             network = read_valid_network(source)
         except CnntuiError as error:
-            self.notify(self.t("network.bad", name=source, error=error), severity="error", timeout=10)
+            self.notify(self.t("network.bad", name=source, error=self.error_text(error)), severity="error",
+                        timeout=10)
             return False
         self.network = network
         if not quiet:

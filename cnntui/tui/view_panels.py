@@ -32,8 +32,6 @@ from ..render.text import cell_width
 if TYPE_CHECKING:
     from .screens.view import Request
 
-ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh")
-
 
 @dataclass(frozen=True)
 class InputNote:
@@ -58,7 +56,9 @@ class Result:
     weights_problem: Message | None = None  # why the weights the network file names were not used
 
     def layer_input(self, layer: int) -> np.ndarray:
-        return self.x if layer == 0 else self.outputs[layer - 1]
+        """What step ``layer`` reads (its first source: the previous step in a plain list)."""
+        source = self.net.summary()[layer].sources[0]
+        return self.x if source < 0 else self.outputs[source]
 
     def layer_output(self, layer: int) -> np.ndarray:
         return self.x if layer == INPUT else self.outputs[layer]
@@ -67,18 +67,25 @@ class Result:
         return as_maps(self.layer_output(layer))
 
     def step_layer(self, layer: int) -> int:
-        """The layer whose computation the step-through shows: an activation shows the conv before it."""
+        """The layer whose computation the step-through shows: an activation shows the conv it reads."""
         layers = self.net.layers
-        if layer > 0 and layers[layer].type in ACTIVATIONS and layers[layer - 1].type == "conv2d":
+        if layer > 0 and layers[layer - 1].type == "conv2d" and self.follows(layer, layer - 1):
             return layer - 1
         return layer
+
+    def follows(self, activation: int, step: int) -> bool:
+        """Whether step ``activation`` is an activation of ``step``'s output alone (after a concat, the
+        step before it in the list can be another branch's)."""
+        return self.net.layers[activation].is_activation and self.net.summary()[activation].sources == (step,)
 
     def step_source_channels(self, layer: int) -> int:
         """How many input channels the step-through can pick from (0 when it has no choice)."""
         if layer == INPUT:
             return 0
         step = self.step_layer(layer)
-        return self.layer_input(step).shape[0] if self.net.layers[step].type == "conv2d" else 0
+        conv = self.net.layers[step]
+        # A grouped conv's filter reads only its group's channels: the choice is among those.
+        return self.layer_input(step).shape[0] // conv.groups if conv.type == "conv2d" else 0
 
     def kernel_target(self, layer: int) -> int | None:
         """The conv layer a classic kernel would go into: the selected one, or the conv an activation follows."""
@@ -88,7 +95,12 @@ class Result:
         return step if self.net.layers[step].type == "conv2d" else None
 
     def layer_label(self, t: Translate, index: int) -> str:
-        return t("view.input") if index == INPUT else f"{self.net.layers[index].type}:{index}"
+        """"conv2d:3" in a plain list of layers; "conv2d:layer1.0.conv1" where blocks or names give paths."""
+        if index == INPUT:
+            return t("view.input")
+        summary = self.net.summary()
+        named = any(record.path != str(record.index) for record in summary)
+        return f"{summary[index].type}:{printable(summary[index].path) if named else index}"
 
 
 def compute(request: Request, serial: int, worker) -> Result | None:
@@ -127,7 +139,8 @@ def network_input(name: str, net: Network) -> tuple[np.ndarray, InputNote]:
     if name in sample_names() and not (len(shape) == 3 and shape[0] in (1, 3)):
         return np.random.default_rng(0).random(shape, dtype=np.float32), InputNote("random", shape_text(shape))
     path = find_sample(name) if name in sample_names() else Path(name)
-    loaded, _ = load_input(path, shape, net.name)  # a .npy array comes as it is, in its own dtype
+    # A .npy array comes as it is, in its own dtype; an image is normalised as the network asks.
+    loaded, _ = load_input(path, shape, net.name, normalize=net.summary().normalize)
     if loaded.shape != tuple(shape):
         raise CnntuiError("input_shape", got=shape_text(loaded.shape), name=net.name, want=shape_text(shape))
     x = np.asarray(loaded, dtype=np.float32)
@@ -288,7 +301,7 @@ class Panels:
         layer = result.kernel_target(look.layer)
         if layer is None:
             return []
-        weight = result.net.weights[f"{layer}.weight"][look.channel, look.in_channel]
+        weight = result.net.step_params(layer)["weight"][look.channel, look.in_channel]
         count = result.step_source_channels(look.layer)
         title = (self.t("view.kernel.heading", channel=look.channel, in_channel=look.in_channel, count=count)
                  if count > 1 else self.t("view.kernel.heading.one", channel=look.channel))
@@ -309,21 +322,23 @@ class Panels:
         out = result.outputs[look.layer]
         if layer.type not in ("conv2d", "maxpool2d", "avgpool2d"):
             return wrapped_rows(self.simple_step(layer, source, out, row, col), width), heading
-        params = {kind: result.net.weights[f"{layer_index}.{kind}"] for kind in ("weight", "bias")
-                  if f"{layer_index}.{kind}" in result.net.weights}
+        params = result.net.step_params(layer_index)
         step = layer.step(source, params, look.channel, row, col)
         if layer.type == "conv2d":
-            rows = conv_step_rows(t, step, look.in_channel, self.pal, width)
+            # look.in_channel counts the filter's own channels; with groups they start past channel 0.
+            shown_in = step.channels[min(look.in_channel, len(step.channels) - 1)]
+            rows = conv_step_rows(t, step, shown_in, self.pal, width)
             if len(step.channels) > 1:
                 rows[:0] = wrapped_rows(t("view.step.in_channel", channel=look.in_channel, count=len(step.channels)),
                                         width, "dim")
         else:
+            shown_in = look.channel
             rows = pool_step_rows(t, step, layer.type, self.pal, width)
         rows += self.activation_rows(layer_index, step.value, out, row, col, width)
-        shown_in = look.in_channel if layer.type == "conv2d" else look.channel
         window = Rect(int(step.rows.min()), int(step.cols.min()), int(step.rows.max()) + 1, int(step.cols.max()) + 1)
         room = max(8, height - 3)  # as large as a screenful: the panel scrolls down to them
-        blocks = [self.thumb_block(t("view.step.source", name=result.layer_label(t, layer_index - 1), channel=shown_in),
+        read = result.net.summary()[layer_index].sources[0]
+        blocks = [self.thumb_block(t("view.step.source", name=result.layer_label(t, read), channel=shown_in),
                                    source[shown_in], (width - 2) // 2, room, [window]),
                   self.thumb_block(t("view.step.target", name=self.layer_name(), channel=look.channel),
                                    out[look.channel], (width - 2) // 2, room, [Rect(row, col, row + 1, col + 1)])]
@@ -337,8 +352,8 @@ class Panels:
             final = float(out[look.channel, row, col])
             return wrapped_rows(t("view.step.activation", name=layers[look.layer].type, x=number(value).strip(),
                                   y=number(final).strip()), width, "bold")
-        if layer_index + 1 < len(layers) and layers[layer_index + 1].type in ACTIVATIONS:
-            return wrapped_rows(t("view.step.next", name=layers[layer_index + 1].type, index=layer_index + 1),
+        if layer_index + 1 < len(layers) and self.result.follows(layer_index + 1, layer_index):
+            return wrapped_rows(t("view.step.next", name=self.result.layer_label(t, layer_index + 1)),
                                 width, "dim")
         return []
 
@@ -349,15 +364,20 @@ class Panels:
         flat_out = out.reshape(-1) if out.ndim == 1 else None
         if out.ndim == 3:
             x_value, y_value = float(source[channel, row, col]), float(out[channel, row, col])
+            special = self.map_step(layer, channel, row, col, x_value, y_value)
+            if special is not None:
+                return special
+            if not layer.is_activation:
+                return t("view.step.value", name=kind, value=number(y_value).strip())
             return t("view.step.elementwise", name=kind, x=number(x_value).strip(), y=number(y_value).strip())
         unit = col
         y_value = float(flat_out[unit])
         if kind == "linear":
-            weights = self.result.net.weights
-            weight = weights[f"{layer.index}.weight"][unit].astype(float)
+            params = self.result.net.step_params(layer.index)
+            weight = params["weight"][unit].astype(float)
             inputs = source.reshape(-1).astype(float)
             terms = weight * inputs
-            bias = float(weights.get(f"{layer.index}.bias", [0.0] * (unit + 1))[unit])
+            bias = float(params["bias"][unit]) if "bias" in params else 0.0
             biggest = sorted(range(len(terms)), key=lambda i: -abs(terms[i]))[:6]
             lines = [t("view.step.linear", unit=unit, count=len(terms))]
             lines += [f"  w[{unit},{i}] * x[{i}] = {number(weight[i]).strip()} * {number(inputs[i]).strip()}"
@@ -376,8 +396,49 @@ class Panels:
         if kind == "softmax":
             return t("view.step.softmax", unit=unit, x=number(float(source.reshape(-1)[unit])).strip(),
                      value=number(y_value).strip())
+        if kind == "dropout":
+            return t("view.step.dropout", value=number(y_value).strip())
+        if not layer.is_activation:
+            return t("view.step.value", name=kind, value=number(y_value).strip())
         return t("view.step.elementwise", name=kind, x=number(float(source.reshape(-1)[unit])).strip(),
                  y=number(y_value).strip())
+
+    def map_step(self, layer, channel: int, row: int, col: int, x_value: float, y_value: float) -> str | None:
+        """How a residual sum, a concatenation, batch norm, dropout or adaptive pooling gives the value
+        at (channel, row, col), with the numbers; None for the layers the general sentence fits."""
+        t, result = self.t, self.result
+        record = result.net.summary()[layer.index]
+        value = number(y_value).strip()
+        if record.type == "residual":
+            body, shortcut = (float(result.layer_output(source)[channel, row, col]) for source in record.sources)
+            activation = layer.settings.get("activation")
+            key = "view.step.residual_act" if activation else "view.step.residual"
+            return t(key, body=number(body).strip(), shortcut=number(shortcut).strip(),
+                     total=number(body + shortcut).strip(), name=activation or "", value=value)
+        if record.type == "concat":
+            start = 0
+            for name, shape in zip(layer.names, record.input_shapes):
+                if channel < start + shape[0]:
+                    return t("view.step.concat", channel=channel, branch=name, branch_channel=channel - start,
+                             count=shape[0], value=value)
+                start += shape[0]
+        if record.type == "batchnorm2d" and layer.track_running_stats:
+            params = result.net.step_params(layer.index)
+            weight = float(params["weight"][channel]) if "weight" in params else 1.0
+            bias = float(params["bias"][channel]) if "bias" in params else 0.0
+            return t("view.step.batchnorm", x=number(x_value).strip(),
+                     mean=number(float(params["running_mean"][channel])).strip(),
+                     var=number(float(params["running_var"][channel])).strip(), eps=f"{layer.eps:g}",
+                     weight=number(weight).strip(), bias=number(bias).strip(), value=value)
+        if record.type == "dropout":
+            return t("view.step.dropout", value=value)
+        if record.type == "adaptive_avg_pool2d":
+            (h, w), (oh, ow) = record.input_shape[1:], record.output_shape[1:]
+            top, bottom = row * h // oh, -(-(row + 1) * h // oh)
+            left, right = col * w // ow, -(-(col + 1) * w // ow)
+            return t("view.step.adaptive", channel=channel, rows=f"{top}..{bottom - 1}", cols=f"{left}..{right - 1}",
+                     count=(bottom - top) * (right - left), value=value)
+        return None
 
     # -- activations and poolings side by side ------------------------------------------------
 
@@ -409,7 +470,7 @@ class Panels:
     def pre_activation(self) -> np.ndarray:
         """The selected channel before its activation: this layer's input if it is an activation layer."""
         result, layer = self.result, self.look.layer
-        if layer > 0 and result.net.layers[layer].type in ACTIVATIONS:
+        if layer > 0 and result.net.layers[layer].is_activation:
             return result.layer_input(layer)[self.look.channel]
         return self.maps[self.look.channel]
 

@@ -7,6 +7,7 @@ derivation text, forward pass and backward pass. Adding a layer type is one subc
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -40,6 +41,25 @@ class Layer:
     # Whether each output is a neuron: a weighted sum of its inputs plus a bias. Only conv and
     # linear units are; activations, pooling and flatten pass values on without weighing them.
     has_neurons: ClassVar[bool] = False
+    # The element-wise functions between layers (ReLU, sigmoid, ...): View and Train show a conv's
+    # maps after the activation that follows it.
+    is_activation: ClassVar[bool] = False
+    # Activations flat for large |x| (sigmoid, tanh): a network of them is slow to start learning.
+    saturates: ClassVar[bool] = False
+    # A comment the Keras export writes once at the top when a network has this type.
+    keras_header: ClassVar[str] = ""
+    # Joins (where a block's branches meet, core/blocks.py) are steps too; layers are not joins.
+    is_join: ClassVar[bool] = False
+    # ReLU-like activations want He initialisation (a network with one gets it); sigmoid and tanh, Xavier.
+    wants_he_init: ClassVar[bool] = False
+    # The one-line text form (core/textform.py builds its grammar from these): the word that starts
+    # the layer ("conv"); the field written bare right after it ("conv 16": out_channels), or "";
+    # options, a prefix glued to a value ("k5": kernel_size 5); flags, words that set a field to a
+    # value ("nobias": bias false). A type without a keyword has no text form.
+    keyword: ClassVar[str] = ""
+    text_lead: ClassVar[str] = ""
+    text_options: ClassVar[dict[str, str]] = {}
+    text_flags: ClassVar[dict[str, tuple[str, Any]]] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -49,7 +69,8 @@ class Layer:
                         for name, field in cls.fields.items() if not field.required}
 
     def __init__(self, index: int, settings: dict[str, Any]):
-        self.index = index
+        self.index = index  # the step's position in the network's list of steps
+        self.path = str(index)  # the dotted module name PyTorch gives it; the network sets it
         self.settings = settings
         for name, value in settings.items():
             setattr(self, name, value)
@@ -62,7 +83,7 @@ class Layer:
         problems: list[SpecError] = []
         settings: dict[str, Any] = {}
         for name in spec:
-            if name != "type" and name not in cls.fields:
+            if name not in ("type", "name") and name not in cls.fields:
                 problems.append(SpecError(
                     "unknown_field", got=name, hint=closest(name, cls.fields), type=cls.type,
                     known=", ".join(cls.fields) or "no fields", field=name))
@@ -111,8 +132,42 @@ class Layer:
         return shape
 
     def param_shapes(self, shape: Shape) -> dict[str, Shape]:
-        """Array shapes of the learned parameters, in PyTorch's layout."""
+        """Array shapes of the learned parameters, in PyTorch's layout and order."""
         return {}
+
+    def buffer_shapes(self, shape: Shape) -> dict[str, Shape]:
+        """Arrays kept in the state dict beside the parameters but not learned (batch norm's
+        running statistics), in PyTorch's order."""
+        return {}
+
+    def state_dtype(self, kind: str) -> type:
+        """The dtype a parameter or buffer is kept in: float32, as PyTorch's; counters override."""
+        return np.float32
+
+    def state_problem(self, kind: str, array: np.ndarray) -> str | None:
+        """A message code when a loaded array cannot be this layer's ``kind`` (e.g. a negative
+        running variance), else None. Shapes and finiteness are checked for every array already."""
+        return None
+
+    def initial_state(self, shape: Shape, scheme: str, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Starting values of every parameter and buffer: weights drawn from ``rng`` ("he":
+        normal with std sqrt(2 / fan_in); "xavier": uniform in +-sqrt(6 / (fan_in + fan_out))),
+        biases 0. fan_in counts one output's inputs (in_channels/groups * kh * kw for a conv),
+        as in PyTorch. Override for parameters that start otherwise (batch norm's scale is 1)."""
+        state = {}
+        for kind, param_shape in self.param_shapes(shape).items():
+            if kind == "bias":
+                state[kind] = np.zeros(param_shape, dtype=np.float32)
+                continue
+            receptive = math.prod(param_shape[2:])
+            fan_in, fan_out = param_shape[1] * receptive, param_shape[0] * receptive
+            if scheme == "he":
+                std = np.float32(math.sqrt(2 / fan_in))
+                state[kind] = rng.standard_normal(param_shape, dtype=np.float32) * std
+            else:
+                limit = math.sqrt(6 / (fan_in + fan_out))
+                state[kind] = rng.uniform(-limit, limit, param_shape).astype(np.float32)
+        return state
 
     def macs(self, shape: Shape, out: Shape) -> int:
         """Multiply-accumulates per sample, bias additions not counted."""
@@ -138,17 +193,62 @@ class Layer:
 
     # -- computation --------------------------------------------------------
 
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray]) -> np.ndarray:
-        """Output for a batch ``x`` of shape (N, *input shape)."""
+    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], training: bool = False,
+                memo: dict | None = None) -> np.ndarray:
+        """Output for a batch ``x`` of shape (N, *input shape).
+
+        ``params`` holds the parameters and buffers by kind ("weight", "running_mean", ...).
+        ``training`` selects training behaviour where a type has one (batch norm uses the
+        batch's statistics and updates its buffers in place; dropout drops). ``memo`` is a
+        dict this step's backward will get back: in training it holds "rng", a seeded
+        Generator, and a layer may keep there what its backward needs (dropout's mask).
+        """
         raise NotImplementedError
 
-    def backward(self, x: np.ndarray, y: np.ndarray, grad_y: np.ndarray,
-                 params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def backward(self, x: np.ndarray, y: np.ndarray, grad_y: np.ndarray, params: dict[str, np.ndarray],
+                 training: bool = False, memo: dict | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Gradients for a batch: given the input ``x``, the forward output ``y`` and
-        dL/dy, return dL/dx and dL/d(each parameter), keyed and shaped like ``params``
-        ("weight", "bias"; empty for layers that learn nothing)."""
+        dL/dy, return dL/dx and dL/d(each learned parameter), keyed and shaped like
+        ``param_shapes`` ("weight", "bias"; empty for layers that learn nothing).
+        ``training`` and ``memo`` are what the forward pass had."""
         raise NotImplementedError
 
     def work_elements(self, shape: Shape, out: Shape) -> int:
         """Scratch elements per sample the forward pass allocates besides its output."""
         return 0
+
+    # -- code for frameworks (core/export.py assembles it) -------------------
+
+    def pytorch_module(self, shape: Shape) -> str:
+        """This layer as a torch.nn module for input ``shape``, e.g. "nn.Conv2d(1, 6, kernel_size=5)"."""
+        raise NotImplementedError
+
+    def keras_layers(self, shape: Shape) -> KerasCode:
+        """This layer as Keras layers (channels-last) for input ``shape``, and where they differ."""
+        raise NotImplementedError
+
+
+class KerasCode(NamedTuple):
+    """A layer in Keras: ``layers``, the expressions in order (a padding layer may come before the
+    layer itself, which is last), and ``notes``, comment lines on where Keras differs from PyTorch."""
+
+    layers: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def one(cls, layer: str, *notes: str) -> KerasCode:
+        return cls((layer,), notes)
+
+
+def python_value(value: Any) -> str:
+    """A setting as Python source: a square pair as one number (PyTorch's modules take either)."""
+    if isinstance(value, tuple):
+        return repr(value[0]) if value[0] == value[1] else f"({value[0]}, {value[1]})"
+    return repr(value)
+
+
+def keyword_args(layer: Layer, names: dict[str, str]) -> list[str]:
+    """``keyword=value`` for each setting in ``names`` (field -> the framework's keyword), in that
+    order, leaving out those at the type's default (a required field is always written)."""
+    return [f"{keyword}={python_value(layer.settings[name])}" for name, keyword in names.items()
+            if name not in layer.defaults or layer.settings[name] != layer.defaults[name]]

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..fields import Field
 from ..messages import Message
-from .base import Layer, Reach, Shape
+from .base import KerasCode, Layer, Reach, Shape
 
 
 class SeesWholeInput(Layer):
@@ -25,6 +25,14 @@ class Flatten(Layer):
     """Only a reshape: each value keeps the receptive field it had."""
 
     type = "flatten"
+    keyword = "flatten"
+
+    def pytorch_module(self, shape: Shape) -> str:
+        return "nn.Flatten()"
+
+    def keras_layers(self, shape: Shape) -> KerasCode:
+        return KerasCode.one("layers.Flatten()",
+                             "# Keras flattens in height, width, channel order; PyTorch puts channels first")
 
     def output_shape(self, shape: Shape) -> Shape:
         return (math.prod(shape),)  # a Python int: NumPy's int64 would wrap for a huge layer
@@ -35,16 +43,24 @@ class Flatten(Layer):
     def notes(self, shape: Shape, out: Shape) -> list[Message]:
         return [Message("flatten_of_vector")] if len(shape) == 1 else []
 
-    def forward(self, x: np.ndarray, params) -> np.ndarray:
+    def forward(self, x: np.ndarray, params, training=False, memo=None) -> np.ndarray:
         # C-order reshape of (N, C, H, W) is PyTorch's flatten order.
         return x.reshape(x.shape[0], -1)
 
-    def backward(self, x, y, grad_y, params):
+    def backward(self, x, y, grad_y, params, training=False, memo=None):
         return grad_y.reshape(x.shape), {}
 
 
 class GlobalAvgPool(SeesWholeInput):
     type = "global_avg_pool"
+    keyword = "gap"
+
+    def pytorch_module(self, shape: Shape) -> str:
+        # One module, as cnntui has one layer: the weights' numbering stays the same in both.
+        return "nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())"
+
+    def keras_layers(self, shape: Shape) -> KerasCode:
+        return KerasCode.one("layers.GlobalAveragePooling2D()")
 
     def output_shape(self, shape: Shape) -> Shape:
         self.require_maps(shape)
@@ -54,10 +70,10 @@ class GlobalAvgPool(SeesWholeInput):
         _, h, w = shape
         return [f"y[c] = (sum of {h}*{w} = {h * w} values in map c) / {h * w}", "params = 0"]
 
-    def forward(self, x: np.ndarray, params) -> np.ndarray:
+    def forward(self, x: np.ndarray, params, training=False, memo=None) -> np.ndarray:
         return x.mean(axis=(2, 3), dtype=x.dtype)
 
-    def backward(self, x, y, grad_y, params):
+    def backward(self, x, y, grad_y, params, training=False, memo=None):
         h, w = x.shape[2:]
         share = grad_y / np.asarray(h * w, dtype=grad_y.dtype)
         return np.broadcast_to(share[:, :, None, None], x.shape).copy(), {}
@@ -65,11 +81,20 @@ class GlobalAvgPool(SeesWholeInput):
 
 class Linear(SeesWholeInput):
     type = "linear"
+    keyword = "linear"
+    text_lead = "out_features"  # "linear 10"
+    text_flags = {"nobias": ("bias", False)}
     has_neurons = True
     fields = {
         "out_features": Field("count", example=10),
         "bias": Field("bool", True),
     }
+
+    def pytorch_module(self, shape: Shape) -> str:
+        return f"nn.Linear({shape[0]}, {self.out_features}{'' if self.bias else ', bias=False'})"
+
+    def keras_layers(self, shape: Shape) -> KerasCode:
+        return KerasCode.one(f"layers.Dense({self.out_features}{'' if self.bias else ', use_bias=False'})")
 
     def output_shape(self, shape: Shape) -> Shape:
         self.require_vector(shape)
@@ -90,13 +115,13 @@ class Linear(SeesWholeInput):
         return [f"params = {params} = {(n_in + int(self.bias)) * n_out}",
                 f"MACs = {n_in}*{n_out} = {n_in * n_out}"]
 
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray]) -> np.ndarray:
+    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], training=False, memo=None) -> np.ndarray:
         y = x @ params["weight"].T
         if self.bias:
             y += params["bias"]
         return y
 
-    def backward(self, x, y, grad_y, params):
+    def backward(self, x, y, grad_y, params, training=False, memo=None):
         weight = params["weight"]
         grads = {"weight": (grad_y.T @ x).astype(weight.dtype, copy=False)}
         if self.bias:

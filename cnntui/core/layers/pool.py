@@ -6,17 +6,45 @@ import numpy as np
 
 from ..fields import Field
 from ..messages import Message
-from .base import Shape
+from .activation import kept
+from .base import KerasCode, Shape, keyword_args, python_value
 from .windowed import WindowLayer, WindowStep, pair_text
 
 
 class Pool2d(WindowLayer):
     """Shared by both poolings: stride defaults to the kernel, padding is limited."""
 
+    text_lead = "kernel_size"  # "maxpool 2"
+    text_options = {"s": "stride", "p": "padding"}
+    text_flags = {"ceil": ("ceil_mode", True)}
+    # The frameworks' names, and PyTorch's keywords in its order.
+    pytorch_name = keras_name = ""
+    pytorch_args: tuple[str, ...] = ()
+    count_include_pad = True  # max pooling has no such setting; this is what it does
+
     def __init__(self, index, settings):
+        # Exported code names the stride only where the network does, as it would be written by hand.
+        self.stride_given = settings["stride"] is not None
         if settings["stride"] is None:
             settings = {**settings, "stride": settings["kernel_size"]}
         super().__init__(index, settings)
+
+    def pytorch_module(self, shape: Shape) -> str:
+        names = [name for name in self.pytorch_args if name != "stride" or self.stride_given]
+        return f"nn.{self.pytorch_name}({', '.join(keyword_args(self, dict(zip(names, names))))})"
+
+    def keras_layers(self, shape: Shape) -> KerasCode:
+        layers, notes = [], []
+        if self.padding != (0, 0):
+            layers.append(f"layers.ZeroPadding2D(padding={python_value(self.padding)})")
+            if self.type == "maxpool2d":
+                notes.append("# PyTorch pads max pooling with -inf, Keras with zeros: equal only after a ReLU")
+        options = [f"pool_size={python_value(self.kernel_size)}"]
+        options += [f"strides={python_value(self.stride)}"] if self.stride_given else []
+        layers.append(f"layers.{self.keras_name}({', '.join(options)})")
+        if self.ceil_mode or self.dilation != (1, 1) or not self.count_include_pad:
+            notes.append("# ceil_mode, pooling dilation and count_include_pad=False have no Keras equivalent")
+        return KerasCode(tuple(layers), tuple(notes))
 
     def padding_hint(self, need: int) -> Message:
         limit = min(k // 2 for k in self.kernel_size)
@@ -49,37 +77,51 @@ POOL_FIELDS = {
 
 class MaxPool2d(Pool2d):
     type = "maxpool2d"
+    keyword = "maxpool"
+    text_options = {**Pool2d.text_options, "d": "dilation"}
+    pytorch_name, keras_name = "MaxPool2d", "MaxPooling2D"
+    pytorch_args = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
     fields = {**POOL_FIELDS, "dilation": Field("pair", 1)}
 
     def derivation(self, shape: Shape, out: Shape) -> list[str]:
         return [*self.size_formulas(shape), f"y = max of {self.window_size_text()} values", "params = 0"]
 
-    def forward(self, x: np.ndarray, params) -> np.ndarray:
+    def forward(self, x: np.ndarray, params, training=False, memo=None) -> np.ndarray:
         taps = self.windows(x, -np.inf)
         y = next(taps)[2].copy()
         for _, _, view in taps:
             np.maximum(y, view, out=y)
         return y
 
-    def backward(self, x, y, grad_y, params):
-        # Each output's gradient goes to the tap that won; on a tie, as in PyTorch,
-        # to the first maximum in window order (rows, then columns).
+    def backward(self, x, y, grad_y, params, training=False, memo=None):
+        # Each output's gradient goes to the tap that won; on a tie, as in PyTorch, to the first
+        # maximum in window order (rows, then columns). ``y`` already is every window's maximum.
         taps = list(self.windows(x, -np.inf))
-        best = taps[0][2].copy()
-        for _, _, view in taps[1:]:
-            np.maximum(best, view, out=best)
-        unclaimed = np.ones(best.shape, dtype=bool)  # outputs whose gradient no tap has taken yet
-        hit = np.empty(best.shape, dtype=bool)
-        zero = np.zeros((), dtype=grad_y.dtype)
+        unclaimed = np.ones(y.shape, dtype=bool)  # outputs whose gradient no tap has taken yet
+        hit = np.empty(y.shape, dtype=bool)
 
-        def shares():
-            for i, j, view in taps:
-                np.equal(view, best, out=hit)
+        def winners():
+            for number, (i, j, view) in enumerate(taps):
+                np.equal(view, y, out=hit)
                 np.logical_and(hit, unclaimed, out=hit)
-                np.logical_xor(unclaimed, hit, out=unclaimed)
-                yield i, j, np.where(hit, grad_y, zero)
+                if number < len(taps) - 1:
+                    np.logical_xor(unclaimed, hit, out=unclaimed)
+                yield i, j, hit
 
-        return self.scatter(x.shape, shares(), grad_y.dtype), {}
+        if self.windows_apart(x.shape):
+            # Every input value is in one window at most: each tap writes its share straight to
+            # where it read, with no sum to build.
+            grad_x = np.zeros(x.shape, dtype=grad_y.dtype)
+            slices = {(i, j): (rows, cols) for i, j, rows, cols in self.geometry(x.shape[1:])[3]}
+            for i, j, won in winners():
+                kept(grad_y, won, out=grad_x[:, :, slices[i, j][0], slices[i, j][1]])
+            return grad_x, {}
+        return self.scatter(x.shape, ((i, j, kept(grad_y, won)) for i, j, won in winners()), grad_y.dtype), {}
+
+    def windows_apart(self, shape: tuple[int, ...]) -> bool:
+        """No padding and no two windows sharing a value (strides at least the window's span)."""
+        pads = self.geometry(shape[1:])[2]
+        return not any(pads) and all(s >= span for s, span in zip(self.stride, self.spans()))
 
     def step(self, x: np.ndarray, params, channel: int, row: int, col: int) -> WindowStep:
         """Output ``channel`` at (row, col): the largest value in the window (padding never wins)."""
@@ -92,6 +134,10 @@ class MaxPool2d(Pool2d):
 
 class AvgPool2d(Pool2d):
     type = "avgpool2d"
+    keyword = "avgpool"
+    text_flags = {**Pool2d.text_flags, "nopadcount": ("count_include_pad", False)}
+    pytorch_name, keras_name = "AvgPool2d", "AveragePooling2D"
+    pytorch_args = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")
     fields = {**POOL_FIELDS, "count_include_pad": Field("bool", True)}
 
     def derivation(self, shape: Shape, out: Shape) -> list[str]:
@@ -109,7 +155,7 @@ class AvgPool2d(Pool2d):
         return (f"y = sum of the window / {counted}: {int(sizes.min())} to {full} "
                 f"(edge windows divide by fewer than {full})")
 
-    def forward(self, x: np.ndarray, params) -> np.ndarray:
+    def forward(self, x: np.ndarray, params, training=False, memo=None) -> np.ndarray:
         taps = self.windows(x, 0.0)
         y = next(taps)[2].copy()
         for _, _, view in taps:
@@ -119,7 +165,7 @@ class AvgPool2d(Pool2d):
         y /= divisor.astype(y.dtype)
         return y
 
-    def backward(self, x, y, grad_y, params):
+    def backward(self, x, y, grad_y, params, training=False, memo=None):
         # Every tap of a window gets the output's gradient over that window's divisor;
         # taps in the padding are dropped.
         rows, cols = self.geometry(x.shape[1:])[:2]

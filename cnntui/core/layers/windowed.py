@@ -52,6 +52,7 @@ class WindowLayer(Layer):
     def __init__(self, index, settings):
         super().__init__(index, settings)
         self._geometry: dict[Shape, tuple] = {}
+        self._axes: dict[Shape, tuple[Axis, Axis]] = {}
 
     def pads(self) -> tuple[int, int, int, int]:
         """(top, bottom, left, right) padding."""
@@ -59,6 +60,14 @@ class WindowLayer(Layer):
         return ph, ph, pw, pw
 
     def axes(self, shape: Shape) -> tuple[Axis, Axis]:
+        # Asked for several times per layer while a network is analysed (ResNet-50's 53 convs):
+        # worked out once per input shape.
+        if shape in self._axes:
+            return self._axes[shape]
+        self._axes[shape] = self._new_axes(shape)
+        return self._axes[shape]
+
+    def _new_axes(self, shape: Shape) -> tuple[Axis, Axis]:
         top, bottom, left, right = self.pads()
         (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
         return (Axis(shape[1], kh, sh, top, bottom, dh, self.ceil_mode),

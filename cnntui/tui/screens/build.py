@@ -34,6 +34,7 @@ from .build_text import (
     UNTITLED,
     compare_columns,
     compare_rows,
+    duplicate_of,
     name_from_path,
     side_text,
     table_rows,
@@ -157,6 +158,17 @@ class BuildScreen(LayerForm, ModeScreen):
         layers = self.spec.get("layers")
         return layers if isinstance(layers, list) else []
 
+    def block_in_the_way(self, index: int) -> bool:
+        """True, with a notice, when row ``index`` is a block: the layer form cannot edit what is inside it."""
+        from ...core.blocks import CONTAINER_TYPES
+
+        layers = self.spec_layers()
+        if not (0 <= index < len(layers) and isinstance(layers[index], dict)
+                and layers[index].get("type") in CONTAINER_TYPES):
+            return False
+        self.app.notify(self.app.t("build.blocks_read_only"), severity="warning")
+        return True
+
     # -- drawing ----------------------------------------------------------------------
 
     def refresh_all(self) -> None:
@@ -255,7 +267,7 @@ class BuildScreen(LayerForm, ModeScreen):
         index = self.selected_index()
         if 0 <= index < len(self.spec_layers()):
             spec = self.edited_copy()
-            spec["layers"].insert(index + 1, copy.deepcopy(spec["layers"][index]))
+            spec["layers"].insert(index + 1, duplicate_of(spec["layers"], index))
             self.change(spec)
             self.select(index + 2)
 

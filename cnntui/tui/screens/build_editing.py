@@ -21,7 +21,8 @@ class LayerForm:
     edited_copy(), change(), show_hint() and fill_side()."""
 
     def action_edit(self) -> None:
-        self.open_form(self.selected_index())
+        if not self.block_in_the_way(self.selected_index()):
+            self.open_form(self.selected_index())
 
     def action_details(self) -> None:
         """The network's name, description and class names, in the form."""

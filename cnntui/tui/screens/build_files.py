@@ -37,10 +37,11 @@ def preset_choices(names, t, has_text) -> tuple[list[tuple[str, str]], dict[str,
     from ...core.assets import find_network, read_json
 
     choices, details = [], {}
+    width = max(map(len, names), default=0)  # the input shapes in one column
     for name in names:
         spec = read_json(find_network(name))
         shape = spec.get("input")
-        choices.append((name, f"{name:<12} {shape_text(shape) if isinstance(shape, list) else ''}"))
+        choices.append((name, f"{name:<{width}} {shape_text(shape) if isinstance(shape, list) else ''}"))
         key = f"preset.description.{name}"
         details[name] = t(key) if has_text(key) else str(spec.get("description", ""))
     return choices, details

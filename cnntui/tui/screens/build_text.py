@@ -13,8 +13,10 @@ from ...render.text import cell_width
 BAR_WIDTH = 6
 BLOCKS = " ▏▎▍▌▋▊▉█"
 # The add-layer list in the order people build a CNN: convolutions, activations, pooling, then the head.
-BUILD_ORDER = ("conv2d", "relu", "leaky_relu", "sigmoid", "tanh", "maxpool2d", "avgpool2d", "global_avg_pool",
-               "flatten", "linear", "softmax")
+# Every registered layer type is here (a test checks it), so a new type gets its place on purpose.
+BUILD_ORDER = ("conv2d", "batchnorm2d", "relu", "relu6", "leaky_relu", "silu", "hardswish", "sigmoid", "tanh",
+               "maxpool2d", "avgpool2d", "adaptive_avg_pool2d", "global_avg_pool", "flatten", "dropout", "linear",
+               "softmax")
 UNTITLED = "untitled"
 
 
@@ -56,7 +58,9 @@ def field_value(kind: str, text: str):
     value = text.strip()
     if kind == "bool":
         return YES_NO.get(value.lower(), value)
-    for cast in (int, float) if kind == "number" else (int,):
+    if kind == "optional_number" and value.lower() == "null":
+        return None
+    for cast in (int, float) if kind in ("number", "optional_number") else (int,):
         try:
             return cast(value)
         except ValueError:
@@ -143,28 +147,90 @@ def totals_text(summary, t) -> str:
 
 
 def rf_text(size) -> str:
+    if size is None:  # an empty block has no step of its own
+        return "-"
     return str(size[0]) if size[0] == size[1] else f"{size[0]}x{size[1]}"
 
 
+def children(node: dict) -> list:
+    """What a block holds directly: a sequential's layers, a residual's body and shortcut, a concat's branches."""
+    found = [child for key in ("layers", "body", "branches") if isinstance(node.get(key), list) for child in node[key]]
+    return found + [node["shortcut"]] if isinstance(node.get("shortcut"), dict) else found
+
+
+def is_block(node) -> bool:
+    from ...core.blocks import CONTAINER_TYPES
+
+    return isinstance(node, dict) and node.get("type") in CONTAINER_TYPES
+
+
+def leaf_count(node) -> int:
+    return sum(map(leaf_count, children(node))) if is_block(node) else 1
+
+
+def block_words(node: dict, position: int, t) -> str:
+    """A block's row in a few words: "layer1: seq (2 blocks, 10 layers)" (its whole text form would
+    push the numbers off the screen)."""
+    from ...core.textform import BLOCK_KEYWORDS
+
+    held = children(node)
+    blocks, layers = sum(map(is_block, held)), sum(map(leaf_count, held))
+    parts = [t(f"build.block.blocks.{'one' if blocks == 1 else 'many'}", count=blocks)] if blocks else []
+    parts += [t(f"build.block.layers.{'one' if layers == 1 else 'many'}", count=layers)] if layers else []
+    holds = t("build.block.and").join(parts) or t("build.block.empty")
+    name = node.get("name", str(position))
+    words = t("build.block.holds", kind=BLOCK_KEYWORDS[node["type"]], parts=holds)
+    return printable(f"{name}: {words}" if isinstance(name, str) and name else words)
+
+
+def row_words(node, position: int, t) -> str:
+    """A row's Layer cell: a layer's text form ("conv1: conv 64 k7" when it has a name), a block's summary."""
+    if is_block(node):
+        return block_words(node, position, t)
+    name = node.get("name") if isinstance(node, dict) else None
+    words = layer_words(node)
+    return printable(f"{name}: ") + words if isinstance(name, str) and name and name != str(position) else words
+
+
 def table_rows(spec: dict, summary, t, ascii_only: bool) -> list[tuple]:
-    """The layer table's cells: the input row, then one row per layer ("-" after a problem)."""
+    """The layer table's cells: the input row, then one row per layer or block ("-" after a problem);
+    a row with a problem is red, even when its own shape is known (a duplicate name)."""
     shape = summary.input_shape
     rows = [("", t("build.input"), shape_text(shape) if shape else printable(str(spec.get("input", "?"))),
              "", "", "", "")]
     total = summary.total_params or 1
     layers = spec.get("layers") if isinstance(spec.get("layers"), list) else []
     for index, layer in enumerate(layers):
-        record = summary.layers[index] if index < len(summary.layers) else None
+        record = summary.top_level[index] if index < len(summary.top_level) else None
+        bad = record is None or record.error is not None
+        words = row_words(layer, index, t)
+        mark, words = (("!", "bold red"), (words, "red")) if bad else (str(index), words)
         if record is not None and record.ok:
             share = record.params / total
-            rows.append((str(index), layer_words(layer), shape_text(record.output_shape), f"{record.params:,}",
+            rows.append((mark, words, shape_text(record.output_shape), f"{record.params:,}",
                          f"{share:5.1%} {share_bar(share, ascii_only)}", compact(record.macs),
                          rf_text(record.receptive_field)))
         else:
-            bad = record is None or record.error is not None
-            mark = ("!", "bold red") if bad else str(index)
-            rows.append((mark, (layer_words(layer), "red") if bad else layer_words(layer), "-", "-", "-", "-", "-"))
+            rows.append((mark, words, "-", "-", "-", "-", "-"))
     return rows
+
+
+def duplicate_of(layers: list, index: int):
+    """A copy of ``layers[index]`` to go right after it. A copy of a named layer or block loses its name,
+    so its new position names it, unless another entry already has that name: then NAME_copy, NAME_copy2..."""
+    import copy
+
+    original = copy.deepcopy(layers[index])
+    name = original.get("name") if isinstance(original, dict) else None
+    if not (isinstance(name, str) and name):
+        return original
+    positions = [*range(index + 1), *range(index + 2, len(layers) + 1)]  # after the copy goes in at index + 1
+    taken = {node.get("name", str(position)) if isinstance(node, dict) else str(position)
+             for position, node in zip(positions, layers)}
+    if str(index + 1) not in taken:
+        return {key: value for key, value in original.items() if key != "name"}
+    candidates = (f"{name}_copy{count if count > 1 else ''}" for count in range(1, len(layers) + 2))
+    return {**original, "name": next(candidate for candidate in candidates if candidate not in taken)}
 
 
 def side_text(summary, index: int, t, language: str):
@@ -181,15 +247,19 @@ def side_text(summary, index: int, t, language: str):
                 text.append(message_text(language, problem.message) + "\n", style="red")
         text.append("\n" + t("build.side.all_problems", count=len(summary.problems)) if summary.problems else "")
         return text
-    if index >= len(summary.layers):
+    if index >= len(summary.top_level):
         return text
-    record = summary.layers[index]
-    title = t("build.side.layer", index=index, type=record.type,
-              shape=shape_text(record.output_shape) if record.ok else "-")
+    record = summary.top_level[index]  # a layer's record, or a block's totals
+    shape = shape_text(record.output_shape) if record.ok else "-"
+    if record.path == str(index):  # a plain network's layer
+        title = t("build.side.layer", index=index, type=record.type, shape=shape)
+    else:
+        title = t("build.side.named", index=index, path=printable(record.path), type=record.type, shape=shape)
     text.append(title + "\n", style="bold")
     if record.error is not None:
-        for problem in record.error.problems if record.error.index == index else [record.error]:
-            if problem.index == index:
+        step = getattr(record, "index", record.error.index)  # a block shows the first problem inside it
+        for problem in record.error.problems if record.error.index == step else [record.error]:
+            if problem.index == step:
                 text.append(message_text(language, problem.message) + "\n", style="bold red")
     if not record.ok:
         if record.error is None:
@@ -216,9 +286,9 @@ def compare_rows(pinned, current, t) -> list[list]:
     from rich.text import Text
 
     rows = []
-    for index in range(max(len(pinned.layers), len(current.layers))):
-        left = pinned.layers[index] if index < len(pinned.layers) else None
-        right = current.layers[index] if index < len(current.layers) else None
+    for index in range(max(len(pinned.top_level), len(current.top_level))):
+        left = pinned.top_level[index] if index < len(pinned.top_level) else None
+        right = current.top_level[index] if index < len(current.top_level) else None
         cells = [str(index)]
         for record in (left, right):
             if record is None or not record.ok:

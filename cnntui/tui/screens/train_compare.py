@@ -9,7 +9,6 @@ import copy
 from ...render.text import cell_width, fit_cells
 from .train_picture import RunPicture, percent
 
-ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh")
 MOST_EPOCH_ROWS = 6  # a longer run shows six of its epochs, spread from the first to the last
 
 
@@ -38,8 +37,11 @@ def last_on_same_data(records: list[dict], plan) -> dict | None:
 
 def activation_names(spec: dict) -> str:
     """The activation layers' types in the order they first appear, e.g. "relu" or "relu+sigmoid"."""
-    kinds = [layer.get("type") for layer in spec.get("layers", []) if isinstance(layer, dict)]
-    return "+".join(dict.fromkeys(kind for kind in kinds if kind in ACTIVATIONS))
+    from ...core import LAYER_TYPES
+
+    kinds = [layer["type"] for layer in spec.get("layers", []) if isinstance(layer, dict)
+             and isinstance(layer.get("type"), str)]
+    return "+".join(dict.fromkeys(kind for kind in kinds if kind in LAYER_TYPES and LAYER_TYPES[kind].is_activation))
 
 
 def shown_epochs(count: int) -> list[int]:

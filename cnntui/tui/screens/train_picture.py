@@ -27,9 +27,14 @@ def guessing_text(t, run, arm: str) -> str:
 
 
 def squashes(run) -> bool:
-    """Whether a single run's hidden layers use sigmoid or tanh, which are slow to start learning."""
-    layers = run.plan.spec.get("layers", []) if run.plan is not None else []
-    return any(isinstance(layer, dict) and layer.get("type") in ("sigmoid", "tanh") for layer in layers[:-1])
+    """Whether a single run's hidden layers, inside blocks too, use an activation that saturates (sigmoid,
+    tanh), which is slow to start learning. The last step is the output's, not a hidden layer's."""
+    from ...core import analyze
+
+    if run.plan is None:
+        return False
+    # A residual's activation after its sum is its join step's: the join saturates when it does.
+    return any(record.layer is not None and record.layer.saturates for record in analyze(run.plan.spec).layers[:-1])
 
 
 class RunPicture:
