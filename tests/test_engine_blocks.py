@@ -429,7 +429,7 @@ def test_summary_tree_of_a_block_network_fits_80_columns(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert all(len(line) <= 80 for line in lines), [line for line in lines if len(line) > 80]
-    labels = [row[:30].rstrip() for row in table_rows(result.stdout)]
+    labels = [row[:29].rstrip() for row in table_rows(result.stdout)]  # the label column
     assert labels[:7] == ["stem (conv2d)", "res (residual)", "  0 (conv2d)", "  1 (tanh)", "  2 (conv2d)",
                           "  = body + shortcut, tanh", "down (residual)"]
     assert "  = concat 2+6+3" in labels
@@ -447,7 +447,7 @@ def test_summary_tree_of_a_preset_fits_80_columns(preset):
 def test_summary_depth_0_shows_only_top_level_rows(tmp_path):
     result = run("summary", write_net(tmp_path, TANGLED), "--depth", "0")
     assert result.returncode == 0, result.stderr
-    labels = [row[:30].rstrip() for row in table_rows(result.stdout)]
+    labels = [row[:29].rstrip() for row in table_rows(result.stdout)]  # the label column
     assert labels == ["stem (conv2d)", "res (residual)", "down (residual)", "mix (concat)", "4 (flatten)",
                       "5 (linear)"]
 
