@@ -89,40 +89,31 @@ class Network:
     @functools.cache  # noqa: B019  (a Network is immutable once built)
     def param_shapes(self) -> dict[str, Shape]:
         """Every learned array's key ("{path}.{kind}") and shape, in step order. Do not modify the result."""
-        return {key: shape for key, (shape, learned) in self._state().items() if learned}
+        return {key: shape for arrays in self._step_arrays() for _, key, shape, learned in arrays if learned}
 
     @functools.cache  # noqa: B019
     def state_shapes(self) -> dict[str, Shape]:
         """Every array of the state dict, parameters and buffers (batch norm's running statistics),
         keyed and ordered as PyTorch's ``state_dict()``. Do not modify the result."""
-        return {key: shape for key, (shape, _) in self._state().items()}
+        return {key: shape for arrays in self._step_arrays() for _, key, shape, _ in arrays}
 
     @functools.cache  # noqa: B019
-    def _state(self) -> dict[str, tuple[Shape, bool]]:
-        state = {}
-        for record in self._summary:
-            for learned, shapes in ((True, record.layer.param_shapes(record.input_shape)),
-                                    (False, record.layer.buffer_shapes(record.input_shape))):
-                for kind, shape in shapes.items():
-                    state[f"{record.path}.{kind}"] = (shape, learned)
-        return state
-
-    @functools.cache  # noqa: B019
-    def _step_keys(self) -> list[list[tuple[str, str]]]:
-        """For each step, its arrays' (kind, key) pairs."""
-        return [[(kind, f"{record.path}.{kind}")
-                 for kind in (*record.layer.param_shapes(record.input_shape),
-                              *record.layer.buffer_shapes(record.input_shape))]
+    def _step_arrays(self) -> list[list[tuple[str, str, Shape, bool]]]:
+        """For each step, its arrays as (kind, key, shape, learned): parameters, then buffers."""
+        return [[(kind, f"{record.path}.{kind}", shape, learned)
+                 for learned, shapes in ((True, record.layer.param_shapes(record.input_shape)),
+                                         (False, record.layer.buffer_shapes(record.input_shape)))
+                 for kind, shape in shapes.items()]
                 for record in self._summary]
 
     def step_params(self, index: int) -> dict[str, np.ndarray]:
         """Step ``index``'s parameters and buffers by kind ("weight", "running_mean", ...)."""
-        return {kind: self.weights[key] for kind, key in self._step_keys()[index] if key in self.weights}
+        return {kind: self.weights[key] for kind, key, _, _ in self._step_arrays()[index] if key in self.weights}
 
     def _owners(self) -> dict[str, tuple[str, str, Layer]]:
         """Each state key's step, as (path, type, layer): for messages and the layer's own checks."""
         return {key: (record.path, record.type, record.layer)
-                for record, pairs in zip(self._summary, self._step_keys()) for _, key in pairs}
+                for record, arrays in zip(self._summary, self._step_arrays()) for _, key, _, _ in arrays}
 
     @property
     def shipped_weights(self) -> Path | None:
@@ -281,10 +272,14 @@ class Network:
         output is let go as soon as no later step reads it: less memory, and faster for a big
         network (fresh memory costs page faults). Nothing is kept for a backward pass."""
         array, value = self._ready_input(x, memory_budget)
-        last_reader = {source: index for index, record in enumerate(self._summary) for source in record.sources}
         outputs = Outputs(False, [{} for _ in self.layers])
-        self._run(value, outputs, False, last_reader)
+        self._run(value, outputs, False, self._last_readers())
         return outputs[-1] if array.ndim == 4 else outputs[-1][0]
+
+    @functools.cache  # noqa: B019
+    def _last_readers(self) -> dict[int, int]:
+        """Each step's output -> the last step that reads it (steps nothing reads are not keys)."""
+        return {source: index for index, record in enumerate(self._summary) for source in record.sources}
 
     def _ready_input(self, x: np.ndarray, memory_budget: int) -> tuple[np.ndarray, np.ndarray]:
         """``x`` checked, and as a float32 batch."""

@@ -18,6 +18,7 @@ from PIL import Image
 
 from ..core import LAYER_TYPES, CnntuiError, Network
 from ..core.assets import find_network, find_sample, sample_names
+from ..core.layers.adaptive import window_bounds
 from ..core.messages import Message
 from ..core.printable import printable
 from ..core.shapes import shape_text
@@ -434,8 +435,8 @@ class Panels:
             return t("view.step.dropout", value=value)
         if record.type == "adaptive_avg_pool2d":
             (h, w), (oh, ow) = record.input_shape[1:], record.output_shape[1:]
-            top, bottom = row * h // oh, -(-(row + 1) * h // oh)
-            left, right = col * w // ow, -(-(col + 1) * w // ow)
+            (tops, bottoms), (lefts, rights) = window_bounds(h, oh), window_bounds(w, ow)
+            top, bottom, left, right = int(tops[row]), int(bottoms[row]), int(lefts[col]), int(rights[col])
             return t("view.step.adaptive", channel=channel, rows=f"{top}..{bottom - 1}", cols=f"{left}..{right - 1}",
                      count=(bottom - top) * (right - left), value=value)
         return None
