@@ -251,15 +251,7 @@ class Conv2d(WindowLayer):
             for number, a, b, run in self.plane_taps(width, rows.out):
                 # Within one tap the outputs read distinct positions, so += on the run is exact.
                 block[a, b, :, :, run] += grad_columns[:, number].swapaxes(0, 1)
-        planes = planes.reshape(sh, sw, x.shape[0], c_in, plane_rows, width)
-        parts = list(self.phase_parts(x.shape))
-        if len(parts) == 1:  # stride 1: the one plane is the padded input's grad, and dL/dx a view of it
-            _, _, p_rows, p_cols, _, _ = parts[0]
-            grad_x = planes[0, 0, :, :, p_rows, p_cols]
-        else:
-            grad_x = np.empty(x.shape, dtype=dtype)
-            for a, b, p_rows, p_cols, x_rows, x_cols in parts:
-                grad_x[:, :, x_rows, x_cols] = planes[a, b, :, :, p_rows, p_cols]
+        grad_x = self.from_planes(planes.reshape(sh, sw, x.shape[0], c_in, plane_rows, width), x.shape)
         grads = {"weight": grad_weight.reshape(weight.shape).astype(weight.dtype, copy=False)}
         if self.bias:
             grads["bias"] = grad_y.sum(axis=(0, 2, 3)).astype(params["bias"].dtype, copy=False)
@@ -283,6 +275,19 @@ class Conv2d(WindowLayer):
         for a, b, plane_rows, plane_cols, x_rows, x_cols in self.phase_parts(x.shape):
             planes[a, b, :, :, plane_rows, plane_cols] = x[:, :, x_rows, x_cols]
         return planes.reshape(sh, sw, n, c, rows * width), width
+
+    def from_planes(self, planes: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        """The way back from ``phase_planes`` for a gradient: dL/dx, shaped ``shape``, from dL/d(the
+        planes), shaped (s_h, s_w, N, C, rows, width); what fell in the padding is dropped. With
+        stride 1 the one plane is the padded input's gradient, and dL/dx a view of it (no copy)."""
+        parts = list(self.phase_parts(shape))
+        if len(parts) == 1:
+            _, _, plane_rows, plane_cols, _, _ = parts[0]
+            return planes[0, 0, :, :, plane_rows, plane_cols]
+        grad_x = np.empty(shape, dtype=planes.dtype)
+        for a, b, plane_rows, plane_cols, x_rows, x_cols in parts:
+            grad_x[:, :, x_rows, x_cols] = planes[a, b, :, :, plane_rows, plane_cols]
+        return grad_x
 
     def plane_size(self, shape: tuple[int, ...]) -> tuple[int, int]:
         """(rows, width) of each phase plane of a batch shaped ``shape``, the spare row included."""
@@ -353,10 +358,7 @@ class Conv2d(WindowLayer):
             values = planes[a, b, :, :, run, None]  # (N, C_in, run, 1): a matrix product per channel
             grad_taps[:, :, number] = np.matmul(grad, values).sum(axis=0)[..., 0]
             grad_planes[a, b, :, :, run] += np.einsum("ncml,cm->ncl", grad, taps[:, :, number])
-        grad_planes = grad_planes.reshape(*planes.shape[:4], -1, width)
-        grad_x = np.empty(x.shape, dtype=dtype)
-        for a, b, plane_rows, plane_cols, x_rows, x_cols in self.phase_parts(x.shape):
-            grad_x[:, :, x_rows, x_cols] = grad_planes[a, b, :, :, plane_rows, plane_cols]
+        grad_x = self.from_planes(grad_planes.reshape(*planes.shape[:4], -1, width), x.shape)
         grads = {"weight": grad_taps.reshape(weight.shape).astype(weight.dtype, copy=False)}
         if self.bias:
             grads["bias"] = grad_y.sum(axis=(0, 2, 3)).astype(params["bias"].dtype, copy=False)
