@@ -202,24 +202,24 @@ class Compiler:
     def compile(self, layers: list) -> tuple[list[Step], list[Block]]:
         """Steps and blocks; ``top`` then says, for each entry of ``layers``, where its numbers are:
         ("step", index) for a leaf layer, ("block", index into blocks) for a container."""
-        source, names = -1, set()
         self.top: list[tuple[str, int]] = []
-        for position, node in enumerate(layers):
-            blocks, steps = len(self.blocks), len(self.steps)
-            source = self._node(node, source, "", str(position), 0, names)
-            container = len(self.blocks) > blocks and self.blocks[blocks].depth == 0 and isinstance(node, dict) \
-                and node.get("type") in CONTAINER_KEYS
-            self.top.append(("block", blocks) if container else ("step", steps))
+        self._sequence(layers, -1, "", 0, top=self.top)
         self._check_paths()
         return self.steps, self.blocks
 
     # -- the tree -------------------------------------------------------------
 
-    def _sequence(self, nodes: list, source: int, prefix: str, depth: int) -> int:
-        """Each node reads the one before; returns the step that gives the last one's output."""
-        names: set[str] = set()
+    def _sequence(self, nodes: list, source: int, prefix: str, depth: int, names: set[str] | None = None,
+                  top: list | None = None) -> int:
+        """Each node reads the one before; returns the step that gives the last one's output.
+        ``names``: the names taken so far among these siblings; ``top``: where to say where each
+        node's numbers are (see ``compile``)."""
+        names = set() if names is None else names
         for position, node in enumerate(nodes):
+            blocks, steps = len(self.blocks), len(self.steps)
             source = self._node(node, source, prefix, str(position), depth, names)
+            if top is not None:
+                top.append(("block", blocks) if _is_container(node) else ("step", steps))
         return source
 
     def _node(self, node: Any, source: int, prefix: str, default: str, depth: int, names: set[str]) -> int:
@@ -228,7 +228,7 @@ class Compiler:
             self._problem(SpecError("layer_not_object", index=index, got=shown(node), path=_join(prefix, default)))
             return self._broken(_join(prefix, default), source, depth)
         kind = node.get("type")
-        container = isinstance(kind, str) and kind in CONTAINER_KEYS
+        container = _is_container(node)
         name = self._name(node, default, prefix, names, index, kind if isinstance(kind, str) else None, container)
         path = _join(prefix, name)
         if container:
@@ -282,10 +282,8 @@ class Compiler:
         return out
 
     def _residual(self, node: dict, source: int, path: str, depth: int) -> int:
-        names: set[str] = set()
-        body = source
-        for position, child in enumerate(node["body"]):
-            body = self._node(child, body, path, str(position), depth + 1, names)
+        names: set[str] = set()  # the body's and the shortcut's, all children of the block
+        body = self._sequence(node["body"], source, path, depth + 1, names)
         shortcut = source
         if node.get("shortcut") is not None:
             shortcut = self._node(node["shortcut"], source, path, "shortcut", depth + 1, names)
@@ -357,6 +355,13 @@ BLOCK_EXAMPLES = {
     "body": '[{"type": "conv2d", "out_channels": 16, "kernel_size": 3, "padding": 1}]',
     "branches": '[{"type": "conv2d", "out_channels": 16, "kernel_size": 1}, {"type": "sequential", "layers": []}]',
 }
+
+
+def _is_container(node: Any) -> bool:
+    """Whether a node of "layers" is a block (its "type" a container's); each container, valid or
+    not, adds one Block."""
+    kind = node.get("type") if isinstance(node, dict) else None
+    return isinstance(kind, str) and kind in CONTAINER_KEYS
 
 
 def _join(prefix: str, name: str) -> str:
