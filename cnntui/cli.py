@@ -439,11 +439,10 @@ def tree_table(summary, depth: int | None = None, explain: bool = False) -> str:
     for record in summary:
         for block in starting.get(record.index, []):
             if depth is None or block.depth <= depth:
-                last = summary[block.last]
                 # A block named "" shares its parent's path: only its kind is its own.
                 label = f"({block.type})" if block.spec.get("name") == "" else f"{_last_name(block.path)} ({block.type})"
                 lines.append(_tree_row(block.depth, label, block.output_shape, block.params, total, block.macs,
-                                       last.receptive_field))
+                                       block.receptive_field))
         if depth is not None and record.depth > depth:
             continue
         label = _join_text(record) if record.is_join else f"{_last_name(record.path)} ({record.type})"

@@ -38,14 +38,20 @@ class SpecError(CnntuiError, ValueError):
             args["field"] = field
         super().__init__(code, **args)
 
+    def where_message(self) -> Message | None:
+        """Where the problem is, as a message to put before it: "layer 3 conv2d: ", or by path where
+        blocks name the layer ("layer1.0.conv1 conv2d: "); None for the network itself."""
+        if self.index is None:
+            return None
+        kind = str(self.layer_type or "?")
+        if self.path is None or self.path == str(self.index):
+            return Message("where_layer", {"index": self.index, "type": kind})
+        return Message("where_path", {"path": self.path or "(top)", "type": kind})
+
     @property
     def where(self) -> str:
-        if self.index is None:
-            return ""
-        kind = printable(str(self.layer_type or '?'))
-        if self.path is None or self.path == str(self.index):
-            return f"layer {self.index} {kind}: "
-        return f"{printable(self.path or '(top)')} {kind}: "
+        message = self.where_message()
+        return "" if message is None else str(message)
 
     def __str__(self) -> str:
         return "; ".join(p.where + str(p.message) for p in self.problems)

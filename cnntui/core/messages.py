@@ -13,6 +13,9 @@ from .printable import printable
 
 TEMPLATES: dict[str, str] = {
     "did_you_mean": " (did you mean '{name}'?)",
+    # before a problem: where it is
+    "where_layer": "layer {index} {type}: ",
+    "where_path": "{path} {type}: ",
     "dilated_span": " with dilation {dilation} spans {spans}, which",
     # network-level
     "not_object": "a network must be a JSON object with \"input\" and \"layers\", got {got}",

@@ -244,20 +244,14 @@ class CnntuiApp(App):
     def error_text(self, error) -> str:
         """An engine error in the current language: each of a network's problems after where it is."""
         from ..content import message_text
+        from ..core.errors import SpecError
 
-        return self.t("network.problems.separator").join(
-            self.where_text(problem) + message_text(self.language, problem.message)
-            for problem in getattr(error, "problems", [error]))
+        def placed(problem) -> str:
+            where = problem.where_message() if isinstance(problem, SpecError) else None
+            return ("" if where is None else message_text(self.language, where)) + message_text(self.language,
+                                                                                               problem.message)
 
-    def where_text(self, problem) -> str:
-        """SpecError.where in the current language: "layer 3 conv2d: ", or the path where blocks name it."""
-        index = getattr(problem, "index", None)
-        if index is None:
-            return ""
-        kind, path = problem.layer_type or "?", problem.path
-        if path is None or path == str(index):
-            return self.t("network.where.layer", index=index, type=kind)
-        return self.t("network.where.path", path=path or "(top)", type=kind)
+        return self.t("network.problems.separator").join(placed(p) for p in getattr(error, "problems", [error]))
 
     def has_text(self, key: str) -> bool:
         return key in catalog(self.language)
