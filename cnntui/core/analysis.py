@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
 
-from .blocks import Block, Compiler, Join, Step
+from .blocks import CHILD_KEYS, Block, Compiler, Join, Step
 from .errors import SpecError, closest, loose, shown
 from .layers import LAYER_TYPES, Layer, Reach, Shape
 from .messages import Message
@@ -138,7 +138,7 @@ def _listed(shape):
 
 def _config(spec: dict) -> dict:
     """A step's own settings: for a block, without the children (they are listed themselves)."""
-    return {key: value for key, value in spec.items() if key not in ("layers", "body", "shortcut", "branches")}
+    return {key: value for key, value in spec.items() if key not in CHILD_KEYS}
 
 
 @dataclass(eq=False)

@@ -219,7 +219,7 @@ class Compiler:
             blocks, steps = len(self.blocks), len(self.steps)
             source = self._node(node, source, prefix, str(position), depth, names)
             if top is not None:
-                top.append(("block", blocks) if _is_container(node) else ("step", steps))
+                top.append(("block", blocks) if is_container(node) else ("step", steps))
         return source
 
     def _node(self, node: Any, source: int, prefix: str, default: str, depth: int, names: set[str]) -> int:
@@ -228,7 +228,7 @@ class Compiler:
             self._problem(SpecError("layer_not_object", index=index, got=shown(node), path=_join(prefix, default)))
             return self._broken(_join(prefix, default), source, depth)
         kind = node.get("type")
-        container = _is_container(node)
+        container = is_container(node)
         name = self._name(node, default, prefix, names, index, kind if isinstance(kind, str) else None, container)
         path = _join(prefix, name)
         if container:
@@ -357,7 +357,16 @@ BLOCK_EXAMPLES = {
 }
 
 
-def _is_container(node: Any) -> bool:
+def children(node: dict) -> list:
+    """What a block holds directly: a sequential's layers, a residual's body and shortcut, a concat's branches."""
+    found = [child for key in ("layers", "body", "branches") if isinstance(node.get(key), list) for child in node[key]]
+    return found + [node["shortcut"]] if isinstance(node.get("shortcut"), dict) else found
+
+
+CHILD_KEYS = ("layers", "body", "shortcut", "branches")  # where a block's children are
+
+
+def is_container(node: Any) -> bool:
     """Whether a node of "layers" is a block (its "type" a container's); each container, valid or
     not, adds one Block."""
     kind = node.get("type") if isinstance(node, dict) else None

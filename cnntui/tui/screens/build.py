@@ -160,11 +160,10 @@ class BuildScreen(LayerForm, ModeScreen):
 
     def block_in_the_way(self, index: int) -> bool:
         """True, with a notice, when row ``index`` is a block: the layer form cannot edit what is inside it."""
-        from ...core.blocks import CONTAINER_TYPES
+        from ...core.blocks import is_container
 
         layers = self.spec_layers()
-        if not (0 <= index < len(layers) and isinstance(layers[index], dict)
-                and layers[index].get("type") in CONTAINER_TYPES):
+        if not (0 <= index < len(layers) and is_container(layers[index])):
             return False
         self.app.notify(self.app.t("build.blocks_read_only"), severity="warning")
         return True

@@ -152,25 +152,22 @@ def rf_text(size) -> str:
     return str(size[0]) if size[0] == size[1] else f"{size[0]}x{size[1]}"
 
 
-def children(node: dict) -> list:
-    """What a block holds directly: a sequential's layers, a residual's body and shortcut, a concat's branches."""
-    found = [child for key in ("layers", "body", "branches") if isinstance(node.get(key), list) for child in node[key]]
-    return found + [node["shortcut"]] if isinstance(node.get("shortcut"), dict) else found
-
-
 def is_block(node) -> bool:
-    from ...core.blocks import CONTAINER_TYPES
+    from ...core.blocks import is_container
 
-    return isinstance(node, dict) and node.get("type") in CONTAINER_TYPES
+    return is_container(node)
 
 
 def leaf_count(node) -> int:
+    from ...core.blocks import children
+
     return sum(map(leaf_count, children(node))) if is_block(node) else 1
 
 
 def block_words(node: dict, position: int, t) -> str:
     """A block's row in a few words: "layer1: seq (2 blocks, 10 layers)" (its whole text form would
     push the numbers off the screen)."""
+    from ...core.blocks import children
     from ...core.textform import BLOCK_KEYWORDS
 
     held = children(node)
