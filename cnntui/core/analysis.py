@@ -75,6 +75,7 @@ class LayerRecord:
     depth: int = 0
     input_shapes: list[Shape | None] = field(default_factory=list, repr=False)
     reach: Reach | None = field(default=None, repr=False)
+    address: tuple = ()  # the keys to its node in the network's JSON (a join: its block's); see blocks.Address
 
     def __post_init__(self):  # a record made by hand, for a plain list of layers
         if not self.path:
@@ -161,6 +162,7 @@ class BlockRecord:
     error: SpecError | None = None
 
     receptive_field: tuple[int, int] | None = None
+    address: tuple = ()
     is_join: ClassVar[bool] = False
     fc_equivalent_params: ClassVar[None] = None
     notes: ClassVar[tuple] = ()
@@ -254,6 +256,14 @@ class Summary:
     @property
     def output_shape(self) -> Shape | None:
         return self.layers[-1].output_shape if self.layers else self.input_shape
+
+    def record_at(self, address: tuple) -> LayerRecord | BlockRecord | None:
+        """The numbers of the node at ``address`` (see blocks.Address): a block's totals for a block,
+        a layer's record for a layer; None when no node is there."""
+        for record in self.blocks:
+            if record.address == address:
+                return record
+        return next((record for record in self.layers if record.address == address and not record.is_join), None)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -349,7 +359,7 @@ def _trace(input_shape: Shape | None, steps: list[Step], problems: list[SpecErro
         kind = layer.type if layer else str(step.spec.get("type", "?")) if isinstance(step.spec, dict) else "?"
         shapes = [shape_of(source) for source in step.sources]
         record = LayerRecord(step.index, kind, step.spec, layer, shapes[0], path=step.path, sources=step.sources,
-                             depth=step.depth, input_shapes=shapes)
+                             depth=step.depth, input_shapes=shapes, address=step.address)
         records.append(record)
         if layer is None or any(shape is None for shape in shapes):
             continue
@@ -392,7 +402,8 @@ def _block_records(blocks: list[Block], records: list[LayerRecord], input_shape:
                                  source_shape, output_shape if error is None else None,
                                  sum(r.weights for r in inside), sum(r.biases for r in inside),
                                  sum(r.buffers for r in inside), sum(r.macs for r in inside), error,
-                                 records[block.last].receptive_field if block.last is not None else None))
+                                 records[block.last].receptive_field if block.last is not None else None,
+                                 block.address))
     return found
 
 

@@ -7,7 +7,8 @@ network's input), so a plain list of layers is a chain of steps, each reading th
 before, exactly as it always was.
 
 Every step and block has a path: the dotted module name PyTorch gives it
-(``layer1.0.conv1``), built from the nodes' names. A node's name defaults to its
+(``layer1.0.conv1``), built from the nodes' names; and an address: the keys that lead to its
+node in the network's JSON (``("layers", 4, "layers", 0, "body", 0)``), which an editor follows. A node's name defaults to its
 position in its list, like ``nn.Sequential``; the name "" makes a node transparent, its
 children named as if they were its parent's (SqueezeNet's Fire modules need that).
 """
@@ -25,6 +26,7 @@ from .layers import LAYER_TYPES, Layer, Reach, Shape, shape_text
 from .messages import Message
 
 NAME = re.compile(r"[A-Za-z0-9_]*")
+Address = tuple  # keys from the network's JSON to a node: ("layers", 2, "branches", 1)
 # Each container's keys besides "type" and "name", and whether it must have them.
 CONTAINER_KEYS: dict[str, dict[str, bool]] = {
     "sequential": {"layers": True},
@@ -175,6 +177,7 @@ class Step:
     sources: tuple[int, ...]
     depth: int
     layer: Layer | Join | None  # None when the leaf's description is invalid
+    address: Address = ()  # a join's is its block's
 
 
 @dataclass(eq=False)
@@ -188,6 +191,7 @@ class Block:
     source: int  # the step its input comes from (-1: the network's input)
     first: int | None = None
     last: int | None = None  # the step whose output is the block's output
+    address: Address = ()
 
 
 class Compiler:
@@ -203,37 +207,38 @@ class Compiler:
         """Steps and blocks; ``top`` then says, for each entry of ``layers``, where its numbers are:
         ("step", index) for a leaf layer, ("block", index into blocks) for a container."""
         self.top: list[tuple[str, int]] = []
-        self._sequence(layers, -1, "", 0, top=self.top)
+        self._sequence(layers, -1, "", 0, ("layers",), top=self.top)
         self._check_paths()
         return self.steps, self.blocks
 
     # -- the tree -------------------------------------------------------------
 
-    def _sequence(self, nodes: list, source: int, prefix: str, depth: int, names: set[str] | None = None,
-                  top: list | None = None) -> int:
+    def _sequence(self, nodes: list, source: int, prefix: str, depth: int, address: Address,
+                  names: set[str] | None = None, top: list | None = None) -> int:
         """Each node reads the one before; returns the step that gives the last one's output.
         ``names``: the names taken so far among these siblings; ``top``: where to say where each
         node's numbers are (see ``compile``)."""
         names = set() if names is None else names
         for position, node in enumerate(nodes):
             blocks, steps = len(self.blocks), len(self.steps)
-            source = self._node(node, source, prefix, str(position), depth, names)
+            source = self._node(node, source, prefix, str(position), depth, names, (*address, position))
             if top is not None:
                 top.append(("block", blocks) if is_container(node) else ("step", steps))
         return source
 
-    def _node(self, node: Any, source: int, prefix: str, default: str, depth: int, names: set[str]) -> int:
+    def _node(self, node: Any, source: int, prefix: str, default: str, depth: int, names: set[str],
+              address: Address) -> int:
         index = len(self.steps)
         if not isinstance(node, dict):
             self._problem(SpecError("layer_not_object", index=index, got=shown(node), path=_join(prefix, default)))
-            return self._broken(_join(prefix, default), source, depth)
+            return self._broken(_join(prefix, default), source, depth, address)
         kind = node.get("type")
         container = is_container(node)
         name = self._name(node, default, prefix, names, index, kind if isinstance(kind, str) else None, container)
         path = _join(prefix, name)
         if container:
-            return self._container(node, kind, source, path, depth)
-        return self._leaf(node, source, path, depth)
+            return self._container(node, kind, source, path, depth, address)
+        return self._leaf(node, source, path, depth, address)
 
     def _name(self, node: dict, default: str, prefix: str, names: set[str], index: int, kind: str | None,
               container: bool) -> str:
@@ -254,54 +259,56 @@ class Compiler:
             names.add(name)
         return name
 
-    def _leaf(self, node: dict, source: int, path: str, depth: int) -> int:
+    def _leaf(self, node: dict, source: int, path: str, depth: int, address: Address) -> int:
         index = len(self.steps)
         layer = _parse_layer(index, path, node, self.problems)
-        self.steps.append(Step(index, path, node, (source,), depth, layer))
+        self.steps.append(Step(index, path, node, (source,), depth, layer, address))
         return index
 
-    def _broken(self, path: str, source: int, depth: int) -> int:
-        self.steps.append(Step(len(self.steps), path, {}, (source,), depth, None))
+    def _broken(self, path: str, source: int, depth: int, address: Address) -> int:
+        self.steps.append(Step(len(self.steps), path, {}, (source,), depth, None, address))
         return len(self.steps) - 1
 
-    def _container(self, node: dict, kind: str, source: int, path: str, depth: int) -> int:
-        block = Block(path, kind, node, depth, source)
+    def _container(self, node: dict, kind: str, source: int, path: str, depth: int, address: Address) -> int:
+        block = Block(path, kind, node, depth, source, address=address)
         self.blocks.append(block)
         if not self._container_keys(node, kind, path):
-            block.first = block.last = self._broken(path, source, depth)
+            block.first = block.last = self._broken(path, source, depth, address)
             return block.last
         start = len(self.steps)
         if kind == "sequential":
-            out = self._sequence(node["layers"], source, path, depth + 1)
+            out = self._sequence(node["layers"], source, path, depth + 1, (*address, "layers"))
         elif kind == "residual":
-            out = self._residual(node, source, path, depth)
+            out = self._residual(node, source, path, depth, address)
         else:
-            out = self._concat(node, source, path, depth)
+            out = self._concat(node, source, path, depth, address)
         if len(self.steps) > start:
             block.first, block.last = start, out
         return out
 
-    def _residual(self, node: dict, source: int, path: str, depth: int) -> int:
+    def _residual(self, node: dict, source: int, path: str, depth: int, address: Address) -> int:
         names: set[str] = set()  # the body's and the shortcut's, all children of the block
-        body = self._sequence(node["body"], source, path, depth + 1, names)
+        body = self._sequence(node["body"], source, path, depth + 1, (*address, "body"), names)
         shortcut = source
         if node.get("shortcut") is not None:
-            shortcut = self._node(node["shortcut"], source, path, "shortcut", depth + 1, names)
+            shortcut = self._node(node["shortcut"], source, path, "shortcut", depth + 1, names,
+                                  (*address, "shortcut"))
         activation = _activation(len(self.steps), path, node.get("activation"), self.problems)
         join = ResidualJoin(len(self.steps), path, ["body", "shortcut"], activation,
                             node.get("shortcut") is not None)
-        self.steps.append(Step(join.index, path, node, (body, shortcut), depth + 1, join))
+        self.steps.append(Step(join.index, path, node, (body, shortcut), depth + 1, join, address))
         return join.index
 
-    def _concat(self, node: dict, source: int, path: str, depth: int) -> int:
+    def _concat(self, node: dict, source: int, path: str, depth: int, address: Address) -> int:
         names: set[str] = set()
         outs, labels = [], []
         for position, branch in enumerate(node["branches"]):
-            outs.append(self._node(branch, source, path, str(position), depth + 1, names))
+            outs.append(self._node(branch, source, path, str(position), depth + 1, names,
+                                   (*address, "branches", position)))
             label = branch.get("name", str(position)) if isinstance(branch, dict) else str(position)
             labels.append(str(label) or str(position))
         join = ConcatJoin(len(self.steps), path, labels)
-        self.steps.append(Step(join.index, path, node, tuple(outs), depth + 1, join))
+        self.steps.append(Step(join.index, path, node, tuple(outs), depth + 1, join, address))
         return join.index
 
     # -- checks ---------------------------------------------------------------
@@ -359,11 +366,31 @@ BLOCK_EXAMPLES = {
 
 def children(node: dict) -> list:
     """What a block holds directly: a sequential's layers, a residual's body and shortcut, a concat's branches."""
-    found = [child for key in ("layers", "body", "branches") if isinstance(node.get(key), list) for child in node[key]]
-    return found + [node["shortcut"]] if isinstance(node.get("shortcut"), dict) else found
+    return [child for _, child in child_entries(node, ())]
+
+
+def child_entries(node: dict, address: Address) -> list[tuple[Address, Any]]:
+    """A block's children in the order they run, each with its address, given the block's own
+    ``address``: a sequential's layers, a residual's body then its shortcut, a concat's branches."""
+    found = []
+    for key in ("layers", "body", "branches"):
+        if isinstance(node.get(key), list):
+            found += [((*address, key, position), child) for position, child in enumerate(node[key])]
+    if isinstance(node.get("shortcut"), dict):
+        found.append(((*address, "shortcut"), node["shortcut"]))
+    return found
 
 
 CHILD_KEYS = ("layers", "body", "shortcut", "branches")  # where a block's children are
+
+
+def node_at(spec: dict, address: Address) -> Any:
+    """The node ``address`` leads to in the network ``spec`` (KeyError, IndexError or TypeError when
+    it leads nowhere)."""
+    node: Any = spec
+    for key in address:
+        node = node[key]
+    return node
 
 
 def is_container(node: Any) -> bool:

@@ -6,7 +6,7 @@ import copy
 import functools
 import math
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -247,7 +247,7 @@ class Network:
                               detail=f"batch {batch}, weights {human_bytes(self._summary.weight_bytes)}")
 
     def forward(self, x: np.ndarray, memory_budget: int = MEMORY_BUDGET, training: bool = False,
-                seed: int | None = None) -> Outputs:
+                seed: int | None = None, progress: Callable[[int, int], None] | None = None) -> Outputs:
         """Every step's output for ``x``, shaped (C, H, W) or (N, C, H, W): one per entry of
         ``summary()``, so the last is the network's output.
 
@@ -256,13 +256,14 @@ class Network:
         ``training`` runs batch norm on the batch's statistics (updating its running ones in
         ``weights``) and dropout with a mask drawn from ``seed`` (or, when None, from the
         network's own generator, seeded 0 when the network is made). Pass the result to
-        ``backward``: it keeps what the backward pass of this mode needs.
+        ``backward``: it keeps what the backward pass of this mode needs. ``progress(done, count)``
+        is called after each step (a thread can show it, or raise there to stop the pass).
         """
         array, value = self._ready_input(x, memory_budget)
         rng = self._rng if seed is None else np.random.default_rng(seed)
         memos = [{"rng": rng} if training else {} for _ in self.layers]
         outputs = Outputs(training, memos)
-        self._run(value, outputs, training)
+        self._run(value, outputs, training, progress=progress)
         if array.ndim == 3:
             outputs[:] = [output[0] for output in outputs]
         return outputs
@@ -288,7 +289,8 @@ class Network:
         self.check_memory(array.shape[0] if array.ndim == 4 else 1, memory_budget)
         return array, _finite_float32(array if array.ndim == 4 else array[None])
 
-    def _run(self, value: np.ndarray, outputs: Outputs, training: bool, last_reader: dict | None = None) -> None:
+    def _run(self, value: np.ndarray, outputs: Outputs, training: bool, last_reader: dict | None = None,
+             progress: Callable[[int, int], None] | None = None) -> None:
         """Every step in order, appending its output to ``outputs``; with ``last_reader`` (step ->
         the last step that reads it), outputs no later step needs are dropped on the way."""
         last = len(self.layers) - 1
@@ -308,6 +310,8 @@ class Network:
                             outputs[source] = None
                     if index != last and index not in last_reader:  # a step nothing reads
                         outputs[index] = None
+                if progress is not None:
+                    progress(index + 1, last + 1)
 
     def outputs_by_path(self, x: np.ndarray, outputs: list[np.ndarray]) -> dict[str, np.ndarray]:
         """``input``, every step's output under its path and ``output`` (the network's), as
