@@ -43,6 +43,7 @@ class Join:
     is_join: ClassVar[bool] = True
     has_neurons: ClassVar[bool] = False
     is_activation: ClassVar[bool] = False
+    worked_before_activation: ClassVar[bool] = False  # View works out the sum itself (view_steps.py)
     wants_he_init: ClassVar[bool] = False
     saturates: ClassVar[bool] = False
     keras_header: ClassVar[str] = ""
@@ -77,6 +78,11 @@ class Join:
     def work_elements(self, shape: Shape, out: Shape) -> int:
         return 0
 
+    def row_message(self, shapes: list[Shape | None]) -> Message:
+        """The join as one row of a tree ("= body + shortcut, relu", "= concat 64+128+32+32"), for
+        the CLI's summary and the app's Build and View; ``shapes`` are its inputs' (None: unknown)."""
+        raise NotImplementedError
+
     def reach_of(self, reaches: list[Reach]) -> Reach:
         """Each output sees what the widest of its inputs sees."""
         size = tuple(max(r.size[a] for r in reaches) for a in (0, 1))
@@ -101,6 +107,11 @@ class ResidualJoin(Join):
         # The activation after the sum counts as much as one inside the body (He init, Train's advice).
         self.wants_he_init = activation is not None and activation.wants_he_init
         self.saturates = activation is not None and activation.saturates
+
+    def row_message(self, shapes: list[Shape | None]) -> Message:
+        if self.activation is None:
+            return Message("join_sum", {})
+        return Message("join_sum_then", {"activation": self.activation.type})
 
     def output_shape_of(self, shapes: list[Shape]) -> Shape:
         body, shortcut = shapes
@@ -131,6 +142,11 @@ class ConcatJoin(Join):
     """The end of a concatenation: the branches' outputs, one after another along the channels."""
 
     type = "concat"
+
+    def row_message(self, shapes: list[Shape | None]) -> Message:
+        if any(shape is None for shape in shapes):
+            return Message("join_concat_unknown", {})
+        return Message("join_concat", {"counts": "+".join(str(shape[0]) for shape in shapes)})
 
     def output_shape_of(self, shapes: list[Shape]) -> Shape:
         first = shapes[0]

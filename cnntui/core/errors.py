@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import difflib
+import errno
 import json
 import re
 from collections.abc import Iterable, Mapping
 
 from .messages import Message
 from .printable import printable
+
+
+# The system's common reasons a file could not be read or written, as engine messages (both languages).
+SYSTEM_REASONS = {errno.EACCES: "os_denied", errno.EPERM: "os_denied", errno.EISDIR: "os_folder",
+                  errno.ENOTDIR: "os_not_folder", errno.ENOENT: "os_missing", errno.ENOSPC: "os_full",
+                  errno.EDQUOT: "os_quota", errno.EROFS: "os_read_only", errno.ENAMETOOLONG: "os_long_name",
+                  errno.EWOULDBLOCK: "os_locked"}
+
+
+def system_reason(error: OSError) -> Message | str:
+    """Why the system refused, as a message the app can put in the reader's language; a rare
+    reason in the system's own words."""
+    code = SYSTEM_REASONS.get(error.errno)
+    return Message(code, {}) if code else error.strerror or str(error)
 
 
 class CnntuiError(Exception):

@@ -16,6 +16,11 @@ TEMPLATES: dict[str, str] = {
     # before a problem: where it is
     "where_layer": "layer {index} {type}: ",
     "where_path": "{path} {type}: ",
+    # a join as one row of a tree (blocks.Join.row_message)
+    "join_sum": "= body + shortcut",
+    "join_sum_then": "= body + shortcut, {activation}",
+    "join_concat": "= concat {counts}",
+    "join_concat_unknown": "= concat",
     "dilated_span": " with dilation {dilation} spans {spans}, which",
     # network-level
     "not_object": "a network must be a JSON object with \"input\" and \"layers\", got {got}",
@@ -126,7 +131,7 @@ TEMPLATES: dict[str, str] = {
     "input_beyond_float32": "the input holds values up to {largest}, beyond float32's range (about 3.4e38); scale it down, e.g. to 0..1",
     "train_input": "{name} takes {shape} but the {dataset} dataset is {want}; pick the other dataset or change the network's input",
     "train_classes": "{name} ends in {shape} but the {dataset} dataset has {count} classes; end the network with a linear layer of {count} outputs",
-    "weights_too_big": "{name} has {params} parameters ({size}), more than the {budget} allowed for weights; it is meant for analysis: 'cnntui summary {name}' or Build mode (from Python, a larger weight_budget allocates anyway)",
+    "weights_too_big": "{name} has {params} parameters ({size}), more than the {budget} allowed for weights; it is meant for analysis: 'cnntui summary {name}' or Build mode",
     "memory_budget": "this forward pass would need about {need} ({detail}), more than the {budget} budget; use a smaller batch or input, or raise the budget",
     "input_shape": "the input has shape {got} but {name} takes {want} (or N x {want}); resize it or change the network's input",
     "input_not_numeric": "the input holds {dtype} values; it must be numbers",
@@ -157,6 +162,16 @@ TEMPLATES: dict[str, str] = {
     "train_batch_memory": "a training step of batch {batch} alone would need about {need}, leaving too little of the {budget} budget for the samples; give a smaller --batch",
     "bad_json": "{path}: line {line} column {column}: {reason}",
     "unreadable": "cannot read {path}: {reason}",
+    # the system's reasons a file could not be read or written (errors.system_reason)
+    "os_denied": "permission denied",
+    "os_folder": "it is a folder",
+    "os_not_folder": "a part of the path is not a folder",
+    "os_missing": "no such file or folder",
+    "os_full": "the disk is full",
+    "os_quota": "your disk quota is used up",
+    "os_read_only": "the file system is read-only",
+    "os_long_name": "the name is too long",
+    "os_locked": "another program kept it locked",
     # reading.py: only regular files, of a sensible size; headers checked before data is read
     "not_regular": "cannot read {path}: it is {kind}, not a regular file; give the path of a file",
     "file_too_big": "{path} is {size}, more than any {what} needs ({limit} at most); check that it is the right file",
@@ -164,7 +179,7 @@ TEMPLATES: dict[str, str] = {
     "json_long_number": "{path} holds a number of more than {limit} digits; no network needs one, so check that it is the right file",
     "empty_batch": "{path} holds a batch of 0 inputs (shape {shape}); give at least one",
     "npy_short": "{path} is damaged: its header promises {want} of data but the file holds {have}",
-    "weights_too_large": "{path} would hold {size} of arrays (as their headers say), more than the {budget} allowed for weights; check that it is the right file (from Python, a larger weight_budget reads it anyway)",
+    "weights_too_large": "{path} would hold {size} of arrays (as their headers say), more than the {budget} allowed for weights; check that it is the right file",
     "weights_member_short": "{path} is damaged: by its header '{key}' holds {want}, but its entry in the archive holds {have}",
     "input_too_large": "each size in \"input\" must be at most {limit}, got {got}; no image is that large (one grey image of 100,000 x 100,000 is already 37 GiB)",
     # quiz worksheets

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import CnntuiError
+from .errors import CnntuiError, system_reason
 
 # VGG-16's description is under 2 KiB and a network of a thousand layers under 200 KiB: a
 # "network file" of more than 4 MiB is the wrong file (or junk), never one worth parsing.
@@ -70,7 +70,7 @@ def open_regular(path: str | os.PathLike, limit: int | None = None, what: str = 
         _checked(path, os.stat(path), limit, what)
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
-        raise CnntuiError("unreadable", path=str(path), reason=error.strerror or str(error)) from None
+        raise CnntuiError("unreadable", path=str(path), reason=system_reason(error)) from None
     try:  # checked before os.fdopen, which refuses a folder without closing the descriptor it was given
         _checked(path, os.fstat(descriptor), limit, what)
     except CnntuiError:

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import BudgetError, CnntuiError, WeightsError, closest
+from .errors import BudgetError, CnntuiError, WeightsError, closest, system_reason
 from .files import atomic_write
+from .messages import Message
 from .reading import human_bytes, open_regular
 
 def check_budget(name: str, params: int, budget: int) -> None:
@@ -55,13 +56,13 @@ def read_npz(path: str | Path, budget: int) -> dict[str, np.ndarray]:
             raise
         raise WeightsError(error.message.code, **error.message.args) from None
     except OSError as error:
-        raise _unreadable(path, error.strerror or str(error)) from None
+        raise _unreadable(path, system_reason(error)) from None
     except (ValueError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, NotImplementedError,
             RuntimeError) as error:  # RuntimeError: an encrypted member
         raise _unreadable(path, str(error) or type(error).__name__) from None
 
 
-def _unreadable(path: str | Path, reason: str) -> WeightsError:
+def _unreadable(path: str | Path, reason: str | Message) -> WeightsError:
     return WeightsError("weights_unreadable", path=str(path), reason=reason)
 
 

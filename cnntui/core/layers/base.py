@@ -44,6 +44,9 @@ class Layer:
     # The element-wise functions between layers (ReLU, sigmoid, ...): View and Train show a conv's
     # maps after the activation that follows it.
     is_activation: ClassVar[bool] = False
+    # Whether View, showing the activation right after this layer, works through this layer's step()
+    # (one output value by hand) and then the activation: conv -> relu shows the conv's sums, then relu.
+    worked_before_activation: ClassVar[bool] = False
     # Activations flat for large |x| (sigmoid, tanh): a network of them is slow to start learning.
     saturates: ClassVar[bool] = False
     # A comment the Keras export writes once at the top when a network has this type.

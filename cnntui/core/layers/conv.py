@@ -60,6 +60,7 @@ class Conv2d(WindowLayer):
     text_options = {"k": "kernel_size", "s": "stride", "p": "padding", "d": "dilation", "g": "groups"}
     text_flags = {"nobias": ("bias", False)}
     has_neurons = True
+    worked_before_activation = True
     fields = {
         "out_channels": Field("count", example=16),
         "kernel_size": Field("pair", example=3),
@@ -101,6 +102,10 @@ class Conv2d(WindowLayer):
     def depthwise(self, c_in: int) -> bool:
         """groups == C_in: every input channel has filters of its own, which read only that channel."""
         return self.groups == c_in > 1
+
+    def pointwise(self) -> bool:
+        """A 1x1 kernel over all the input channels: it mixes channels at each position, nothing across positions."""
+        return self.groups == 1 and tuple(self.kernel_size) == (1, 1)
 
     def param_shapes(self, shape: Shape) -> dict[str, Shape]:
         shapes = {"weight": (self.out_channels, shape[0] // self.groups, *self.kernel_size)}

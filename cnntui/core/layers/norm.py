@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import CnntuiError, SpecError
 from ..fields import Field
 from ..messages import Message
 from .base import KerasCode, Layer, Shape, keyword_args, python_value
+
+
+@dataclass
+class NormStep:
+    """How batch norm makes one output value: the step-through's numbers, as the forward computes them.
+    ``gamma``/``beta`` are None without affine; ``mean``/``var`` are the running statistics, or the
+    one image's own when none are kept (then the variance is the biased one, as PyTorch's)."""
+
+    x: float
+    mean: float
+    var: float
+    eps: float
+    gamma: float | None
+    beta: float | None
+    normalised: float  # (x - mean) / sqrt(var + eps)
+    output: float
+    uses_running_stats: bool
 
 
 class BatchNorm2d(Layer):
@@ -20,6 +39,7 @@ class BatchNorm2d(Layer):
     text_options = {"eps": "eps", "m": "momentum"}  # "bn eps0.001 m0.01"
     text_flags = {"cumulative": ("momentum", None), "noaffine": ("affine", False),
                   "nostats": ("track_running_stats", False)}
+    worked_before_activation = True
     fields = {
         "eps": Field("number", 1e-5),
         "momentum": Field("optional_number", 0.1),
@@ -156,6 +176,32 @@ class BatchNorm2d(Layer):
         y = x * scale.astype(dtype, copy=False)[:, None, None]
         y += shift.astype(dtype, copy=False)[:, None, None]
         return y
+
+    def step(self, x: np.ndarray, params: dict[str, np.ndarray], channel: int, row: int, col: int) -> NormStep:
+        """Output ``channel`` at (row, col) for one sample ``x`` (C, H, W) in evaluation, with forward's
+        operations in forward's dtype, so ``output`` is exactly forward's value."""
+        dtype, weight, bias = self.scale_shift(params, x)
+        eps = dtype.type(self.eps)
+        value = x[channel, row, col]
+        gamma = None if weight is None else weight[channel]
+        beta = None if bias is None else bias[channel]
+        running = not self.uses_batch_stats(training=False)
+        if running:
+            mean, var = params["running_mean"].astype(dtype)[channel], params["running_var"].astype(dtype)[channel]
+            inv_std = 1 / np.sqrt(var + eps)
+            scale = inv_std if gamma is None else inv_std * gamma
+            shift = -mean * scale + (0 if beta is None else beta)
+            output = value * dtype.type(scale) + dtype.type(shift)
+        else:
+            means, variances, _ = self.batch_stats(x[None])
+            mean, var = means[channel], variances[channel]
+            inv_std = dtype.type(1 / np.sqrt(var + eps))
+            output = (value - mean) * (inv_std if gamma is None else inv_std * gamma)
+            output = output if beta is None else output + beta
+        return NormStep(x=float(value), mean=float(mean), var=float(var), eps=self.eps,
+                        gamma=None if gamma is None else float(gamma), beta=None if beta is None else float(beta),
+                        normalised=float((value - mean) * inv_std), output=float(output),
+                        uses_running_stats=running)
 
     def backward(self, x, y, grad_y, params, training=False, memo=None):
         dtype, weight, _ = self.scale_shift(params, x, grad_y)
