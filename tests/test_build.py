@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Static
 
 from cnntui.core import Network, analyze, preset_names
 from cnntui.core.export import to_keras, to_pytorch
+from cnntui.core.templates import TEMPLATE_NAMES
 from cnntui.core.textform import TextFormError, format_text, parse
 from cnntui.tui.screens.build import BuildScreen
 from cnntui.tui.screens.build_text import BUILD_ORDER, field_value, pack_text_form, share_bar
@@ -246,9 +247,9 @@ async def test_compare_highlights_the_parameters_gap_saves(tmp_path):
         table = screen.query_one("#build-compare", DataTable)
         assert table.display
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-        assert rows[10][1].startswith("flatten") and rows[10][4].startswith("global_avg_pool")
+        # a flatten where the other has global_avg_pool: compared by kind, the fully connected row shows
         # (1690 + 1)*5 = 8,455 against (10 + 1)*5 = 55
-        assert rows[11][2] == "8,455" and rows[11][5] == "55" and rows[11][7] == "-8,400"
+        assert rows[2][0] == "linear (FC)" and rows[2][2] == "8,455" and rows[2][5] == "55" and rows[2][7] == "-8,400"
         assert rows[-1][7] == "-8,400"
 
 
@@ -388,6 +389,22 @@ async def test_the_preset_dialog_shows_the_highlighted_description_whole(tmp_pat
         await until(pilot, lambda: app.network.name == "lenet5")
 
 
+async def test_the_preset_list_narrows_as_you_type_and_enter_loads_the_one_left(tmp_path):
+    """With seventeen presets, typing "resnet" used to move nothing, and Enter loaded the first preset."""
+    app = make_app(tmp_path, mode="build")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot, app)
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        options = app.screen.query_one("OptionList")
+        ids = lambda: [options.get_option_at_index(i).id for i in range(options.option_count)]  # noqa: E731
+        assert set(ids()) == set(app.preset_names())
+        await pilot.press(*"resnet")
+        await until(pilot, lambda: ids() == ["resnet18", "resnet34", "resnet50"])
+        await pilot.press(*"34", "enter")
+        await until(pilot, lambda: app.network.name == "resnet34")
+
+
 async def test_the_add_layer_list_is_in_build_order_and_narrows_as_you_type(tmp_path):
     app = make_app(tmp_path, mode="build")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -399,7 +416,7 @@ async def test_the_add_layer_list_is_in_build_order_and_narrows_as_you_type(tmp_
         def ids():
             return [options.get_option_at_index(i).id for i in range(options.option_count)]
 
-        assert ids() == list(BUILD_ORDER) and ids()[0] == "conv2d"
+        assert ids() == [*BUILD_ORDER, *(f"template:{name}" for name in TEMPLATE_NAMES)] and ids()[0] == "conv2d"
         assert app.focused is app.screen.query_one(".dialog-filter"), "typing goes to the filter"
         await pilot.press(*"pool")
         await until(pilot, lambda: ids() == ["maxpool2d", "avgpool2d", "adaptive_avg_pool2d", "global_avg_pool"])
@@ -407,14 +424,14 @@ async def test_the_add_layer_list_is_in_build_order_and_narrows_as_you_type(tmp_
         await until(pilot, lambda: ids() == ["avgpool2d", "adaptive_avg_pool2d", "global_avg_pool"])
         await pilot.press("down", "up", "down", "down")  # the arrows move the choice while typing goes on in the filter
         await pilot.press("enter")
-        await until(pilot, lambda: screen.spec_layers())
-        assert screen.spec_layers()[0]["type"] == "global_avg_pool"
+        await until(pilot, lambda: screen.spec.get("layers"))
+        assert screen.spec["layers"][0]["type"] == "global_avg_pool"
         await pilot.press("a", *"nothing like it", "enter")  # no match: Enter adds nothing
         await pilot.pause()
         assert isinstance(app.screen, ChoiceDialog) and app.screen.query_one("OptionList").option_count == 0
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is screen)
-        assert len(screen.spec_layers()) == 1
+        assert len(screen.spec["layers"]) == 1
 
 
 def text_line(screen) -> list[str]:
@@ -543,8 +560,8 @@ async def test_markup_like_text_shows_as_typed_in_builds_dialogs(tmp_path):
         await pilot.press("m")
         table = screen.query_one("#build-compare", DataTable)
         await until(pilot, lambda: table.display and table.columns)
-        labels = [str(column.label) for column in table.columns.values()]
-        assert labels[1].startswith("[bold red]x:") and labels[4].startswith("[i]y:")
+        caption = screen.query_one("#build-totals").content  # which network is A and B, in place of the totals
+        assert "A = [bold red]x, B = [i]y:" in caption
         assert any("[bold red]x" in n.message for n in app._notifications)  # "Pinned [bold red]x."
 
 
@@ -608,7 +625,7 @@ async def test_enter_closes_the_form_after_typing_a_new_layer_type(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await conv_then_relu(pilot, app)
         await pilot.press("e")
-        await until(pilot, lambda: screen.editing == 1 and screen.query("#field-type"))
+        await until(pilot, lambda: screen.editing == ("layers", 1) and screen.query("#field-type"))
         await type_into_field(pilot, "type", "sigmoid")
         await until(pilot, lambda: app.network.spec["layers"][1]["type"] == "sigmoid")
         await until(pilot, lambda: app.focused is not None and app.focused.id == "field-type")  # the new form's

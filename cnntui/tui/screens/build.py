@@ -29,12 +29,10 @@ from .build_files import (
     without_stale_weights,
     write_network,
 )
-from .build_form import layer_choices, new_layer
+from .build_compare import compare_caption, compare_columns, compare_mode, compare_rows
+from .build_structure import StructureActions
 from .build_text import (
     UNTITLED,
-    compare_columns,
-    compare_rows,
-    duplicate_of,
     name_from_path,
     side_text,
     table_rows,
@@ -42,6 +40,7 @@ from .build_text import (
     text_form_lines,
     totals_text,
 )
+from .build_tree import BLOCK_ROW, TreeRow, parent_block, row_of, still_blocks, tree_rows
 from .dialogs import ChoiceDialog, PromptDialog
 from .learn import FIRST_FRAME_GRACE
 from .saving import file_stem, write_checked
@@ -49,7 +48,7 @@ from .saving import file_stem, write_checked
 EMPTY_NETWORK = {"name": UNTITLED, "input": [1, 28, 28], "layers": []}
 
 
-class BuildScreen(LayerForm, ModeScreen):
+class BuildScreen(StructureActions, LayerForm, ModeScreen):
     mode_name = "build"
     BINDINGS = [
         Binding("e", "edit", "Edit", show=False, id="build.edit"),
@@ -70,6 +69,7 @@ class BuildScreen(LayerForm, ModeScreen):
         Binding("M", "pin", "Pin", show=False, id="build.pin"),
         Binding("E", "export", "Export", show=False, id="build.export"),
         Binding("d", "details", "Details", show=False, id="build.details"),
+        Binding("f", "fold_all", "Fold all", show=False, id="build.fold_all"),
     ]
 
     def __init__(self) -> None:
@@ -78,7 +78,12 @@ class BuildScreen(LayerForm, ModeScreen):
         self.summary = None
         self.history: list[dict] = []
         self.future: list[dict] = []
-        self.editing: int | None = None  # what the form edits: a layer's index, INPUT or DETAILS
+        self.editing: tuple | int | None = None  # what the form edits: a node's address, INPUT or DETAILS
+        self.form_texts: dict[str, str] = {}  # each form field's text as last put into the network
+        self.expanded: set[tuple] = set()  # the unfolded blocks' addresses
+        self.folds_kept: dict[int, tuple[dict, set]] = {}  # by a spec's id: that spec and its unfolded blocks
+        self.shown_rows: list[TreeRow] = []  # the table's rows
+        self.known_words: dict[str, dict] = {}  # per language, the words of the nodes shown so far
         self.pinned: dict | None = None
         self.comparing = False
         self.weights_dir: Path | None = None  # the folder a "weights" file name is relative to
@@ -88,7 +93,7 @@ class BuildScreen(LayerForm, ModeScreen):
         with Horizontal(id="build-body"):
             with Vertical(id="build-main"):
                 yield TextPanel(id="build-text")
-                yield LayerTable(id="build-table")
+                yield LayerTable(id="build-table", folds=True)
                 yield DataTable(id="build-compare", cursor_type="row")
                 yield Line(id="build-totals")
             with Vertical(id="build-side"):
@@ -110,11 +115,24 @@ class BuildScreen(LayerForm, ModeScreen):
         self.select_requested()
 
     def select_requested(self) -> None:
-        """Select the layer a "try it" link asked for, once the table is there."""
+        """Select what a "try it" link asked for, once the table is there: {"layer": top-level index}, or
+        {"path": "layer2.0"}, a block or layer anywhere, with the blocks around it unfolded."""
         requested = self.app.requested_layer
-        if requested and "layer" in requested and self.summary is not None and self.app.current_mode == "build":
+        if not (requested and self.summary is not None and self.app.current_mode == "build"):
+            return
+        if "path" in requested:
             self.app.requested_layer = None
-            self.select(requested["layer"] + 1)
+            record = next((r for r in [*self.summary.blocks, *self.summary.leaves] if r.path == requested["path"]), None)
+            if record is not None:  # a path this network does not have leaves the table as it is
+                block = parent_block(record.address)
+                while block:  # every block around it, so that its own row shows
+                    self.expanded.add(block)
+                    block = parent_block(block)
+                self.fill_table()
+                self.select_node(record.address, BLOCK_ROW if record in self.summary.blocks else None)
+        elif "layer" in requested:
+            self.app.requested_layer = None
+            self.select_node(("layers", requested["layer"]))
 
     def on_resize(self) -> None:
         self.update_layout()
@@ -131,6 +149,9 @@ class BuildScreen(LayerForm, ModeScreen):
         if network.spec is not self.spec and self.spec:
             self.history.append(self.spec)
             self.future.clear()
+            self.keep_folds(self.spec)
+        if network.spec is not self.spec:
+            self.expanded = set()  # another network: its blocks start folded
         self.spec = network.spec
         if network.source:
             self.weights_dir = weights_dir(network.source)
@@ -138,35 +159,35 @@ class BuildScreen(LayerForm, ModeScreen):
         self.refresh_all()
         self.select_requested()
 
-    def change(self, spec: dict, record: bool = True) -> None:
-        """Make ``spec`` the current network; every mode sees it."""
+    def change(self, spec: dict, record: bool = True, expanded: set[tuple] | None = None) -> None:
+        """Make ``spec`` the current network; every mode sees it. ``expanded``: the blocks unfolded in it
+        (by default those it was shown with before, as after undo and redo, or else the same addresses)."""
+        kept = self.folds_kept.get(id(spec))  # before keep_folds forgets a spec undo has just taken off
         if record:
             self.history.append(self.spec)
             self.future.clear()
+        self.keep_folds(self.spec)
         if record:  # undo and redo bring back a spec as it was
             spec = without_stale_weights(spec, self.spec)
+        if expanded is not None:
+            self.expanded = set(expanded)
+        elif kept is not None and kept[0] is spec:
+            self.expanded = set(kept[1])
         self.spec = spec
         old = self.app.network
         self.app.network = CurrentNetwork(spec.get("name") if isinstance(spec.get("name"), str) else old.name,
                                           spec, "")
         self.app.remember_edited(spec)
 
+    def keep_folds(self, spec: dict) -> None:
+        """Remember which blocks are unfolded while ``spec`` is shown, for undo and redo to bring back
+        (only for the networks undo and redo can still reach)."""
+        reachable = {id(kept) for kept in (*self.history, *self.future)}
+        self.folds_kept = {key: kept for key, kept in self.folds_kept.items() if key in reachable}
+        self.folds_kept[id(spec)] = (spec, set(self.expanded))
+
     def edited_copy(self) -> dict:
         return copy.deepcopy(self.spec)
-
-    def spec_layers(self) -> list:
-        layers = self.spec.get("layers")
-        return layers if isinstance(layers, list) else []
-
-    def block_in_the_way(self, index: int) -> bool:
-        """True, with a notice, when row ``index`` is a block: the layer form cannot edit what is inside it."""
-        from ...core.blocks import is_container
-
-        layers = self.spec_layers()
-        if not (0 <= index < len(layers) and is_container(layers[index])):
-            return False
-        self.app.notify(self.app.t("build.blocks_read_only"), severity="warning")
-        return True
 
     # -- drawing ----------------------------------------------------------------------
 
@@ -174,6 +195,7 @@ class BuildScreen(LayerForm, ModeScreen):
         from ...core import analyze
 
         self.summary = analyze(self.spec)
+        self.expanded = still_blocks(self.expanded, self.spec)  # undo may take a block away
         self.fill_table()
         self.fill_totals()
         self.fill_text_line()
@@ -191,8 +213,15 @@ class BuildScreen(LayerForm, ModeScreen):
 
     def fill_table(self) -> None:
         labels = [key if key == "#" else self.app.t(key) for key in self.COLUMNS]
-        rows = table_rows(self.spec, self.summary, self.app.t, self.app.ascii_only)
-        self.query_one("#build-table", LayerTable).set_rows(labels, rows, right_aligned={3, 5, 6})
+        self.shown_rows = tree_rows(self.spec, self.summary, self.expanded)
+        known = self.known_words.setdefault(self.app.language, {})
+        if len(known) > 4 * len(self.shown_rows) + 100:
+            known.clear()  # mostly nodes edited since: start again
+        rows = table_rows(self.spec, self.summary, self.app.t, self.app.ascii_only, self.shown_rows, known)
+        # A deep block's long Layer cell is cut, so that the numbers stay on an 80-column screen; the
+        # receptive field goes first when the Layer column would be too narrow to read.
+        self.query_one("#build-table", LayerTable).set_rows(labels, rows, right_aligned={3, 5, 6}, shrink=1,
+                                                            droppable=(6,))
 
     def fill_totals(self) -> None:
         self.query_one("#build-totals", Line).content = totals_text(self.summary, self.app.t)
@@ -209,13 +238,27 @@ class BuildScreen(LayerForm, ModeScreen):
         panel.styles.height = min(len(lines), most)
         panel.set_text(Text("\n".join(lines)))
 
+    def selected_row(self) -> TreeRow:
+        cursor = self.query_one("#build-table", LayerTable).cursor
+        return self.shown_rows[cursor] if cursor < len(self.shown_rows) else self.shown_rows[0]
+
     def selected_index(self) -> int:
-        """-1 for the input row, else the layer index."""
-        return self.query_one("#build-table", LayerTable).cursor - 1
+        """-1 for the input row, else the index of the top-level entry the selected row is in."""
+        address = self.selected_row().address
+        return address[1] if address else -1
 
     def select(self, row: int) -> None:
         self.query_one("#build-table", LayerTable).move_cursor(row)
         self.fill_side()
+
+    def select_node(self, address: tuple, kind: str | None = None) -> None:
+        """Select the row of the node at ``address`` (of ``kind``: a block's own row rather than its
+        join); when a folded block hides it, the block's."""
+        index = row_of(self.shown_rows, address, kind)
+        while index is None and address:
+            address = parent_block(address)
+            index = row_of(self.shown_rows, address, BLOCK_ROW) if address else 0
+        self.select(index or 0)
 
     @on(LayerTable.Highlighted)
     def highlighted(self) -> None:
@@ -224,71 +267,16 @@ class BuildScreen(LayerForm, ModeScreen):
 
     @on(LayerTable.Selected)
     def row_selected(self) -> None:
-        self.action_edit()
+        """Enter: a block's row folds or unfolds it, any other row opens the form."""
+        if self.selected_row().kind == BLOCK_ROW:
+            self.fold(None)
+        else:
+            self.action_edit()
 
     def fill_side(self) -> None:
-        if self.summary is not None:
-            text = side_text(self.summary, self.selected_index(), self.app.t, self.app.language)
+        if self.summary is not None and self.shown_rows:
+            text = side_text(self.summary, self.selected_row(), self.app.t, self.app.language)
             self.query_one("#build-derivation", TextPanel).set_text(text)
-
-    # -- editing a layer in the form ------------------------------------------------------
-
-    # -- structure ---------------------------------------------------------------------
-
-    def action_add(self, after: int) -> None:
-        from ...core import LAYER_TYPES
-
-        t = self.app.t
-
-        def insert(kind: str | None) -> None:
-            if not kind:
-                return
-            spec = self.edited_copy()
-            position = max(self.selected_index() + after, 0)
-            spec.setdefault("layers", []).insert(position, new_layer(kind))
-            self.change(spec)
-            self.select(position + 1)
-            if LAYER_TYPES[kind].fields:
-                self.action_edit()
-
-        self.app.push_screen(ChoiceDialog(t("build.add.title"), layer_choices(t), t("build.add.hint"),
-                                          filter_hint=t("build.add.filter")), insert)
-
-    def action_delete(self) -> None:
-        index = self.selected_index()
-        if 0 <= index < len(self.spec_layers()):
-            spec = self.edited_copy()
-            del spec["layers"][index]
-            self.change(spec)
-            self.select(index + 1)
-
-    def action_duplicate(self) -> None:
-        index = self.selected_index()
-        if 0 <= index < len(self.spec_layers()):
-            spec = self.edited_copy()
-            spec["layers"].insert(index + 1, duplicate_of(spec["layers"], index))
-            self.change(spec)
-            self.select(index + 2)
-
-    def action_move(self, step: int) -> None:
-        index = self.selected_index()
-        target = index + step
-        if 0 <= index < len(self.spec_layers()) and 0 <= target < len(self.spec_layers()):
-            spec = self.edited_copy()
-            layers = spec["layers"]
-            layers[index], layers[target] = layers[target], layers[index]
-            self.change(spec)
-            self.select(target + 1)
-
-    def action_undo(self) -> None:
-        if self.history:
-            self.future.append(self.spec)
-            self.change(self.history.pop(), record=False)
-
-    def action_redo(self) -> None:
-        if self.future:
-            self.history.append(self.spec)
-            self.change(self.future.pop(), record=False)
 
     def action_new(self) -> None:
         self.change(copy.deepcopy(EMPTY_NETWORK))
@@ -306,7 +294,8 @@ class BuildScreen(LayerForm, ModeScreen):
         """The presets by name and input, with the highlighted one's description below the list."""
         t = self.app.t
         choices, details = preset_choices(self.app.preset_names(), t, self.app.has_text)
-        self.app.push_screen(ChoiceDialog(t("build.presets.title"), choices, t("dialog.choose"), details=details),
+        self.app.push_screen(ChoiceDialog(t("build.presets.title"), choices, t("dialog.choose"), details=details,
+                                          filter_hint=t("build.presets.filter")),
                              lambda name: self.app.load_network(name) if name else None)
 
     def action_save(self) -> None:
@@ -355,17 +344,22 @@ class BuildScreen(LayerForm, ModeScreen):
         self.query_one("#build-compare" if self.comparing else "#build-table").focus()
 
     def fill_compare(self) -> None:
+        """The compare table, and in place of the totals which network is A and B and how they are compared."""
         if not self.comparing or self.pinned is None:
+            self.fill_totals()
             return
         from ...core import analyze
 
         table = self.query_one("#build-compare", DataTable)
         table.clear(columns=True)
-        a, b, t = printable(str(self.pinned.get("name", "A"))), printable(str(self.spec.get("name", "B"))), self.app.t
-        for label in compare_columns(a, b, t):
-            table.add_column(Text(label))  # a str label would be read as markup
-        for row in compare_rows(analyze(self.pinned), self.summary, t):
+        pinned, t = analyze(self.pinned), self.app.t
+        mode = compare_mode(pinned, self.summary)
+        for label in compare_columns(mode, t):
+            table.add_column(label)
+        for row in compare_rows(pinned, self.summary, t, mode):
             table.add_row(*row)
+        self.query_one("#build-totals", Line).content = compare_caption(
+            self.pinned.get("name", "A"), self.spec.get("name", "B"), mode, t)
 
     def action_export(self) -> None:
         if self.summary is None or self.summary.problems:

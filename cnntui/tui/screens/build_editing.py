@@ -1,4 +1,5 @@
-"""Build's form: edit a layer, the input shape or the network's details, one field per setting.
+"""Build's form: edit a layer, a block's own settings, the input shape or the network's details, one
+field per setting.
 
 Each typed value changes the network at once (the table and totals follow); the
 whole form session is one undo step, and Enter or Escape closes it.
@@ -13,33 +14,38 @@ from textual.content import Content
 from textual.widgets import Input, Label
 
 from ...render.text import cell_width
-from .build_form import DETAILS, edit_spec, form_rows
+from .build_form import DETAILS, INPUT, edit_spec, form_rows
+from .build_tree import INPUT_ROW, copied_along
 
 
 class LayerForm:
-    """Mixed into BuildScreen: uses its spec, summary, history, future, editing, selected_index(),
+    """Mixed into BuildScreen: uses its spec, summary, history, future, editing, selected_row(),
     edited_copy(), change(), show_hint() and fill_side()."""
 
     def action_edit(self) -> None:
-        if not self.block_in_the_way(self.selected_index()):
-            self.open_form(self.selected_index())
+        """The selected row's form: the input's, a layer's, or a block's own (a join row: its block's)."""
+        row = self.selected_row()
+        self.open_form(INPUT if row.kind == INPUT_ROW else row.address)
 
     def action_details(self) -> None:
         """The network's name, description and class names, in the form."""
         self.open_form(DETAILS)
 
-    def open_form(self, target: int) -> None:
+    def open_form(self, target: tuple | int) -> None:
         if self.summary is None:
             return
         self.history.append(copy.deepcopy(self.spec))  # the whole form session is one undo step
+        self.keep_folds(self.history[-1])
         self.future.clear()
         self.editing = target
         self.build_form()
+        self.fill_side()  # of the row being edited, even if the cursor's last move is still being handled
 
     def build_form(self, focus: str | None = None) -> None:
         """A field per setting of what is being edited, each showing what it accepts."""
         t = self.app.t
-        title, rows = form_rows(self.spec, self.editing, t)
+        record = self.summary.record_at(self.editing) if isinstance(self.editing, tuple) else None
+        title, rows = form_rows(self.spec, self.editing, t, record.path if record is not None else "")
         labels = [t(f"build.field.{name}") for name, _, _ in rows]
         width = max(18, *(cell_width(label) + 1 for label in labels))
         form = self.query_one("#build-form", Vertical)
@@ -52,6 +58,7 @@ class LayerForm:
             inputs[name] = Input(value, placeholder=hint, id=f"field-{name}", classes="form-input")
             widgets.append(Horizontal(label_widget, inputs[name], classes="form-row"))
         form.mount_all(widgets)
+        self.form_texts = {name: value for name, value, _ in rows}  # what the network holds, as shown
         form.display = True
         self.show_hint()
         # Focus the new Input itself: a query by id could still find the old form's, which is being removed.
@@ -64,7 +71,10 @@ class LayerForm:
         if self.editing is None or not event.input.has_class("form-input"):
             return
         name, text = event.input.id.removeprefix("field-"), event.value
-        spec = self.edited_copy()
+        if self.form_texts.get(name) == text:
+            return  # each new field reports its first value: the network already holds it
+        self.form_texts[name] = text
+        spec = copied_along(self.spec, self.editing if isinstance(self.editing, tuple) else ())
         new_type = edit_spec(spec, self.editing, name, text)
         self.change(spec, record=False)
         if new_type:

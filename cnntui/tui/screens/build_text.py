@@ -3,12 +3,14 @@ the add-layer order, the network's details and its one-line text form packed int
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
 from ...core.printable import printable
 from ...core.shapes import shape_text
-from ...render.text import cell_width
+from ...render.text import cell_width, compact
+from .build_tree import BLOCK_ROW, JOIN_ROW, join_words, tree_rows
 
 BAR_WIDTH = 6
 BLOCKS = " ▏▎▍▌▋▊▉█"
@@ -28,14 +30,6 @@ def share_bar(share: float, ascii_only: bool) -> str:
     if ascii_only:
         return "#" * full + ("." if rest else "")
     return "█" * full + (BLOCKS[rest] if rest else "")
-
-
-def compact(count: int) -> str:
-    """1,234,567 -> 1.23M: for MACs, which can be huge."""
-    for limit, suffix in ((1e9, "G"), (1e6, "M")):
-        if count >= limit:
-            return f"{count / limit:.2f}{suffix}"
-    return f"{count:,}"
 
 
 def layer_words(layer: object) -> str:
@@ -152,25 +146,29 @@ def rf_text(size) -> str:
     return str(size[0]) if size[0] == size[1] else f"{size[0]}x{size[1]}"
 
 
-def is_block(node) -> bool:
-    from ...core.blocks import is_container
+@functools.cache
+def engine_blocks():
+    """core.blocks, imported on first use (it brings NumPy, which the first frame does without) and
+    then at no cost: the table asks it about every row."""
+    from ...core import blocks
 
-    return is_container(node)
+    return blocks
+
+
+def is_block(node) -> bool:
+    return engine_blocks().is_container(node)
 
 
 def leaf_count(node) -> int:
-    from ...core.blocks import children
-
-    return sum(map(leaf_count, children(node))) if is_block(node) else 1
+    return sum(map(leaf_count, engine_blocks().children(node))) if is_block(node) else 1
 
 
-def block_words(node: dict, position: int, t) -> str:
+def block_words(node: dict, position: int | str, t) -> str:
     """A block's row in a few words: "layer1: seq (2 blocks, 10 layers)" (its whole text form would
     push the numbers off the screen)."""
-    from ...core.blocks import children
     from ...core.textform import BLOCK_KEYWORDS
 
-    held = children(node)
+    held = engine_blocks().children(node)
     blocks, layers = sum(map(is_block, held)), sum(map(leaf_count, held))
     parts = [t(f"build.block.blocks.{'one' if blocks == 1 else 'many'}", count=blocks)] if blocks else []
     parts += [t(f"build.block.layers.{'one' if layers == 1 else 'many'}", count=layers)] if layers else []
@@ -180,7 +178,7 @@ def block_words(node: dict, position: int, t) -> str:
     return printable(f"{name}: {words}" if isinstance(name, str) and name else words)
 
 
-def row_words(node, position: int, t) -> str:
+def row_words(node, position: int | str, t) -> str:
     """A row's Layer cell: a layer's text form ("conv1: conv 64 k7" when it has a name), a block's summary."""
     if is_block(node):
         return block_words(node, position, t)
@@ -189,27 +187,62 @@ def row_words(node, position: int, t) -> str:
     return printable(f"{name}: ") + words if isinstance(name, str) and name and name != str(position) else words
 
 
-def table_rows(spec: dict, summary, t, ascii_only: bool) -> list[tuple]:
-    """The layer table's cells: the input row, then one row per layer or block ("-" after a problem);
-    a row with a problem is red, even when its own shape is known (a duplicate name)."""
+FOLD_MARKS = {True: ("▸", "+"), False: ("▾", "-")}  # folded, unfolded: (marks, --ascii marks)
+
+
+def table_rows(spec: dict, summary, t, ascii_only: bool, rows: list | None = None,
+               known: dict | None = None) -> list[tuple]:
+    """The layer table's cells for the tree ``rows`` (by default: the top level, blocks folded): the
+    input row, then a row per layer, block or join ("-" after a problem). A row with a problem is red,
+    even when its own shape is known (a duplicate name); so is a folded block holding one. ``known``,
+    kept by the caller between calls in one language, holds the words of the nodes seen so far."""
     shape = summary.input_shape
-    rows = [("", t("build.input"), shape_text(shape) if shape else printable(str(spec.get("input", "?"))),
-             "", "", "", "")]
+    cells = [("", t("build.input"), shape_text(shape) if shape else printable(str(spec.get("input", "?"))),
+              "", "", "", "")]
     total = summary.total_params or 1
-    layers = spec.get("layers") if isinstance(spec.get("layers"), list) else []
-    for index, layer in enumerate(layers):
-        record = summary.top_level[index] if index < len(summary.top_level) else None
-        bad = record is None or record.error is not None
-        words = row_words(layer, index, t)
-        mark, words = (("!", "bold red"), (words, "red")) if bad else (str(index), words)
-        if record is not None and record.ok:
-            share = record.params / total
-            rows.append((mark, words, shape_text(record.output_shape), f"{record.params:,}",
-                         f"{share:5.1%} {share_bar(share, ascii_only)}", compact(record.macs),
-                         rf_text(record.receptive_field)))
-        else:
-            rows.append((mark, words, "-", "-", "-", "-", "-"))
-    return rows
+    known = {} if known is None else known
+    for row in (tree_rows(spec, summary) if rows is None else rows)[1:]:
+        cells.append(tree_cells(row, summary, t, ascii_only, total, known))
+    return cells
+
+
+def tree_cells(row, summary, t, ascii_only: bool, total: int, known: dict) -> tuple:
+    """One tree row's cells: "#" is the top-level index (blank inside blocks, where the Layer cell,
+    indented by depth, names the node), then the row's numbers."""
+    record = row.record
+    words = "  " * row.depth + tree_words(row, t, ascii_only, known)
+    mark = str(row.address[1]) if row.depth == 0 else ""
+    if has_problem(row, summary):
+        mark, words = ("!", "bold red"), (words, "red")
+    if record is None or not record.ok:
+        return (mark, words, "-", "-", "-", "-", "-")
+    share = record.params / total
+    return (mark, words, shape_text(record.output_shape), f"{record.params:,}",
+            f"{share:5.1%} {share_bar(share, ascii_only)}", compact(record.macs), rf_text(record.receptive_field))
+
+
+def tree_words(row, t, ascii_only: bool, known: dict) -> str:
+    """The Layer cell before its indent: a block's fold mark and short words, a join's sum, a layer's
+    text form. A node is not changed once shown (an edit copies it), so its words are kept in ``known``
+    by the node's id, with the node to check that it is the same one."""
+    if row.kind == JOIN_ROW:
+        return join_words(row.record, t)
+    key = (id(row.node), row.address[-1])
+    node, words = known.get(key, (None, ""))
+    if node is not row.node:
+        words = row_words(row.node, row.address[-1], t)
+        known[key] = (row.node, words)
+    return f"{FOLD_MARKS[row.folded][ascii_only]} {words}" if row.kind == BLOCK_ROW else words
+
+
+def has_problem(row, summary) -> bool:
+    """Whether the row is where a problem is: a layer's or join's own, a folded block's anywhere inside
+    it; an unfolded block only for its own (its keys), since its rows below show the rest."""
+    error = row.record.error if row.record is not None else None
+    if error is None or row.kind != BLOCK_ROW or row.folded:
+        return error is not None
+    step = summary.layers[error.index] if error.index is not None and error.index < len(summary.layers) else None
+    return step is not None and step.address == row.address and not step.is_join
 
 
 def duplicate_of(layers: list, index: int):
@@ -230,84 +263,72 @@ def duplicate_of(layers: list, index: int):
     return {**original, "name": next(candidate for candidate in candidates if candidate not in taken)}
 
 
-def side_text(summary, index: int, t, language: str):
-    """What the side panel says about row ``index`` (-1: the input): formulas, problems, notes."""
+def side_text(summary, row, t, language: str):
+    """What the side panel says about ``row`` (a build_tree.TreeRow; kind "input" for the input row):
+    its title, problems, formulas and what it does, with its numbers (build_explain)."""
     from rich.text import Text
 
     from ...content import message_text
+    from .build_explain import explain
+    from .build_tree import BLOCK_ROW, INPUT_ROW
 
     text = Text()
-    if index < 0:
+    if row.kind == INPUT_ROW:
         text.append(t("build.side.input", shape=shape_text(summary.input_shape or ())) + "\n", style="bold")
         for problem in summary.problems:
             if problem.index is None:
                 text.append(message_text(language, problem.message) + "\n", style="red")
         text.append("\n" + t("build.side.all_problems", count=len(summary.problems)) if summary.problems else "")
         return text
-    if index >= len(summary.top_level):
+    record = row.record  # a layer's or a join's record, or a block's totals
+    if record is None:
         return text
-    record = summary.top_level[index]  # a layer's record, or a block's totals
-    shape = shape_text(record.output_shape) if record.ok else "-"
-    if record.path == str(index):  # a plain network's layer
-        title = t("build.side.layer", index=index, type=record.type, shape=shape)
-    else:
-        title = t("build.side.named", index=index, path=printable(record.path), type=record.type, shape=shape)
-    text.append(title + "\n", style="bold")
+    text.append(side_title(row, t) + "\n", style="bold")
     if record.error is not None:
         step = getattr(record, "index", record.error.index)  # a block shows the first problem inside it
         for problem in record.error.problems if record.error.index == step else [record.error]:
             if problem.index == step:
                 text.append(message_text(language, problem.message) + "\n", style="bold red")
-    if not record.ok:
-        if record.error is None:
-            text.append(t("build.side.after_error") + "\n", style="dim")
-        return text
-    text.append("\n".join(formula_words(t, line) for line in record.derivation) + "\n")
-    if record.fc_equivalent_params is not None:
-        text.append(t("build.side.fc", fc=f"{record.fc_equivalent_params:,}", params=f"{record.params:,}",
-                      ratio=f"{record.fc_equivalent_params / max(record.params, 1):,.0f}") + "\n", style="italic")
+    if not record.ok and record.error is None:
+        text.append(t("build.side.after_error") + "\n", style="dim")
+    if record.ok and row.kind != BLOCK_ROW:  # a block's sums are in its explanation
+        text.append("\n".join(formula_words(t, line) for line in record.derivation) + "\n")
+        if record.fc_equivalent_params is not None:
+            text.append(t("build.side.fc", fc=f"{record.fc_equivalent_params:,}", params=f"{record.params:,}",
+                          ratio=f"{record.fc_equivalent_params / max(record.params, 1):,.0f}") + "\n", style="italic")
+    for sentence, style in explain(summary, row, t):
+        text.append(sentence + "\n", style=style)
     for note in record.notes:
         text.append(message_text(language, note) + "\n", style="yellow")
     return text
 
 
-def compare_columns(pinned_name: str, name: str, t) -> tuple[str, ...]:
-    """The compare table's column labels: A's shape, params and MACs, then B's, then the change."""
-    return ("#", f"{pinned_name}: {t('build.col.output')}", t("build.col.params"), t("build.col.macs"),
-            f"{name}: {t('build.col.output')}", t("build.col.params"), t("build.col.macs"), t("build.col.delta"))
+def side_title(row, t) -> str:
+    """ "Layer 4: layer1 (sequential) → 64x56x56" for a top-level entry (numbered as in the table), the
+    path for a row inside a block, and for a join row where its branches meet."""
+    from .build_tree import JOIN_ROW
 
-
-def compare_rows(pinned, current, t) -> list[list]:
-    """The compare table's rows, layer by layer, then the totals: A's and B's shape, params and MACs and
-    the change in parameters; the A and B cells that differ are highlighted."""
-    from rich.text import Text
-
-    rows = []
-    for index in range(max(len(pinned.top_level), len(current.top_level))):
-        left = pinned.top_level[index] if index < len(pinned.top_level) else None
-        right = current.top_level[index] if index < len(current.top_level) else None
-        cells = [str(index)]
-        for record in (left, right):
-            if record is None or not record.ok:
-                cells += ["-", "-", "-"]
-            else:
-                cells += [f"{record.type} {shape_text(record.output_shape)}", f"{record.params:,}",
-                          compact(record.macs)]
-        delta = (right.params if right else 0) - (left.params if left else 0)
-        differs = {i for i in (1, 2, 3) if cells[i] != cells[i + 3]}
-        differs |= {i + 3 for i in differs}
-        row = [Text(c, style="bold yellow" if i in differs else "") for i, c in enumerate(cells)]
-        row.append(Text(f"{delta:+,}" if delta else "0", style="bold" if delta else "dim"))
-        rows.append(row)
-    rows.append([Text(t("build.total"), style="bold"), "", f"{pinned.total_params:,}", compact(pinned.total_macs),
-                 "", f"{current.total_params:,}", compact(current.total_macs),
-                 Text(f"{current.total_params - pinned.total_params:+,}", style="bold")])
-    return rows
+    record = row.record
+    shape = shape_text(record.output_shape) if record.ok else "-"
+    kind, path = record.type, printable(record.path)
+    if row.kind == JOIN_ROW:
+        return t("build.side.join", path=path, type=kind, shape=shape)
+    if len(row.address) != 2:
+        return t("build.side.path", path=path, type=kind, shape=shape)
+    index = row.address[1]
+    if record.path == str(index):  # a plain network's layer
+        return t("build.side.layer", index=index, type=kind, shape=shape)
+    return t("build.side.named", index=index, path=path, type=kind, shape=shape)
 
 
 # The words in the engine's formulas (layers' derivation text), as strings keys: the numbers stay.
 FORMULA_WORDS = {"FC equivalent": "build.formula.fc", "whole input": "build.formula.whole", "params": "build.formula.params",
-                 "MACs": "build.formula.macs", "RF": "build.formula.rf", "jump": "build.formula.jump"}
+                 "MACs": "build.formula.macs", "RF": "build.formula.rf", "jump": "build.formula.jump",
+                 "running statistics": "build.formula.running", "kept, not learned": "build.formula.kept",
+                 "training": "build.formula.training", "eval": "build.formula.eval",
+                 "depthwise": "build.formula.depthwise", "body": "build.formula.body",
+                 "shortcut": "build.formula.shortcut", "channels": "build.formula.channels",
+                 "largest of": "build.formula.largest", "then": "build.formula.then"}
 FORMULA_WORD = re.compile(r"(?<![A-Za-z])(" + "|".join(map(re.escape, FORMULA_WORDS)) + r")(?![A-Za-z])")  # RF_h too
 
 
