@@ -102,15 +102,39 @@ def stats_text(t: Translate, values: np.ndarray) -> str:
 
 
 def positions(indices: np.ndarray) -> str:
-    """'3-7' or '1, 3, 5' for a window's rows; negative or too large ones are padding."""
+    """'3..7' or '1, 3, 5' for a window's rows (a range never reads like '-1-1'); negative or too
+    large ones are padding (see padding_rows)."""
     values = indices.tolist()
     if len(values) > 1 and all(b - a == 1 for a, b in pairwise(values)):
-        return f"{values[0]}-{values[-1]}"
+        return f"{values[0]}..{values[-1]}"
     return ", ".join(map(str, values))
 
 
-def conv_step_rows(t: Translate, step: WindowStep, in_channel: int, pal: Palette, width: int) -> list[Row]:
-    """One input channel's window, kernel and products; then the sum over every channel plus the bias."""
+def padding_rows(t: Translate, step: WindowStep, shape: tuple[int, int], pad_text: str, width: int) -> list[Row]:
+    """Which of the window's rows and columns fall outside the (height, width) map, and how the table shows them."""
+    parts = []
+    for axis, indices, size in (("row", step.rows, shape[0]), ("col", step.cols, shape[1])):
+        outside = [int(i) for i in indices if not 0 <= i < size]
+        if outside:
+            plural = "s" if len(outside) > 1 else ""
+            parts.append(t(f"view.step.padding.{axis}{plural}", **{f"{axis}s": ", ".join(map(str, outside))}))
+    if not parts:
+        return []
+    where = t("view.step.padding.and").join(parts)
+    return wrapped_rows(t("view.step.padding", where=where, pad=pad_text), width, "dim")
+
+
+def level_titles(blocks: list[list[Row]]) -> list[list[Row]]:
+    """Tables of one height side by side, whose titles wrap to different heights: blank rows above the
+    shorter titles, so the tables' rows line up."""
+    tallest = max(len(block) for block in blocks)
+    return [[[] for _ in range(tallest - len(block))] + block for block in blocks]
+
+
+def conv_step_rows(t: Translate, step: WindowStep, in_channel: int, pal: Palette, width: int,
+                   map_shape: tuple[int, int]) -> list[Row]:
+    """One input channel's window, kernel and products (``map_shape``: the input map's height and width,
+    to say which taps are padding); then the sum over every channel plus the bias."""
     k = step.channels.index(in_channel)
     window, kernel, products = step.windows[k], step.kernels[k], step.products[k]
     value_scale = Scale.of(window[step.inside], diverging=True) if step.inside.any() else Scale(0, 0, True)
@@ -121,7 +145,8 @@ def conv_step_rows(t: Translate, step: WindowStep, in_channel: int, pal: Palette
         heat_table(kernel, Scale.of(kernel, diverging=True), pal, title=t("view.step.kernel")),
         heat_table(products, Scale.of(products, diverging=True), pal, title=t("view.step.products")),
     ]
-    rows = flow(blocks, width)
+    rows = flow(level_titles(blocks), width)
+    rows += padding_rows(t, step, map_shape, "0", width)
     sums = step.channel_sums
     channel_sum = number(float(sums[k])).strip()
     rows += [[], *wrapped_rows(t("view.step.channel_sum", channel=in_channel, sum=channel_sum), width)]
@@ -134,13 +159,16 @@ def conv_step_rows(t: Translate, step: WindowStep, in_channel: int, pal: Palette
     return rows
 
 
-def pool_step_rows(t: Translate, step: WindowStep, kind: str, pal: Palette, width: int) -> list[Row]:
-    """The window of one channel, then the max it picks or the mean it takes."""
+def pool_step_rows(t: Translate, step: WindowStep, kind: str, pal: Palette, width: int,
+                   map_shape: tuple[int, int]) -> list[Row]:
+    """The window of one channel (``map_shape`` as for conv_step_rows), then the max it picks or the mean it takes."""
     window = step.windows[0]
     real = window[step.inside] if step.inside.any() else np.zeros(1)
+    pad_text = "-inf" if kind == "maxpool2d" else "0"
     rows = heat_table(window, Scale.of(real, diverging=True), pal, inside=step.inside, pick=step.pick,
-                      pad_text="-inf" if kind == "maxpool2d" else "0",
+                      pad_text=pad_text,
                       title=t("view.step.window", rows=positions(step.rows), cols=positions(step.cols)))
+    rows += padding_rows(t, step, map_shape, pad_text, width)
     value = number(step.value).strip()
     if kind == "maxpool2d":
         sentence = t("view.step.max", value=value)

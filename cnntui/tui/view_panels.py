@@ -2,8 +2,8 @@
 
 The screen (screens/view.py) keeps the navigation and hands a Look (where the
 student is looking and how the app draws) to Panels, which builds the grid,
-one map, the step-through or the comparison as rows of cells (see
-render/picture.py) with a heading. NumPy and the renderer load with this
+one map, the step-through (view_steps.py) or the comparison as rows of cells
+(see render/picture.py) with a heading. NumPy and the renderer load with this
 module, so the screen imports it only once the first frame is out.
 """
 
@@ -18,17 +18,16 @@ from PIL import Image
 
 from ..core import LAYER_TYPES, CnntuiError, Network
 from ..core.assets import find_network, find_sample, sample_names
-from ..core.layers.adaptive import window_bounds
 from ..core.messages import Message
 from ..core.printable import printable
 from ..core.shapes import shape_text
 from ..images import load_input
 from ..render.colormap import palette
 from ..render.features import INPUT, as_maps, colouring, resolve_cmap, scale_of, thumbnail_width
-from ..render.panels import (Translate, conv_step_rows, flow, heat_table, number, pool_step_rows, stats_text,
-                             wrapped_rows)
+from ..render.panels import Translate, flow, heat_table, number, stats_text, wrapped_rows
 from ..render.picture import Label, Rect, Row, Scale, grid_per_row, grid_rows, legend_row, map_rows, rgb_rows, row_width
 from ..render.text import cell_width
+from .view_steps import StepThrough
 
 if TYPE_CHECKING:
     from .screens.view import Request
@@ -43,6 +42,7 @@ class InputNote:
     file: str = ""
     original: str = ""  # an image's own size and Pillow mode, e.g. "50x40 RGB"
     dtype: str = ""  # an array's
+    normalized: bool = False  # an image's values went through the network's mean and std
 
 
 @dataclass
@@ -68,9 +68,10 @@ class Result:
         return as_maps(self.layer_output(layer))
 
     def step_layer(self, layer: int) -> int:
-        """The layer whose computation the step-through shows: an activation shows the conv it reads."""
+        """The layer whose computation the step-through shows: an activation shows the conv or the batch
+        norm it reads (conv -> bn -> relu shows bn: relu reads bn's output, not the conv's)."""
         layers = self.net.layers
-        if layer > 0 and layers[layer - 1].type == "conv2d" and self.follows(layer, layer - 1):
+        if layer > 0 and layers[layer - 1].worked_before_activation and self.follows(layer, layer - 1):
             return layer - 1
         return layer
 
@@ -85,8 +86,10 @@ class Result:
             return 0
         step = self.step_layer(layer)
         conv = self.net.layers[step]
-        # A grouped conv's filter reads only its group's channels: the choice is among those.
-        return self.layer_input(step).shape[0] // conv.groups if conv.type == "conv2d" else 0
+        # A grouped conv's filter reads only its group's channels: the choice is among those (none for a
+        # depthwise filter, which reads one).
+        count = self.layer_input(step).shape[0] // conv.groups if conv.type == "conv2d" else 0
+        return count if count > 1 else 0
 
     def kernel_target(self, layer: int) -> int | None:
         """The conv layer a classic kernel would go into: the selected one, or the conv an activation follows."""
@@ -104,8 +107,14 @@ class Result:
         return f"{summary[index].type}:{printable(summary[index].path) if named else index}"
 
 
-def compute(request: Request, serial: int, worker) -> Result | None:
-    """Build the network, choose weights, load the input, run it; None if cancelled on the way."""
+class Superseded(Exception):
+    """Raised in the forward pass's progress callback when a newer request has cancelled the pass."""
+
+
+def compute(request: Request, serial: int, worker, progress=None) -> Result | None:
+    """Build the network, choose weights, load the input, run it; None if cancelled on the way.
+    ``progress(done, count)`` is called after each step (see Network.forward); raising Superseded
+    there stops the pass."""
     source = None
     if request.source:
         try:
@@ -128,7 +137,10 @@ def compute(request: Request, serial: int, worker) -> Result | None:
     if worker.is_cancelled:
         return None
     x, note = network_input(request.input, net)
-    outputs = net.forward(x)
+    try:
+        outputs = net.forward(x, progress=progress)
+    except Superseded:
+        return None
     if worker.is_cancelled:
         return None
     return Result(request, net, x, outputs, note, weights, serial, problem)
@@ -141,13 +153,14 @@ def network_input(name: str, net: Network) -> tuple[np.ndarray, InputNote]:
         return np.random.default_rng(0).random(shape, dtype=np.float32), InputNote("random", shape_text(shape))
     path = find_sample(name) if name in sample_names() else Path(name)
     # A .npy array comes as it is, in its own dtype; an image is normalised as the network asks.
-    loaded, _ = load_input(path, shape, net.name, normalize=net.summary().normalize)
+    normalize = net.summary().normalize
+    loaded, _ = load_input(path, shape, net.name, normalize=normalize)
     if loaded.shape != tuple(shape):
         raise CnntuiError("input_shape", got=shape_text(loaded.shape), name=net.name, want=shape_text(shape))
     x = np.asarray(loaded, dtype=np.float32)
     if path.suffix.lower() == ".npy":
         return x, InputNote("array", shape_text(x.shape), path.name, dtype=str(loaded.dtype))
-    return x, InputNote("image", shape_text(shape), path.name, image_size(path))
+    return x, InputNote("image", shape_text(shape), path.name, image_size(path), normalized=normalize is not None)
 
 
 def image_size(path: Path) -> str:
@@ -169,6 +182,7 @@ class Look:
     scope: str | None
     color_mode: str
     ascii_only: bool
+    block: str = ""  # on a block's row: the block ("sequential:layer1"), named instead of its last step
 
 
 def look_colouring(result: Result, look: Look):
@@ -207,7 +221,7 @@ class Panels:
         return self.result.maps(self.look.layer)
 
     def layer_name(self) -> str:
-        return self.result.layer_label(self.t, self.look.layer)
+        return self.look.block or self.result.layer_label(self.t, self.look.layer)
 
     def scope_note(self) -> str:
         t = self.t
@@ -311,135 +325,7 @@ class Panels:
     # -- the step-through -------------------------------------------------------------------
 
     def step_rows(self, width: int, height: int):
-        """The numbers first (window, kernel, products, sums), then both maps with the window outlined."""
-        t, result, look = self.t, self.result, self.look
-        row, col = look.cursor
-        heading = t("view.step.title", layer=self.layer_name(), channel=look.channel, row=row, col=col)
-        if look.layer == INPUT:
-            return wrapped_rows(t("view.step.input"), width), heading
-        layer_index = result.step_layer(look.layer)
-        layer = result.net.layers[layer_index]
-        source = result.layer_input(layer_index)
-        out = result.outputs[look.layer]
-        if layer.type not in ("conv2d", "maxpool2d", "avgpool2d"):
-            return wrapped_rows(self.simple_step(layer, source, out, row, col), width), heading
-        params = result.net.step_params(layer_index)
-        step = layer.step(source, params, look.channel, row, col)
-        if layer.type == "conv2d":
-            # look.in_channel counts the filter's own channels; with groups they start past channel 0.
-            shown_in = step.channels[min(look.in_channel, len(step.channels) - 1)]
-            rows = conv_step_rows(t, step, shown_in, self.pal, width)
-            if len(step.channels) > 1:
-                rows[:0] = wrapped_rows(t("view.step.in_channel", channel=look.in_channel, count=len(step.channels)),
-                                        width, "dim")
-        else:
-            shown_in = look.channel
-            rows = pool_step_rows(t, step, layer.type, self.pal, width)
-        rows += self.activation_rows(layer_index, step.value, out, row, col, width)
-        window = Rect(int(step.rows.min()), int(step.cols.min()), int(step.rows.max()) + 1, int(step.cols.max()) + 1)
-        room = max(8, height - 3)  # as large as a screenful: the panel scrolls down to them
-        read = result.net.summary()[layer_index].sources[0]
-        blocks = [self.thumb_block(t("view.step.source", name=result.layer_label(t, read), channel=shown_in),
-                                   source[shown_in], (width - 2) // 2, room, [window]),
-                  self.thumb_block(t("view.step.target", name=self.layer_name(), channel=look.channel),
-                                   out[look.channel], (width - 2) // 2, room, [Rect(row, col, row + 1, col + 1)])]
-        return [*rows, [], *flow(blocks, width)], heading
-
-    def activation_rows(self, layer_index: int, value: float, out: np.ndarray, row: int, col: int,
-                        width: int) -> list[Row]:
-        """After a conv or pool: the activation that turns its value into the shown one, or a pointer to it."""
-        t, layers, look = self.t, self.result.net.layers, self.look
-        if layer_index != look.layer:
-            final = float(out[look.channel, row, col])
-            return wrapped_rows(t("view.step.activation", name=layers[look.layer].type, x=number(value).strip(),
-                                  y=number(final).strip()), width, "bold")
-        if layer_index + 1 < len(layers) and self.result.follows(layer_index + 1, layer_index):
-            return wrapped_rows(t("view.step.next", name=self.result.layer_label(t, layer_index + 1)),
-                                width, "dim")
-        return []
-
-    def simple_step(self, layer, source: np.ndarray, out: np.ndarray, row: int, col: int) -> str:
-        """Layers without a window: one sentence with the numbers put in."""
-        t, channel = self.t, self.look.channel
-        kind = layer.type
-        flat_out = out.reshape(-1) if out.ndim == 1 else None
-        if out.ndim == 3:
-            x_value, y_value = float(source[channel, row, col]), float(out[channel, row, col])
-            special = self.map_step(layer, channel, row, col, x_value, y_value)
-            if special is not None:
-                return special
-            if not layer.is_activation:
-                return t("view.step.value", name=kind, value=number(y_value).strip())
-            return t("view.step.elementwise", name=kind, x=number(x_value).strip(), y=number(y_value).strip())
-        unit = col
-        y_value = float(flat_out[unit])
-        if kind == "linear":
-            params = self.result.net.step_params(layer.index)
-            weight = params["weight"][unit].astype(float)
-            inputs = source.reshape(-1).astype(float)
-            terms = weight * inputs
-            bias = float(params["bias"][unit]) if "bias" in params else 0.0
-            biggest = sorted(range(len(terms)), key=lambda i: -abs(terms[i]))[:6]
-            lines = [t("view.step.linear", unit=unit, count=len(terms))]
-            lines += [f"  w[{unit},{i}] * x[{i}] = {number(weight[i]).strip()} * {number(inputs[i]).strip()}"
-                      f" = {number(terms[i]).strip()}" for i in biggest]
-            lines.append(t("view.step.linear_sum", total=number(float(terms.sum())).strip(),
-                           bias=number(bias).strip(), value=number(y_value).strip()))
-            return "\n".join(lines)
-        if kind == "global_avg_pool":
-            return t("view.step.gap", channel=unit, size=shape_text(source.shape[1:]),
-                     value=number(y_value).strip())
-        if kind == "flatten":
-            _, h, w = source.shape
-            ch, rest = divmod(unit, h * w)
-            return t("view.step.flatten", unit=unit, channel=ch, row=rest // w, col=rest % w,
-                     value=number(y_value).strip())
-        if kind == "softmax":
-            return t("view.step.softmax", unit=unit, x=number(float(source.reshape(-1)[unit])).strip(),
-                     value=number(y_value).strip())
-        if kind == "dropout":
-            return t("view.step.dropout", value=number(y_value).strip())
-        if not layer.is_activation:
-            return t("view.step.value", name=kind, value=number(y_value).strip())
-        return t("view.step.elementwise", name=kind, x=number(float(source.reshape(-1)[unit])).strip(),
-                 y=number(y_value).strip())
-
-    def map_step(self, layer, channel: int, row: int, col: int, x_value: float, y_value: float) -> str | None:
-        """How a residual sum, a concatenation, batch norm, dropout or adaptive pooling gives the value
-        at (channel, row, col), with the numbers; None for the layers the general sentence fits."""
-        t, result = self.t, self.result
-        record = result.net.summary()[layer.index]
-        value = number(y_value).strip()
-        if record.type == "residual":
-            body, shortcut = (float(result.layer_output(source)[channel, row, col]) for source in record.sources)
-            activation = layer.settings.get("activation")
-            key = "view.step.residual_act" if activation else "view.step.residual"
-            return t(key, body=number(body).strip(), shortcut=number(shortcut).strip(),
-                     total=number(body + shortcut).strip(), name=activation or "", value=value)
-        if record.type == "concat":
-            start = 0
-            for name, shape in zip(layer.names, record.input_shapes):
-                if channel < start + shape[0]:
-                    return t("view.step.concat", channel=channel, branch=name, branch_channel=channel - start,
-                             count=shape[0], value=value)
-                start += shape[0]
-        if record.type == "batchnorm2d" and layer.track_running_stats:
-            params = result.net.step_params(layer.index)
-            weight = float(params["weight"][channel]) if "weight" in params else 1.0
-            bias = float(params["bias"][channel]) if "bias" in params else 0.0
-            return t("view.step.batchnorm", x=number(x_value).strip(),
-                     mean=number(float(params["running_mean"][channel])).strip(),
-                     var=number(float(params["running_var"][channel])).strip(), eps=f"{layer.eps:g}",
-                     weight=number(weight).strip(), bias=number(bias).strip(), value=value)
-        if record.type == "dropout":
-            return t("view.step.dropout", value=value)
-        if record.type == "adaptive_avg_pool2d":
-            (h, w), (oh, ow) = record.input_shape[1:], record.output_shape[1:]
-            (tops, bottoms), (lefts, rights) = window_bounds(h, oh), window_bounds(w, ow)
-            top, bottom, left, right = int(tops[row]), int(bottoms[row]), int(lefts[col]), int(rights[col])
-            return t("view.step.adaptive", channel=channel, rows=f"{top}..{bottom - 1}", cols=f"{left}..{right - 1}",
-                     count=(bottom - top) * (right - left), value=value)
-        return None
+        return StepThrough(self).rows(width, height)
 
     # -- activations and poolings side by side ------------------------------------------------
 
@@ -523,4 +409,5 @@ def input_text(note: InputNote, t: Translate) -> str:
     if note.kind == "array":
         return t("view.status.array", file=note.file, shape=note.shape, dtype=note.dtype)
     channels = t("view.status.grey") if note.shape.startswith("1x") else "RGB"
-    return t("view.status.image", file=note.file, original=note.original, channels=channels, shape=note.shape)
+    text = t("view.status.image", file=note.file, original=note.original, channels=channels, shape=note.shape)
+    return text + t("view.status.normalized") if note.normalized else text

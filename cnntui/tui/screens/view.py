@@ -6,8 +6,9 @@ at the cursor, or a comparison of activations and poolings. Forward passes
 run in a thread worker; a newer request cancels an older one.
 
 This screen keeps where the student looks (one reactive Place) and the keys;
-what a panel shows is built without Textual in ../view_panels.py, and the
-input, weights and PNG choices are in view_choices.py.
+what a panel shows is built without Textual in ../view_panels.py, the layer
+list (a tree whose blocks fold) is view_layers.py's, the forward passes
+view_forward.py's, and the input, weights and PNG choices are in view_choices.py.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.cache import LRUCache
@@ -24,17 +25,16 @@ from textual.content import Content
 from textual.geometry import Region
 from textual.reactive import reactive
 from textual.widgets import Static
-from textual.worker import get_current_worker
 
-from ...content import message_text
-from ...core.printable import printable
-from ...core.shapes import shape_text
+from ..view_tree import INPUT_KEY, Tree, block_label, row_key, visible_key
 from ..widgets.chrome import Line, show_if_changed
 from ..widgets.map_pane import MapPane
 from ..widgets.table import LayerTable
 from .base import ModeScreen
 from .learn import FIRST_FRAME_GRACE
 from .view_choices import ViewChoices
+from .view_forward import ViewForward
+from .view_layers import TREE_ACTIONS, LayerTree, ViewLayers
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 
 CMAP_CYCLE = ("auto", "grey", "viridis", "diverging")
 SCOPE_CYCLE = (None, "map", "layer", "network")
-BUSY_AFTER = 0.25  # seconds before a running forward pass is announced
 WIDE = 110  # columns from which the layer list stays beside the step-through
 VIEW_ACTIONS = {"panel", "channel", "in_channel", "choose_weights", "cycle_cmap", "cycle_scope", "export"}
 
@@ -64,21 +63,25 @@ class Request:
 
 @dataclass(frozen=True)
 class Place:
-    """Where the student looks: a layer (-1 the input), one of its channels, the cursor on it,
-    the input channel the step-through shows, and the panel."""
+    """Where the student looks: a step (-1 the input), one of its channels, the cursor on it, the
+    input channel the step-through shows, and the panel; in the layer list, the row chosen (its
+    key: a block's row shows the same step as its last child) and the blocks unfolded. The row
+    decides the step."""
 
     layer: int = 0
     channel: int = 0
     cursor: tuple[int, int] = (0, 0)
     in_channel: int = 0
     panel: str = "grid"
+    row: tuple = INPUT_KEY
+    unfolded: frozenset = frozenset()
 
 
 def default_sample(channels: int) -> str:
     return "scene" if channels == 3 else "digit-3"
 
 
-class ViewScreen(ViewChoices, ModeScreen):
+class ViewScreen(ViewLayers, ViewForward, ViewChoices, ModeScreen):
     mode_name = "view"
     place: reactive[Place] = reactive(Place(), init=False)  # kept inside the maps shown; redraws on change
     BINDINGS = [
@@ -86,6 +89,8 @@ class ViewScreen(ViewChoices, ModeScreen):
         Binding("enter", "panel('map')", "Map", id="view.map"),
         Binding("s", "panel('step')", "Step", id="view.step"),
         Binding("a", "panel('compare')", "Compare", id="view.compare"),
+        Binding("space", "fold", "Fold", id="view.fold"),
+        Binding("space", "unfold", "Unfold", id="view.unfold"),
         Binding("left_square_bracket", "channel(-1)", "Channel -", show=False, id="view.prev"),
         Binding("right_square_bracket", "channel(1)", "Channel +", id="view.next", key_display="[ ]"),
         Binding("left_curly_bracket", "in_channel(-1)", "In-channel -", show=False, id="view.in_prev"),
@@ -108,11 +113,14 @@ class ViewScreen(ViewChoices, ModeScreen):
         self.scope: str | None = None
         self.serial = 0
         self._busy_timer = None
+        self.announced = False  # the running pass has been said on the status line
+        self.running: tuple[int, int] | None = None  # (steps done, steps) of the pass under way
         self.pictures: LRUCache[tuple, tuple] = LRUCache(64)  # rows and heading per picture key
+        self.trees: LRUCache[frozenset, Tree] = LRUCache(16)  # the layer list per fold state, this result's
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="view-side"):
-            yield LayerTable(id="view-layers")
+            yield LayerTree(id="view-layers")
             yield Static(id="view-prediction")
         with Vertical(id="view-main"):
             yield Line(id="view-title")
@@ -140,12 +148,6 @@ class ViewScreen(ViewChoices, ModeScreen):
     def pane_resized(self) -> None:
         self.redraw()
 
-    def select_requested(self) -> None:
-        requested = self.app.requested_layer
-        if requested and "layer" in requested and self.result is not None and self.app.current_mode == "view":
-            self.app.requested_layer = None
-            self.select_layer(min(int(requested["layer"]), len(self.result.outputs) - 1))
-
     # -- forward passes -----------------------------------------------------------------
 
     def app_changed(self, *_) -> None:
@@ -162,42 +164,12 @@ class ViewScreen(ViewChoices, ModeScreen):
                                  old.input if same else default_sample(channels), "file", 0, trained[1]))
             return
         if old is not None and old.spec_id == id(network.spec):
+            self.fill_layers()  # in the language now chosen
             self.redraw()
             return
         channels = network.spec.get("input", [1])[0] if isinstance(network.spec.get("input"), list) else 1
         self.request(Request(network.spec, id(network.spec), network.source, default_sample(channels),
                              "shipped", 0))
-
-    def request(self, request: Request) -> None:
-        self.pending = request
-        self.serial += 1
-        if self._busy_timer is not None:
-            self._busy_timer.stop()
-        self._busy_timer = self.set_timer(BUSY_AFTER, self.show_busy)
-        self.forward(request, self.serial)
-
-    def show_busy(self) -> None:
-        if self.pending is not None:
-            show_if_changed(self.query_one("#view-status", Static), self.app.t("view.busy"))
-
-    @work(thread=True, exclusive=True, group="view-forward")
-    def forward(self, request: Request, serial: int) -> None:
-        from ...core import CnntuiError
-        from ..view_panels import compute
-
-        worker = get_current_worker()
-        try:
-            result = compute(request, serial, worker)
-        except CnntuiError as error:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self.forward_failed, request, error)
-            return
-        except MemoryError:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self.forward_failed, request, None)
-            return
-        if result is not None and not worker.is_cancelled:
-            self.app.call_from_thread(self.forward_done, result)
 
     def forward_done(self, result: Result) -> None:
         if result.serial != self.serial:
@@ -205,20 +177,15 @@ class ViewScreen(ViewChoices, ModeScreen):
         self.pending = None
         new_network = self.result is None or self.result.request.spec_id != result.request.spec_id
         self.result, self.problem = result, None
-        self.place = Place(self.first_layer()) if new_network else self.place  # kept inside the new maps
+        self.trees.clear()
+        # A new network opens on its first maps; the same one keeps the place, inside the new maps.
+        self.place = self.place_of_step(self.first_layer(), Place()) if new_network else self.place
         self.fill_layers()
         self.select_requested()
         self.redraw()
         self.refresh_bindings()  # the keys that need maps now work
         if new_network and result.weights_problem is not None:
             self.say_weights_problem(result)
-
-    def say_weights_problem(self, result: Result) -> None:
-        """The network file names weights that cannot be used: say so, once per network, not silently seed."""
-        from ...core.messages import Message
-
-        fallback = Message("weights_fallback", {"problem": result.weights_problem, "seed": result.request.seed})
-        self.app.notify(message_text(self.app.language, fallback), severity="warning", timeout=10)
 
     def forward_failed(self, request: Request, error) -> None:
         if self.serial and self.pending is not request:
@@ -231,15 +198,10 @@ class ViewScreen(ViewChoices, ModeScreen):
             self.app.notify(text, severity="error", timeout=8)
         else:
             self.result, self.problem = None, text
+            self.trees.clear()
             self.fill_layers()
             self.refresh_bindings()
         self.redraw()
-
-    def error_text(self, error) -> str:
-        """An engine error in the app's language; a network's every problem, one per line."""
-        problems = getattr(error, "problems", [error])
-        return "\n".join(printable(getattr(p, "where", "")) + message_text(self.app.language, p.message)
-                         for p in problems)
 
     def first_layer(self) -> int:
         """The first layer with feature maps: what a student wants to see first."""
@@ -249,22 +211,37 @@ class ViewScreen(ViewChoices, ModeScreen):
     # -- where the student looks ------------------------------------------------------------
 
     def validate_place(self, place: Place) -> Place:
-        """A channel, cursor and input channel that exist in the layer chosen."""
+        """A row in the list (the folded block's that hides it, if it is folded away), the step it
+        shows, and a channel, cursor and input channel that exist in that step."""
         if self.result is None:
             return place
-        maps = self.result.maps(place.layer)
+        tree = self.tree(place.unfolded)
+        shown_row = visible_key(self.summary, tree, place.row)
+        layer = tree.step_at(tree.position(shown_row))
+        maps = self.result.maps(layer)
         row, col = place.cursor
-        fan_in = self.result.step_source_channels(place.layer)
-        return replace(place, channel=max(0, min(place.channel, len(maps) - 1)),
+        fan_in = self.result.step_source_channels(layer)
+        return replace(place, layer=layer, row=shown_row, channel=max(0, min(place.channel, len(maps) - 1)),
                        cursor=(max(0, min(row, maps.shape[1] - 1)), max(0, min(col, maps.shape[2] - 1))),
                        in_channel=max(0, min(place.in_channel, fan_in - 1)) if fan_in else 0)
 
-    def watch_place(self) -> None:
+    def watch_place(self, old: Place, new: Place) -> None:
+        if old.unfolded != new.unfolded:
+            self.fill_layers()
+        else:
+            self.show_row()
+        if (old.row, old.unfolded) != (new.row, new.unfolded):
+            self.refresh_bindings()  # Space folds an unfolded block's row, unfolds a folded one's
         self.redraw()
 
     def go(self, **changes) -> None:
-        """Look somewhere else: ``layer``, ``channel``, ``cursor``, ``in_channel`` or ``panel``."""
+        """Look somewhere else: ``row`` (a key, see view_tree), ``unfolded``, ``channel``, ``cursor``,
+        ``in_channel`` or ``panel``."""
         self.place = replace(self.place, **changes)
+
+    @property
+    def summary(self):
+        return self.result.net.summary()
 
     @property
     def shown_layer(self) -> int:
@@ -292,18 +269,16 @@ class ViewScreen(ViewChoices, ModeScreen):
     def step_source_channels(self) -> int:
         return self.result.step_source_channels(self.shown_layer) if self.result is not None else 0
 
-    def select_layer(self, layer: int) -> None:
-        self.query_one("#view-layers", LayerTable).move_cursor(layer + 1)
-
     @on(LayerTable.Highlighted)
     def layer_highlighted(self, event: LayerTable.Highlighted) -> None:
-        if self.result is None:
-            return
-        self.go(layer=event.row - 1)
+        table = self.query_one("#view-layers", LayerTable)
+        # A move the cursor has gone on from since is dropped: acting on it would pull the cursor back.
+        if self.result is not None and event.row == table.cursor and event.row < len(self.tree().rows):
+            self.go(row=row_key(self.tree().rows[event.row]))
 
     @on(LayerTable.Selected)
     def layer_chosen(self) -> None:
-        self.query_one("#view-picture").focus()
+        self.query_one("#view-picture").focus()  # Enter on a layer's row (a block's folds, see LayerTree)
 
     @on(MapPane.Moved)
     def moved(self, event: MapPane.Moved) -> None:
@@ -319,6 +294,8 @@ class ViewScreen(ViewChoices, ModeScreen):
         """View's keys do nothing until there are maps to look at; hide them from the key bar till then."""
         if action in VIEW_ACTIONS and self.result is None:
             return False
+        if action in TREE_ACTIONS:
+            return self.tree_action_works(action)
         if action == "panel" and parameters[0] == self.panel:
             return False  # the panel shown already: its key would do nothing, and the key bar needs the room
         return not (action == "in_channel" and not self.step_source_channels())
@@ -364,27 +341,13 @@ class ViewScreen(ViewChoices, ModeScreen):
 
     # -- drawing ------------------------------------------------------------------------------
 
-    def fill_layers(self) -> None:
-        t = self.app.t
-        table = self.query_one("#view-layers", LayerTable)
-        if self.result is None:
-            table.set_rows(["#", t("view.col.layer"), t("view.col.output")], [], set())
-            return
-        x, net = self.result.x, self.result.net
-        rows = [("", t("view.input"), shape_text(x.shape))]
-        rows += [(str(i), layer.type, shape_text(out.shape))
-                 for i, (layer, out) in enumerate(zip(net.layers, self.result.outputs))]
-        table.set_rows(["#", t("view.col.layer"), t("view.col.output")], rows, set())
-        if table.cursor != self.shown_layer + 1:
-            table.move_cursor(self.shown_layer + 1)
-
     def look(self):
         """Where the student looks and how the app draws, for the panel builders."""
         from ..view_panels import Look
 
         app = self.app
         return Look(self.shown_layer, self.channel, self.cursor, self.in_channel, self.panel, self.cmap, self.scope,
-                    app.color_mode, app.ascii_only)
+                    app.color_mode, app.ascii_only, block_label(self.shown_row()))
 
     def colouring(self):
         from ..view_panels import look_colouring
@@ -405,7 +368,9 @@ class ViewScreen(ViewChoices, ModeScreen):
             self.show_problem()
             return
         self.show_panel()
-        show_if_changed(status, Content(self.status_text()))  # plain text: file names may hold [brackets]
+        # Plain text: file names may hold [brackets]. A newer pass under way is said over it.
+        busy = self.pending is not None and self.announced
+        show_if_changed(status, self.busy_text() if busy else Content(self.status_text()))
         self.app.view_state = {"network": self.result.net.name, "layer": self.shown_layer, "channel": self.channel,
                                "panel": self.panel, "kernels": [list(k) for k in self.result.request.kernels]}
 
@@ -424,8 +389,8 @@ class ViewScreen(ViewChoices, ModeScreen):
         """The panel for the place looked at, built once per key and cached; scrolled to what it selects."""
         picture = self.query_one("#view-picture", MapPane)
         width, height = picture.size.width - 1, picture.size.height
-        key = (self.result.serial, self.place, self.cmap, self.scope, self.app.color_mode, self.app.ascii_only,
-               self.app.language, width, height)
+        # What the panel is drawn from: folding the list, or another row showing the same step, is the same key.
+        key = (self.result.serial, self.look(), self.app.language, width, height)
         if self.panel == "grid":
             from ..view_panels import grid_columns
 
