@@ -195,6 +195,8 @@ async def test_the_overfitting_experiment_runs_both_heads_in_turns(tmp_path, mon
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         await pilot.press("o")
+        await until(pilot, lambda: app.screen is not screen)  # the chooser of experiments, overfitting first
+        await pilot.press("enter")
         await until(pilot, lambda: screen.run is not None and screen.run.state == "done")
         run = screen.run
         assert run.kind == "experiment"

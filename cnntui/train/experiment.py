@@ -15,7 +15,9 @@ point (e.g. 0.98 at epoch 6 to 1.68 at epoch 40). The GAP head starts slower,
 passes the FC head's validation accuracy around epoch 18 and ends at 86-95%,
 5-14 points below its own training accuracy against the FC head's 16-28.
 ``make_network`` gives each arm's network; ``loop.Trainer`` trains it an epoch
-at a time, so the two curves can grow together.
+at a time, so the two curves can grow together. ``make_experiment`` gives any of
+EXPERIMENTS: the batch-norm and dropout ones (experiment_bn, experiment_dropout)
+reuse this body, its heads and its digits.
 """
 
 from __future__ import annotations
@@ -80,18 +82,21 @@ GAP_HEAD: list[dict[str, Any]] = [
 
 @dataclass(frozen=True)
 class Arm:
-    """One side of the experiment: ``key`` is "fc" or "gap"; ``spec`` a network description
-    (for ``Network.from_dict``, Build and summaries) whose description is ``description``."""
+    """One side of an experiment: ``key`` names it ("fc", "gap", "bn", ...); ``spec`` a network
+    description (for ``Network.from_dict``, Build and summaries) whose description is ``description``;
+    the layers from ``head_from`` on are its head."""
 
     key: str
     spec: dict[str, Any]
     description: str
+    head_from: int = len(BODY)
 
 
-def make_arm(key: str, head: list[dict[str, Any]], description: str) -> Arm:
-    spec = {"name": f"overfit-{key}", "description": description, "input": [1, IMAGE_SIZE, IMAGE_SIZE],
-            "classes": list(DIGIT_CLASSES), "layers": copy.deepcopy(BODY + head)}
-    return Arm(key, spec, description)
+def make_arm(key: str, head: list[dict[str, Any]], description: str, body: list[dict[str, Any]] = BODY,
+             prefix: str = "overfit") -> Arm:
+    spec = {"name": f"{prefix}-{key}", "description": description, "input": [1, IMAGE_SIZE, IMAGE_SIZE],
+            "classes": list(DIGIT_CLASSES), "layers": copy.deepcopy(body + head)}
+    return Arm(key, spec, description, len(body))
 
 
 def arms() -> list[Arm]:
@@ -106,12 +111,14 @@ def arms() -> list[Arm]:
 
 @dataclass
 class Experiment:
-    """The shared data and settings; ``settings.seed`` orders the batches and seeds both networks' weights."""
+    """The shared data and settings; ``settings.seed`` orders the batches and seeds both networks' weights.
+    ``name`` is one of EXPERIMENTS."""
 
     train_set: Dataset
     val_set: Dataset
     arms: list[Arm]
     settings: Settings
+    name: str = "overfitting"
 
     def make_network(self, arm: Arm) -> Network:
         """A fresh network for ``arm`` with the shared initial weights: the body layers come
@@ -121,11 +128,27 @@ class Experiment:
         return net
 
 
+def digits(train: int, validation: int, seed: int, progress: Progress | None) -> tuple[Dataset, Dataset]:
+    """(training, validation) digits of IMAGE_SIZE drawn from ``seed``."""
+    # Drawn, not cached: several hundred digits take a fraction of a second, so no file is left behind.
+    return make_dataset(DATASET, train + validation, seed, IMAGE_SIZE, progress).split(validation)
+
+
 def overfitting_experiment(seed: int = 0, progress: Progress | None = None) -> Experiment:
     """The experiment for ``seed`` (data, batch order, initial weights); ``progress(done, total)``
     is called while the digits are drawn."""
-    # Drawn, not cached: 700 digits take a fraction of a second, so no file is left behind.
-    data = make_dataset(DATASET, TRAIN_SAMPLES + VALIDATION_SAMPLES, seed, IMAGE_SIZE, progress)
-    train_set, val_set = data.split(VALIDATION_SAMPLES)
+    train_set, val_set = digits(TRAIN_SAMPLES, VALIDATION_SAMPLES, seed, progress)
     settings = Settings(epochs=EPOCHS, batch_size=BATCH_SIZE, optimizer="adam", lr=LEARNING_RATE, seed=seed)
     return Experiment(train_set, val_set, arms(), settings)
+
+
+EXPERIMENTS = ("overfitting", "batchnorm", "dropout")
+
+
+def make_experiment(name: str, seed: int = 0, progress: Progress | None = None) -> Experiment:
+    """The experiment ``name`` (one of EXPERIMENTS) for ``seed``."""
+    from . import experiment_bn, experiment_dropout
+
+    makers = {"overfitting": overfitting_experiment, "batchnorm": experiment_bn.batchnorm_experiment,
+              "dropout": experiment_dropout.dropout_experiment}
+    return makers[name](seed, progress)

@@ -37,6 +37,7 @@ class Point:
     kernels: np.ndarray | None = None  # the first conv layer's weights (out, in, k, k), a copy
     maps: np.ndarray | None = None  # the watched sample's maps after the first conv layer and its activation
     probabilities: np.ndarray | None = None  # the watched sample's output
+    batch_losses: tuple[float, ...] = ()  # the loss of each batch trained since the arm's last point
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class LiveRun:
         self._running.set()
         self._stopped = False
         self._sums: dict[str, list[float]] = {}  # arm -> [samples, loss sum, correct] since the last point
+        self._losses: dict[str, list[float]] = {}  # arm -> each batch's loss since the last point
         self._paused_seconds = 0.0
         self._started = self._last_progress = 0.0
 
@@ -152,6 +154,7 @@ class LiveRun:
         sums[0] += size
         sums[1] += batch.loss * size
         sums[2] += batch.accuracy * size
+        self._losses.setdefault(arm, []).append(batch.loss)
         step = max(1, batch.batches // self.checkpoints)
         if batch.batch % step == 0 and batch.batch < batch.batches and batch.batches - batch.batch >= step // 2:
             done = batch.epoch - 1 + batch.batch / batch.batches
@@ -189,4 +192,6 @@ class LiveRun:
             if conv is not None:
                 kernels = trainer.net.step_params(conv)["weight"].copy()
                 maps = outputs[watched_layer(trainer.net, conv)][0].copy()
-        self.on_point(Point(arm, x, train_loss, train_accuracy, val_loss, val_accuracy, kernels, maps, probabilities))
+        losses = tuple(self._losses.pop(arm, ()))
+        self.on_point(Point(arm, x, train_loss, train_accuracy, val_loss, val_accuracy, kernels, maps, probabilities,
+                            losses))

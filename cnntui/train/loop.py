@@ -52,10 +52,11 @@ class EpochReport:
     seconds: float
 
 
-def train_step(net, x: np.ndarray, y: np.ndarray, optimizer) -> tuple[float, float]:
+def train_step(net, x: np.ndarray, y: np.ndarray, optimizer, seed: int | None = None) -> tuple[float, float]:
     """One update on the batch (x, y); returns the batch's loss and accuracy before it.
-    The forward pass is in training mode: batch norm on the batch's statistics, dropout dropping."""
-    outputs = net.forward(x, training=True)
+    The forward pass is in training mode: batch norm on the batch's statistics (updating its running
+    ones), dropout dropping with masks drawn from ``seed``."""
+    outputs = net.forward(x, training=True, seed=seed)
     loss, start, grad = loss_and_grad(net, outputs, y)
     _, grads = net.backward(x, outputs, grad, from_layer=start)
     optimizer.step(net.weights, grads)
@@ -84,6 +85,11 @@ class Trainer:
         self.batches = -(-len(train_set) // settings.batch_size)
         self.history: list[EpochReport] = []
 
+    def mask_seed(self, epoch: int, batch: int) -> int:
+        """The seed of dropout's masks for one batch, drawn from the run's seed and the batch's place: a run
+        repeats exactly, and each batch gets masks of its own."""
+        return int(np.random.SeedSequence([self.settings.seed, epoch, batch]).generate_state(1)[0])
+
     @property
     def done(self) -> bool:
         return len(self.history) >= self.settings.epochs
@@ -94,7 +100,7 @@ class Trainer:
         started = time.perf_counter()
         seen = loss_sum = correct = 0.0
         for index, (x, y) in enumerate(self.train_set.batches(self.settings.batch_size, self.rng), 1):
-            loss, accuracy = train_step(self.net, x, y, self.optimizer)
+            loss, accuracy = train_step(self.net, x, y, self.optimizer, self.mask_seed(number, index))
             seen += len(y)
             loss_sum += loss * len(y)
             correct += accuracy * len(y)

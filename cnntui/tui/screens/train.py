@@ -27,11 +27,17 @@ from ...content import message_text
 from ..widgets.chrome import Line, show_if_changed
 from ..widgets.picture import PictureView
 from .base import ModeScreen
+from .dialogs import ChoiceDialog
 from .train_choices import TrainChoices
 from .train_compare import last_on_same_data, run_record
 from .train_picture import RunPicture, guessing_text
 from .train_run import ACTIVE, Arm, Plan, Run
 from .train_side import fitted, setup_lines
+
+
+def experiment_title(name: str) -> str:
+    """The key of an experiment's title (the overfitting one's came first, as train.title.experiment)."""
+    return "train.title.experiment" if name == "overfitting" else f"train.title.{name}"
 
 
 class TrainScreen(TrainChoices, ModeScreen):
@@ -41,7 +47,7 @@ class TrainScreen(TrainChoices, ModeScreen):
         Binding("space", "pause", "Pause", id="train.pause"),
         Binding("space,enter", "resume", "Resume", key_display="space", id="train.resume"),
         Binding("x", "stop", "Stop", id="train.stop"),
-        Binding("o", "experiment", "Overfitting", id="train.experiment"),
+        Binding("o", "experiment", "Experiments", id="train.experiment"),
         Binding("n", "choose_network", "Network", show=False, id="train.network"),  # the side pane shows n
         Binding("d", "choose_dataset", "Dataset", show=False, id="train.dataset"),
         Binding("s", "ask('samples')", "Samples", show=False, id="train.samples"),
@@ -144,10 +150,21 @@ class TrainScreen(TrainChoices, ModeScreen):
         self.train_single(plan)
 
     def action_experiment(self) -> None:
+        """Choose one of the experiments, then run it."""
+        from ...train.experiment import EXPERIMENTS
+
         if self.refuse_while_busy():
             return
-        self.begin(Run("experiment", lambda: self.app.t("train.title.experiment")))
-        self.train_experiment(self.plan.seed)
+        t = self.app.t
+        choices = [(name, t(f"train.experiment.choice.{name}")) for name in EXPERIMENTS]
+        self.app.push_screen(ChoiceDialog(t("train.experiment.title"), choices, t("train.experiment.hint")),
+                             self.run_chosen_experiment)
+
+    def run_chosen_experiment(self, name: str | None) -> None:
+        if name is None or self.refuse_while_busy():
+            return
+        self.begin(Run("experiment", lambda: self.app.t(experiment_title(name)), experiment=name))
+        self.train_experiment(self.plan.seed, name)
 
     def begin(self, run: Run) -> None:
         self.run = run
@@ -187,8 +204,8 @@ class TrainScreen(TrainChoices, ModeScreen):
         self.guarded(self.run_single, plan)
 
     @work(thread=True, exclusive=True, group="train")
-    def train_experiment(self, seed: int) -> None:
-        self.guarded(self.run_experiment, seed)
+    def train_experiment(self, seed: int, name: str) -> None:
+        self.guarded(self.run_experiment, seed, name)
 
     def guarded(self, body, *args) -> None:
         """Run ``body`` in the worker; any failure ends the run with a message, the app goes on."""
@@ -214,22 +231,24 @@ class TrainScreen(TrainChoices, ModeScreen):
         net = Network.from_dict(plan.spec)
         net.init_weights(plan.seed)
         trainer = Trainer(net, train_set, val_set, Settings(plan.epochs, plan.batch, "adam", plan.lr, seed=plan.seed))
-        self.go_live(worker, run, {"net": trainer}, {"net": Arm(plan.name, net.summary().total_params)}, net=net,
-                     classes=data.classes, watched=(val_set.x[0], int(val_set.y[0])))
+        summary = net.summary()
+        fully_connected = sum(record.params for record in summary.layers if record.type == "linear")
+        self.go_live(worker, run, {"net": trainer}, {"net": Arm(plan.name, summary.total_params, fully_connected)},
+                     net=net, classes=data.classes, watched=(val_set.x[0], int(val_set.y[0])))
 
-    def run_experiment(self, worker, run: Run, seed: int) -> None:
-        from ...train.experiment import BODY, overfitting_experiment
+    def run_experiment(self, worker, run: Run, seed: int, name: str) -> None:
+        from ...train.experiment import make_experiment
         from ...train.loop import Trainer
 
-        experiment = overfitting_experiment(
-            seed, progress=lambda done, total: self.from_worker(worker, self.drawing, run, done, total))
+        experiment = make_experiment(
+            name, seed, progress=lambda done, total: self.from_worker(worker, self.drawing, run, done, total))
         trainers, arms = {}, {}
         for arm in experiment.arms:
             net = experiment.make_network(arm)
             trainers[arm.key] = Trainer(net, experiment.train_set, experiment.val_set, experiment.settings)
-            records = net.summary().layers  # the shared body first, then the arm's head
+            records = net.summary().layers  # the body first, then the arm's head
             arms[arm.key] = Arm(f"train.arm.{arm.key}", sum(r.params for r in records),
-                                sum(r.params for r in records[len(BODY):]), translated=True)
+                                sum(r.params for r in records[arm.head_from:]), translated=True)
         self.from_worker(worker, self.describe_experiment, run, len(experiment.train_set), experiment.settings.epochs)
         self.go_live(worker, run, trainers, arms, classes=experiment.train_set.classes,
                      checkpoints=1)  # one point an epoch: each costs a validation pass
@@ -272,7 +291,7 @@ class TrainScreen(TrainChoices, ModeScreen):
 
     def describe_experiment(self, run: Run, train: int, epochs: int) -> None:
         if self.current(run):
-            run.title = lambda: self.app.t("train.title.experiment.sizes", train=train, epochs=epochs)
+            run.title = lambda: self.app.t(experiment_title(run.experiment) + ".sizes", train=train, epochs=epochs)
             self.changed()
 
     def point_arrived(self, run: Run, point) -> None:
@@ -284,7 +303,8 @@ class TrainScreen(TrainChoices, ModeScreen):
     def check_guessing(self, run: Run, arm: str) -> None:
         """When an arm's loss sits at chance for a whole epoch after the first (every network starts at
         chance, and the experiment's heads often leave it only in their second epoch), say what to try:
-        a notification once a run, a note that stays while the loss does."""
+        a note that stays while the loss does and, for a single run, a notification once a run (in an
+        experiment a slow start is part of what it shows, and a notification would hide its verdict)."""
         from ...train.live import guessing_epoch
 
         last = run.points[arm][-1]
@@ -295,7 +315,7 @@ class TrainScreen(TrainChoices, ModeScreen):
             run.guessing.pop(arm, None)
         elif arm not in run.guessing:
             run.guessing[arm] = epoch
-            if arm not in run.warned:
+            if arm not in run.warned and run.kind == "single":
                 run.warned.add(arm)
                 self.app.notify(guessing_text(self.app.t, run, arm), severity="warning", timeout=12)
 

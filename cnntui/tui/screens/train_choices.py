@@ -86,8 +86,32 @@ class TrainChoices:
             network = read_network(source) if source else self.app.network
             self.plan = self.plan_for(source, network.name, network.spec)
             self.redraw()
+            if source:
+                self.tell_recipe(source)
 
         self.app.push_screen(ChoiceDialog(t("train.network.title"), choices, t("train.network.hint")), chosen)
+
+    def tell_recipe(self, preset: str) -> None:
+        """When a preset ships weights that cnntui train made with more epochs or samples than are set now
+        (minires: 8 epochs on 8,000 shapes), say how they were made, so a weaker result here is no surprise."""
+        from ...core import CnntuiError, Network
+        from ...train.record import weights_record
+
+        try:
+            shipped = Network.load(preset).shipped_weights
+        except (CnntuiError, OSError):
+            return
+        record = weights_record(shipped) if shipped is not None else None
+        if not readable_recipe(record):
+            return
+        plan = self.plan
+        longer = record["epochs"] > plan.epochs or record["train_samples"] > plan.samples
+        if record["dataset"] != plan.dataset or not longer:
+            return
+        self.app.notify(self.app.t("train.recipe", name=plan.name, epochs=record["epochs"],
+                                   samples=f"{record['train_samples']:,}", lr=f"{record['lr']:g}",
+                                   batch=record["batch"], accuracy=f"{record['validation_accuracy']:.1%}",
+                                   now_epochs=plan.epochs, now_samples=f"{plan.samples:,}"), timeout=15)
 
     def action_choose_dataset(self) -> None:
         if self.refuse_while_busy():
@@ -191,3 +215,16 @@ class TrainChoices:
             self.app.network = CurrentNetwork(plan.name, plan.spec, "")
         self.app.trained_weights = (id(self.app.network.spec), str(path))
         self.app.switch_mode("view")
+
+
+RECIPE_FIGURES = ("epochs", "train_samples", "lr", "batch", "validation_accuracy")
+
+
+def readable_recipe(record: dict | None) -> bool:
+    """Whether a weights record (a file anyone may have edited) says how the weights were made in the
+    terms tell_recipe prints: real numbers (true and false are not) and the dataset's name."""
+    def number(value) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    return (record is not None and isinstance(record.get("dataset"), str)
+            and all(number(record.get(key)) for key in RECIPE_FIGURES))

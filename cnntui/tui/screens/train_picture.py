@@ -1,5 +1,6 @@
 """Train mode's picture without Textual: a run's loss and accuracy charts, the first layer's kernels and
-one sample's maps as it learns, the overfitting experiment's two columns and verdict, and what to try
+one sample's maps as it learns, the overfitting and dropout experiments' two columns, the batch-norm
+experiment's loss against steps, their verdicts (the newer two's in train_verdicts), and what to try
 when a network only guesses."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ TRAIN_STYLE, VAL_STYLE = "#5f87d7", "#ffaf5f"  # the theme's primary and accent:
 STACK_BELOW = 56  # picture columns under which a run's two charts go one above the other
 COLUMNS_BELOW = 40  # ...and under which the experiment's two heads do (each column then has its own charts)
 SAME_GAP = 3  # points: the heads' train-validation gaps closer than this are about the same (a small run is noisy)
+BIG_HEAD = 0.5  # a network whose fully connected layers hold this share of its parameters has a big head
 
 
 def percent(value: float) -> str:
@@ -21,9 +23,19 @@ def guessing_text(t, run, arm: str) -> str:
     from ...train.live import chance_loss
 
     classes = len(run.classes)
-    advice = t("train.guessing.squashing" if squashes(run) else "train.guessing.try")
+    if run.kind == "experiment":  # nothing to change: when an arm starts to learn is part of what it shows
+        advice = t("train.guessing.experiment")
+    else:
+        advice = t("train.guessing.squashing") if squashes(run) else head_advice(t, run.arms[arm])
     return t("train.guessing", label=run.arms[arm].name(t), epoch=run.guessing[arm], classes=classes,
              chance=f"{chance_loss(classes):.2f}", advice=advice)
+
+
+def head_advice(t, arm) -> str:
+    """What to try, worded from the arm's head: a smaller head only when its head holds most of its parameters."""
+    if arm.params and arm.head_params >= BIG_HEAD * arm.params:
+        return t("train.guessing.try.head", head=f"{arm.head_params:,}", total=f"{arm.params:,}")
+    return t("train.guessing.try")
 
 
 def squashes(run) -> bool:
@@ -45,6 +57,8 @@ class RunPicture:
     def __init__(self, run, t, words, ascii_only: bool, color_mode: str, previous: dict | None = None):
         self.run, self.t, self.words = run, t, words
         self.ascii_only, self.color_mode = ascii_only, color_mode
+        # Without colour two braille curves look alike: then each curve is drawn with its own mark.
+        self.marked_curves = ascii_only or color_mode == "none"
         self.previous = previous
 
     def rows(self, width: int, height: int) -> list:
@@ -75,7 +89,7 @@ class RunPicture:
             y_range = ranges[metric]
             rows = chart_rows([Series(train, TRAIN_STYLE, "*"), Series(val, VAL_STYLE, "o")], width=width,
                               height=height, x_max=self.run.epochs, y_range=y_range,
-                              ascii_only=self.ascii_only, y_format=y_format, x_label=t("train.epochs"))
+                              ascii_only=self.marked_curves, y_format=y_format, x_label=t("train.epochs"))
             blocks.append([[Label(t(f"train.chart.{metric}"), "bold")], *rows])
         return blocks
 
@@ -83,7 +97,7 @@ class RunPicture:
         """What the two colours (or, with --ascii, the two marks) mean: one row, or two if narrow."""
         from ...render.picture import Label, row_width
 
-        marks = ("*", "o") if self.ascii_only else ("━━", "━━")
+        marks = ("*", "o") if self.marked_curves else ("━━", "━━")
         train = [Label(marks[0], TRAIN_STYLE), Label(f" {self.t('train.legend.train')}")]
         val = [Label(marks[1], VAL_STYLE), Label(f" {self.t('train.legend.val')}")]
         if row_width(train) + 2 + row_width(val) <= width:
@@ -168,7 +182,41 @@ class RunPicture:
         return rows
 
     def experiment_rows(self, width: int, height: int) -> list:
-        """Each head in one column: its loss above its accuracy, so the two gaps can be compared."""
+        """While it runs, the experiment's curves and what to watch below them; once it is done, what
+        it showed above its curves (at 80x24 the verdict would be below the fold, under the charts)."""
+        run = self.run
+        if run.experiment == "batchnorm":
+            rows = self.steps_rows(width, height)
+        else:
+            rows = self.column_rows(width, height)
+        text = self.text_rows(experiment_text(self.t, run), width)
+        return [*text, [], *rows] if run.state == "done" else rows + text
+
+    def steps_rows(self, width: int, height: int) -> list:
+        """Both arms' training loss against steps in one chart, with the level the verdict counts steps to."""
+        from ...render.picture import Label
+        from ...render.plot import Series, chart_rows
+        from ...train.experiment_bn import LOSS_LEVEL, SMOOTHING, smoothed
+
+        t, run = self.t, self.run
+        progress = run.progress
+        steps = progress.batches * progress.epochs if progress is not None else 1
+        series, legend = [], []
+        for (key, arm), style, mark in zip(run.arms.items(), (VAL_STYLE, TRAIN_STYLE), ("o", "*")):
+            curve = smoothed(batch_losses(run, key))
+            series.append(Series([(step, loss) for step, loss in enumerate(curve, SMOOTHING)], style, mark))
+            legend += [Label(mark if self.marked_curves else "━━", style), Label(f" {arm.name(t)}  ")]
+        top = max((y for line in series for _, y in line.points if math.isfinite(y)), default=2.5)
+        series.insert(0, Series([(0, LOSS_LEVEL), (steps, LOSS_LEVEL)], "dim", "-"))  # under the curves
+        chart = chart_rows(series, width=width, height=max(4, min(12, height - 12)), x_max=steps,
+                           y_range=(0.0, max(LOSS_LEVEL + 0.5, math.ceil(top * 10) / 10)),
+                           ascii_only=self.marked_curves, y_format="{:.2g}", x_label=t("train.steps"))
+        legend.append(Label(t("train.legend.level", level=f"{LOSS_LEVEL:.1f}"), "dim"))
+        heading = self.text_rows(t("train.chart.steps", window=SMOOTHING), width, "bold")
+        return [*heading, *chart, legend, [], *self.guessing_rows(width)]
+
+    def column_rows(self, width: int, height: int) -> list:
+        """Each arm in one column: its loss above its accuracy, so the two gaps can be compared."""
         from ...render.picture import side_by_side
 
         t, run = self.t, self.run
@@ -184,9 +232,24 @@ class RunPicture:
         title_rows = max((len(title) for title, _ in columns), default=0)
         columns = [[*title, *[[]] * (title_rows - len(title)), *charts] for title, charts in columns]
         charts = side_by_side(columns, 3) if width >= COLUMNS_BELOW else [row for block in columns for row in block]
-        rows = [*charts, *self.legend(width), [], *self.guessing_rows(width)]
-        text = verdict(t, run) if run.state == "done" else t("train.experiment.explain")
-        return rows + self.text_rows(text, width)
+        return [*charts, *self.legend(width), [], *self.guessing_rows(width)]
+
+
+def batch_losses(run, arm: str) -> list[float]:
+    """Every batch loss of ``arm`` so far, in order."""
+    return [loss for point in run.points.get(arm, []) for loss in point.batch_losses]
+
+
+def experiment_text(t, run) -> str:
+    """A finished experiment's verdict, from its measured figures; before that, what to watch."""
+    from ...train.experiment_bn import LOSS_LEVEL
+    from .train_verdicts import run_verdict
+
+    name = run.experiment
+    if run.state != "done":
+        return t("train.experiment.explain" if name == "overfitting" else f"train.{name}.explain",
+                 level=f"{LOSS_LEVEL:.1f}")
+    return verdict(t, run) if name == "overfitting" else run_verdict(t, run)
 
 
 def verdict(t, run) -> str:

@@ -35,7 +35,7 @@ class Plan:
 class Arm:
     label: str  # a network's name, or with ``translated`` a string key, looked up in the language of the moment
     params: int
-    head_params: int = 0
+    head_params: int = 0  # an experiment's: its head's; a single run's: its fully connected layers'
     translated: bool = False
 
     def name(self, t) -> str:
@@ -46,6 +46,7 @@ class Arm:
 class Run:
     kind: str  # "single" or "experiment"
     title: Callable[[], str]  # called at each redraw, so the title follows a change of language
+    experiment: str = "overfitting"  # which one, for an experiment (train.experiment.EXPERIMENTS)
     plan: Plan | None = None  # a single run's setup (the setup on the left may change after it)
     previous: dict | None = None  # the record of the last run on the same data, shown beside this one
     state: str = "drawing"  # drawing, running, paused, stopping, stopped, done, failed
