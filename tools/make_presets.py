@@ -89,8 +89,8 @@ def classifier_head(*steps: dict) -> dict:
 
 
 def preset(name: str, description: str, layers: list[dict],
-           normalize: dict = IMAGENET_NORMALIZE) -> dict:
-    return {"name": name, "description": f"{description} {TORCHVISION}", "input": IMAGENET_INPUT,
+           normalize: dict = IMAGENET_NORMALIZE, origin: str = TORCHVISION) -> dict:
+    return {"name": name, "description": f"{description} {origin}", "input": IMAGENET_INPUT,
             "normalize": normalize, "layers": layers}
 
 
@@ -303,6 +303,28 @@ def alexnet() -> list[dict]:
                             layer("linear", out_features=1000))]
 
 
+# Network in Network -------------------------------------------------------------------------
+
+def mlpconv(out_channels: int, kernel_size: int, stride: int = 1, padding: int = 0,
+            last_channels: int | None = None) -> dict:
+    """NiN's block: a convolution, then two 1x1 convolutions, a small MLP applied at every position."""
+    return sequential([conv(out_channels, kernel_size, stride, padding), layer("relu"),
+                       conv(out_channels, 1), layer("relu"),
+                       conv(last_channels or out_channels, 1), layer("relu")])
+
+
+def nin() -> list[dict]:
+    # Unnamed nodes take their index as name, so the paths are those of d2l's nn.Sequential.
+    return [mlpconv(96, 11, 4), maxpool(3, 2), mlpconv(256, 5, 1, 2), maxpool(3, 2),
+            mlpconv(384, 3, 1, 1), maxpool(3, 2), layer("dropout", p=0.5),
+            mlpconv(1024, 3, 1, 1, last_channels=1000),
+            layer("adaptive_avg_pool2d", output_size=1), layer("flatten")]
+
+
+D2L_NIN = ("It has no torchvision twin: its paths are the indices of d2l's PyTorch nn.Sequential, and it "
+           "comes without trained weights.")
+
+
 # The presets ---------------------------------------------------------------------------------
 
 def presets() -> list[dict]:
@@ -341,6 +363,11 @@ def presets() -> list[dict]:
         preset("alexnet", "torchvision's AlexNet (Krizhevsky et al., 2012): five convolutions and three "
                "max poolings, then three fully connected layers with dropout; 61.1 million parameters.",
                alexnet()),
+        preset("nin", "Network in Network (Lin, Chen and Yan, 2013) for ImageNet, laid out as in Dive into "
+               "Deep Learning (d2l.ai, section 8.3) with 3 input channels, 1000 classes and the authors' "
+               "1024-channel last block: four mlpconv blocks (a convolution and two 1x1 convolutions), max "
+               "pooling, dropout and global average pooling over one map per class, with no fully connected "
+               "layer; 7.6 million parameters.", nin(), origin=D2L_NIN),
     ]
 
 

@@ -11,6 +11,8 @@ from .placeholders import ExampleError, evaluate, fill, format_number
 from .pages import KINDS, LINK, MODES_FOR_TRY, Page, load_pages
 
 LAYER_COLUMNS = ("output", "neurons", "values", "params", "share", "macs", "rf", "fc_params")
+# A verdict block has a sentence for each case: the claim holds for all, none or some of its networks.
+VERDICT_CASES = ("all", "none", "some")
 
 
 
@@ -83,6 +85,10 @@ class Renderer:
             return self.plot(block["plot"])
         if kind == "neuron":
             return self.neuron(block["neuron"])
+        if kind == "timeline":
+            return self.timeline(evaluate(block["timeline"], self.namespace))
+        if kind == "verdict":
+            return self.verdict(block["verdict"])
         raise ExampleError(f"unknown block '{kind}'")
 
     def markdown_table(self, header: list[str], rows: list[list[str]]) -> str:
@@ -112,6 +118,25 @@ class Renderer:
         header = [self.prose(cell) for cell in table["columns"][self.language]]
         rows = [[self.prose(cell) for cell in row[self.language]] for row in table["rows"]]
         return self.markdown_table(header, rows)
+
+    def timeline(self, timeline) -> str:
+        """Networks by year: parameters, MACs and the share of the parameters in fully connected layers."""
+        from ..render.text import compact
+
+        # Short headers, and counts as 138.36M and 15.47G: at 80 columns the page has room for five
+        # columns only so.
+        header = [self.t(f"learn.timeline.{column}") for column in ("network", "year", "params", "macs", "fc_share")]
+        rows = [[row.name, str(row.year), compact(row.params), compact(row.macs), f"{row.fc_share:.1f}%"]
+                for row in timeline.rows]
+        return self.markdown_table(header, rows)
+
+    def verdict(self, verdict: dict) -> str:
+        """The sentence, of the page's three, that the timeline's figures call for: the claim holds for
+        all, none or some of its networks, which it names."""
+        timeline = evaluate(verdict["timeline"], self.namespace)
+        template = self.words(verdict[timeline.verdict_case()])
+        namespace = {**self.namespace, **timeline.verdict_values(self.language)}
+        return LINK.sub(self.link, fill(template, namespace))
 
     def plot(self, plot: dict) -> str:
         """An activation function drawn from the engine's own forward pass over a range of inputs."""
@@ -185,6 +210,8 @@ def _texts(page: Page) -> list[dict]:
             found.append(block["text"])
         if "heading" in block:
             found.append(block["heading"])
+        if "verdict" in block:
+            found += [block["verdict"].get(case, {}) for case in VERDICT_CASES]
         if "table" in block:
             found.append(block["table"]["columns"])
             found += block["table"]["rows"]
@@ -215,4 +242,10 @@ def _try_problems(try_it: dict, presets: set[str]) -> list[str]:
         found.append(f"preset '{preset}' does not exist")
     elif "layer" in try_it and not 0 <= try_it["layer"] < len(preset_spec(preset)["layers"]):
         found.append(f"layer {try_it['layer']} is not in {preset}")
+    elif "path" in try_it:
+        from ..core import analyze
+
+        summary = analyze(preset_spec(preset))
+        if try_it["path"] not in {record.path for record in [*summary.blocks, *summary.layers]}:
+            found.append(f"path '{try_it['path']}' is not in {preset}")
     return found

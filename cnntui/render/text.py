@@ -136,3 +136,11 @@ def fit_cells(text: str, width: int, align: str = "<") -> str:
     if align == "^":
         return " " * (missing // 2) + text + " " * (missing - missing // 2)
     return text + " " * missing
+
+
+def compact(count: int) -> str:
+    """1,234,567 -> 1.23M: for MACs, which can be huge."""
+    for limit, suffix in ((1e9, "G"), (1e6, "M")):
+        if count >= limit:
+            return f"{count / limit:.2f}{suffix}"
+    return f"{count:,}"
