@@ -1,4 +1,4 @@
-"""Quiz content: the authored question bank (bank.json and every bank-*.json) and the five lessons are complete,
+"""Quiz content: the authored question bank (bank.json and every bank-*.json) and the six lessons are complete,
 consistent and bilingual."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ CONTENT = Path(cnntui.__file__).parent / "content"
 QUIZ = CONTENT / "quiz"
 LANGUAGES = ("en", "zh")
 
-LESSONS = ["building-blocks", "structure", "numbers", "comparisons", "learning"]  # the article's order, then how
-# a network learns
+LESSONS = ["building-blocks", "structure", "numbers", "comparisons", "learning", "modern"]  # the article's order,
+# then how a network learns, then modern CNNs
 TOPICS = {"neuron", "weight", "bias", "activation", "parameter", "input-size", "conv-layer", "kernel", "feature-map",
           "pooling", "gap", "fully-connected", "hidden-layer", "output-layer", "learning", "capacity", "overfitting",
           "conv-vs-fc", "loss", "multi-channel", "pooling-options"}
@@ -46,8 +46,9 @@ BANK_FILES = {path.name: load(path.name) for path in sorted(QUIZ.glob("bank*.jso
 BANK = [item for items, _ in BANK_FILES.values() for item in items]
 LESSON_LIST, LESSONS_TEXT = load("lessons.json")
 BY_LESSON = {lesson["id"]: lesson for lesson in LESSON_LIST}
-# The learning lesson's topics: the ones above and those of the pages added with it.
-LESSON_TOPICS = set(BY_LESSON["learning"]["topics"]) if "learning" in BY_LESSON else set()
+# The learning and modern lessons' topics: the ones above and those of the pages added with them.
+LESSON_TOPICS = {topic for lesson_id in ("learning", "modern")
+                 for topic in BY_LESSON.get(lesson_id, {}).get("topics", [])}
 
 
 def learn_page_ids() -> set[str]:
@@ -133,7 +134,7 @@ def test_no_two_questions_ask_the_same_thing():
     assert len(prompts) == len(set(prompts))
 
 
-def test_lessons_are_the_five_in_order():
+def test_lessons_are_the_six_in_order():
     assert [lesson["id"] for lesson in LESSON_LIST] == LESSONS
     pages = learn_page_ids()
     for lesson in LESSON_LIST:
@@ -205,9 +206,9 @@ def test_every_topic_has_a_name_in_both_languages():
         assert missing == [], (lang, missing)
 
 
-def test_the_learning_lesson_comes_last_and_asks_about_each_of_its_pages():
+def test_the_learning_lesson_comes_after_the_article_and_asks_about_each_of_its_pages():
     learning = BY_LESSON["learning"]
-    assert LESSONS[-1] == "learning" and learning["title"]["en"] == "How a network learns"
+    assert LESSONS[4] == "learning" and learning["title"]["en"] == "How a network learns"
     assert learning["title"]["zh"] == "网络是怎样学习的"
     assert set(LEARNING_PAGES) | {"backpropagation"} <= set(learning["concepts"]), \
         set(LEARNING_PAGES) - set(learning["concepts"])
@@ -215,3 +216,29 @@ def test_the_learning_lesson_comes_last_and_asks_about_each_of_its_pages():
     assert all(pages[page] >= 2 for page in LEARNING_PAGES), pages
     for item in BANK_FILES["bank-learning.json"][0]:
         assert item["lesson"] == "learning", item["id"]
+
+
+def test_every_task_names_a_check_and_a_report_this_version_knows_with_its_words():
+    from cnntui.content import catalog
+    from cnntui.quiz.course import load_tasks, task_problems
+
+    tasks, _ = load("tasks.json")
+    assert [problem for task in tasks for problem in task_problems(task)] == []
+    assert sorted(task["lesson"] for task in tasks) == sorted(load_tasks())  # one task per lesson at most
+    for lang in LANGUAGES:
+        words = catalog(lang)
+        missing = [key for task in tasks if "report" in task
+                   for key in (f"quiz.task.report.{task['report']}", f"quiz.task.report_wrong.{task['report']}")
+                   if key not in words]
+        assert missing == [], (lang, missing)
+
+
+def test_a_task_with_a_misspelt_check_or_report_is_a_content_problem_not_a_crash():
+    from cnntui.quiz.course import check_task, load_tasks, network_done, task_problems
+
+    task = load_tasks()["modern"]
+    state = {"spec": task["network"], "reported": 0}
+    misspelt_report, misspelt_check = {**task, "report": "param_saved"}, {**task, "check": "separable_swop"}
+    assert task_problems(misspelt_report) == ["separable-swap: unknown report 'param_saved'"]
+    assert task_problems(misspelt_check) == ["separable-swap: unknown check 'separable_swop'"]
+    assert not check_task(misspelt_report, state) and not network_done(misspelt_check, state)

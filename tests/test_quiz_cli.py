@@ -15,9 +15,11 @@ import pytest
 from test_quiz_generate import (
     expected,  # the answers, recomputed by hand from the network JSON
 )
+from test_quiz_modern import by_hand as modern_by_hand
 
 from cnntui.core import CnntuiError
 from cnntui.quiz.generate import GENERATORS
+from cnntui.quiz.generate_modern import MODERN_GENERATORS
 from cnntui.quiz.questions import load_bank
 from cnntui.quiz.worksheet import (
     MAX_QUESTIONS,
@@ -224,9 +226,14 @@ def test_json_lists_twenty_questions_that_carry_what_a_checker_needs():
 
 
 def by_hand(item: dict):
-    """The answer from the JSON alone: the formulas of test_quiz_generate, which never call the engine."""
-    return expected(SimpleNamespace(id=item["id"], network=item["network"], layer=item["layer"],
-                                    quantity=item["quantity"], given=item.get("given")))
+    """The answer from the JSON alone: the formulas of test_quiz_generate, which never call the engine (for the
+    modern lesson's multiple-choice questions, those of test_quiz_modern: the place of the option they give)."""
+    question = SimpleNamespace(id=item["id"], network=item["network"], layer=item["layer"],
+                               quantity=item["quantity"], given=item.get("given"))
+    if item["id"].split(":")[0] in MODERN_GENERATORS:
+        right = modern_by_hand(question)
+        return next(index for index, option in enumerate(item["options"]) if option["text"]["en"] == right)
+    return expected(question)
 
 
 def test_json_answers_check_out_by_hand():
@@ -239,7 +246,7 @@ def test_json_answers_check_out_by_hand():
     # and a few spelled out, straight from the network JSON
     for item in computed:
         net, layer = item["network"], item["layer"]
-        if item["quantity"] == "params" and net["layers"][layer]["type"] == "conv2d":
+        if item["quantity"] == "params" and net["layers"][layer]["type"] == "conv2d" and item["form"] == "integer":
             conv = net["layers"][layer]
             k, bias = conv["kernel_size"], 1 if conv.get("bias", True) else 0
             assert item["answer"] == (k * k * net["input"][0] + bias) * conv["out_channels"]
@@ -271,7 +278,7 @@ def test_a_small_topic_says_on_stderr_that_it_prints_what_there_is():
     (["--print", 5, "--topic", "paddin"], ["unknown topic 'paddin'", "did you mean 'padding'", "receptive-field"]),
     (["--json", "--topic", "nonsense"], ["unknown topic 'nonsense'", "topics: "]),
     (["--print", 3, "--topic", "pooling", "--topic", "nonsense"],
-     ["unknown topic 'nonsense'", "padding, parameter, pooling"]),
+     ["unknown topic 'nonsense'", "padding, parameter, pointwise-conv, pooling"]),
     (["--print", 0], ["the number of questions must be 1 to 200, got 0"]),
     (["--print", 201], ["1 to 200, got 201"]),
     (["--print", "five"], ["'five' is not a number of questions"]),

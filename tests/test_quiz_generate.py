@@ -17,11 +17,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cnntui.quiz.generate import GENERATORS, generate
+from cnntui.quiz.generate_modern import MODERN_GENERATORS
 from cnntui.quiz.grading import mark
 from cnntui.quiz.questions import FORMS, LANGUAGES, question_by_id
 
 SEEDS = range(15)
-CASES = [(name, difficulty, seed) for name in GENERATORS for difficulty in (1, 2, 3) for seed in SEEDS]
+# The modern lesson's generators ask about blocks, groups and batch norm, which walk() below does not model,
+# and answer by choice; tests/test_quiz_modern.py recomputes them by hand.
+FORMULA_GENERATORS = [name for name in GENERATORS if name not in MODERN_GENERATORS]
+CASES = [(name, difficulty, seed) for name in FORMULA_GENERATORS for difficulty in (1, 2, 3) for seed in SEEDS]
 
 # -- the formulas --------------------------------------------------------------------
 
@@ -187,7 +191,7 @@ def expected(q) -> object:
 
 # -- every generator, difficulty and seed ---------------------------------------------
 
-@pytest.mark.parametrize("name", GENERATORS)
+@pytest.mark.parametrize("name", FORMULA_GENERATORS)
 def test_every_computed_answer_matches_the_formulas(name):
     for difficulty in (1, 2, 3):
         for seed in SEEDS:
@@ -200,7 +204,7 @@ def test_every_computed_answer_matches_the_formulas(name):
                 assert q.answer == want, (q.id, q.answer, want)
 
 
-@pytest.mark.parametrize("name", GENERATORS)
+@pytest.mark.parametrize("name", FORMULA_GENERATORS)
 def test_answers_have_their_form_and_grade_right_when_typed(name):
     for difficulty in (1, 2, 3):
         for seed in SEEDS:
@@ -289,7 +293,7 @@ PROMPT_FACTS = {
 }
 
 
-@pytest.mark.parametrize("name", GENERATORS)
+@pytest.mark.parametrize("name", FORMULA_GENERATORS)
 def test_prompts_describe_the_network_they_carry(name):
     """What the student reads is the network a checker would analyse."""
     for difficulty in (1, 2, 3):
@@ -303,7 +307,7 @@ def test_prompts_describe_the_network_they_carry(name):
                 assert fact in q.prompt["en"], (q.id, fact, q.prompt["en"])
 
 
-@pytest.mark.parametrize("name", GENERATORS)
+@pytest.mark.parametrize("name", FORMULA_GENERATORS)
 def test_explanations_state_the_answer(name):
     for difficulty in (1, 2, 3):
         for seed in SEEDS:
@@ -338,7 +342,7 @@ def test_generate_is_deterministic_and_rebuilt_from_its_id(name, difficulty, see
     assert re.search(r"[\u4e00-\u9fff]", q.prompt["zh"]) and re.search(r"[\u4e00-\u9fff]", q.explanation["zh"])
 
 
-@given(name=st.sampled_from(sorted(GENERATORS)), difficulty=st.integers(1, 3), seed=st.integers(0, 2**40))
+@given(name=st.sampled_from(sorted(FORMULA_GENERATORS)), difficulty=st.integers(1, 3), seed=st.integers(0, 2**40))
 def test_random_seeds_give_answers_that_match_the_formulas(name, difficulty, seed):
     q = generate(name, difficulty, seed)
     want = expected(q)

@@ -43,7 +43,7 @@ async def make_layer_sigmoid(pilot, build: BuildScreen, index: int) -> None:
     while build.selected_index() != index:
         await pilot.press("down" if build.selected_index() < index else "up")
     await pilot.press("e")
-    await until(pilot, lambda: build.editing == index and build.query("#field-type"))
+    await until(pilot, lambda: build.editing == ("layers", index) and build.query("#field-type"))
     await pilot.press(*"sigmoid", "escape")
     await until(pilot, lambda: build.editing is None)
 

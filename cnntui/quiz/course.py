@@ -1,5 +1,5 @@
-"""The course: the article's four lessons in its order, then how a network learns; each a recap, maybe a
-hands-on task, then questions.
+"""The course: the article's four lessons in its order, then how a network learns, then modern CNNs; each a
+recap, maybe a hands-on task, then questions.
 
 Questions grow harder within a lesson: for each difficulty, a few authored
 ones from the bank and a few computed by the engine. Taking a lesson again
@@ -22,6 +22,9 @@ LESSON_GENERATORS = {
                 "network_params", "most_params_layer", "valid_config"],
     "comparisons": ["fc_equivalent", "gap_head", "most_params_layer"],
     "learning": ["multi_channel_value", "logit_gradient", "pool_output_size"],
+    # A first attempt asks the middle four (see question_ids); a retake moves on to depthwise and concat.
+    "modern": ["concat_channels", "batchnorm_counts", "grouped_conv_params", "separable_saving", "residual_shortcut",
+               "depthwise_cost"],
 }
 BANK_PER_LEVEL = 2
 COMPUTED_PER_LEVEL = 2
@@ -74,8 +77,41 @@ def steps(lesson_id: str, attempt: int) -> list[Step]:
 # -- hands-on tasks, checked against what the student did in Build or View ---------------
 
 def check_task(task: dict, state: dict) -> bool:
-    """Whether ``state`` (the app's current network, and View's selection) meets the task's goal."""
-    return CHECKS[task["check"]](task, state)
+    """Whether ``state`` (the app's current network, and View's selection) meets the task's goal; a task
+    that asks for a number (task["report"]) also needs state["reported"] to be that number."""
+    if not network_done(task, state):
+        return False
+    return "report" not in task or state.get("reported") == reported_answer(task, state)
+
+
+def network_done(task: dict, state: dict) -> bool:
+    """Whether the student's work in Build, View or Train meets the task's goal, whatever number was reported
+    (never, for a check this version does not know: task_problems names it)."""
+    check = CHECKS.get(task.get("check"))
+    return check is not None and check(task, state)
+
+
+def reported_answer(task: dict, state: dict) -> int | None:
+    """The number a task asks for (task["report"]), from the student's own network; None for a report this
+    version does not know (task_problems names it)."""
+    answer = REPORTS.get(task.get("report"))
+    return None if answer is None else answer(task, state)
+
+
+def task_problems(task: dict) -> list[str]:
+    """What in a task of tasks.json this version cannot check: an unknown check or report."""
+    problems = [] if task.get("check") in CHECKS else [f"{task.get('id')}: unknown check {task.get('check')!r}"]
+    if "report" in task and task["report"] not in REPORTS:
+        problems.append(f"{task.get('id')}: unknown report {task['report']!r}")
+    return problems
+
+
+def _params_saved(task: dict, state: dict) -> int:
+    """The parameters the task's network had less the ones the student's has now (measured, so a swap
+    with or without biases counts)."""
+    from ..core import analyze
+
+    return analyze(task["network"]).total_params - analyze(state["spec"]).total_params
 
 
 def _only_stride_makes_size(task: dict, state: dict) -> bool:
@@ -116,5 +152,40 @@ def _relu_then_sigmoid(task: dict, state: dict) -> bool:
     return any(run in runs for run in as_sigmoid)
 
 
+def _separable_swap(task: dict, state: dict) -> bool:
+    """The task's layer (a plain kxk conv) is now a depthwise-separable pair (core/separable.py): a depthwise
+    kxk conv, one filter per channel, with its stride, then a 1x1 conv to the old output channels; every
+    other layer is as it was, and the network is valid, its shapes after the pair unchanged."""
+    from ..core import analyze
+    from ..core.separable import separable_pairs
+
+    spec, start = state.get("spec") or {}, task["network"]
+    layers = spec.get("layers") if isinstance(spec, dict) else None
+    index, plain = task["layer"], start["layers"][task["layer"]]
+    if not isinstance(layers, list) or len(layers) != len(start["layers"]) + 1 or spec.get("input") != start["input"]:
+        return False
+    if layers[:index] != start["layers"][:index] or layers[index + 2:] != start["layers"][index + 1:]:
+        return False
+    before, after = analyze(start), analyze(spec)
+    if not after.ok:
+        return False
+    depthwise, pointwise = after.layers[index], after.layers[index + 1]
+    pairs = {(first.index, second.index) for first, second in separable_pairs(after)}
+    # Padding is left to the shapes: any padding that keeps the old output shape ("same" too) will do.
+    return ((index, index + 1) in pairs
+            and depthwise.output_shape[0] == depthwise.input_shape[0]  # a multiplier of 1: one filter per channel
+            and all(_square(depthwise.spec.get(key, 1)) == _square(plain.get(key, 1))
+                    for key in ("kernel_size", "stride"))
+            and pointwise.output_shape == before.layers[index].output_shape)
+
+
+def _square(value):
+    """A size as one number when both sides agree (3 and [3, 3] are the same kernel), else as it is."""
+    if isinstance(value, list) and len(value) == 2 and value[0] == value[1]:
+        return value[0]
+    return value
+
+
 CHECKS = {"only_stride_makes_size": _only_stride_makes_size, "kernel_in_view": _kernel_in_view,
-          "relu_then_sigmoid": _relu_then_sigmoid}
+          "relu_then_sigmoid": _relu_then_sigmoid, "separable_swap": _separable_swap}
+REPORTS = {"params_saved": _params_saved}

@@ -10,31 +10,12 @@ question, so a worksheet or a review can be made again from its id.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ..core.shapes import shape_text
+from .generate_modern import MODERN_GENERATORS
+from .made import Generator, Made
 from .questions import LANGUAGES, Question, computed_texts
-
-
-@dataclass
-class Made:
-    values: dict[str, Any]  # the numbers the texts need
-    answer: Any
-    network: dict | None = None
-    layer: int | None = None
-    quantity: str | None = None
-    given: dict | None = None  # weights or input values the answer depends on
-    concept: str | None = None  # the Learn page, when it depends on the network drawn (else the generator's)
-
-
-@dataclass(frozen=True)
-class Generator:
-    topic: str
-    concept: str
-    form: str
-    make: Callable[[random.Random, int], Made]
 
 
 def _summary(spec: dict):
@@ -467,6 +448,7 @@ GENERATORS: dict[str, Generator] = {
     "multi_channel_value": Generator("multi-channel", "multi-channel-convolution", "integer",
                                      multi_channel_value),
     "logit_gradient": Generator("loss", "loss", "number", logit_gradient),
+    **MODERN_GENERATORS,
 }
 
 
@@ -477,12 +459,14 @@ def generate(name: str, difficulty: int, seed: int) -> Question:
         raise KeyError(f"difficulty {difficulty}")
     made = generator.make(random.Random(f"{name}:{difficulty}:{seed}"), difficulty)
     texts = computed_texts()[name]
-    values = {**made.values, "answer": _answer_text(made.answer, generator.form)}
+    answer = made.options[made.answer]["text"] if made.options else _answer_text(made.answer, generator.form)
+    values = {**made.values, "answer": answer}
     filled = {part: {lang: texts[part][lang].format(**_in_language(values, lang)) for lang in LANGUAGES}
               for part in ("prompt", "explanation", "hint")}
     return Question(f"{name}:{difficulty}:{seed}", generator.topic, "computed", generator.form, filled["prompt"],
                     made.answer, filled["explanation"], made.concept or generator.concept, difficulty, filled["hint"],
-                    network=made.network, layer=made.layer, quantity=made.quantity, given=made.given)
+                    options=made.options or [], network=made.network, layer=made.layer, quantity=made.quantity,
+                    given=made.given)
 
 
 def _in_language(values: dict[str, Any], lang: str) -> dict[str, Any]:

@@ -72,6 +72,11 @@ def mark(question: Question, text: str, language: str | None = None) -> Mark:
     return Mark(correct, given)
 
 
+def read_integer(text: str) -> int | None:
+    """A whole number as a student types it ("16,064", "16 064"), or None."""
+    return _integer(text.strip().rstrip(".。"))
+
+
 def _integer(text: str) -> int | None:
     digits = text.replace(",", "").replace("_", "").replace(" ", "").replace("，", "")
     return int(digits) if re.fullmatch(r"[-+]?\d+", digits) else None

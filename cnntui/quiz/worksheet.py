@@ -117,7 +117,7 @@ def worksheet_text(questions: list[Question], lang: str, seed: int | None = None
         label = f"{number}. "
         indent = " " * len(label)
         lines += _wrap(_answer(question, lang, t), indent, first=label)
-        if question.kind == "choice":
+        if question.form == "choice":
             lines += _wrap(t("why", text=question.options[question.answer]["why"][lang]), indent)
         elif question.kind == "truefalse" and question.why.get(lang):
             lines += _wrap(t("why", text=question.why[lang]), indent)
@@ -139,7 +139,7 @@ def _form(question: Question) -> str:
 
 def _answer(question: Question, lang: str, t) -> str:
     answer = question.answer
-    if question.kind == "choice":
+    if question.form == "choice":  # an authored choice, or a computed one with options
         return f"{'abcdefgh'[answer]}) {question.options[answer]['text'][lang]}"
     if question.kind == "truefalse":
         return t("true") if answer else t("false")

@@ -178,6 +178,7 @@ class QuizScreen(QuizWords, HandsOnTasks, ModeScreen):
         from ...quiz.questions import question_by_id
 
         self.question, self.hinted, self.result, self.lesson_finished = None, False, None, False
+        self.reporting = False
         self.query_one("#quiz-scroll").scroll_home(animate=False)  # a new step starts at its top
         if self.in_lesson:
             # What the title shows, fixed while this step is on screen even once progress moves on.
@@ -198,7 +199,7 @@ class QuizScreen(QuizWords, HandsOnTasks, ModeScreen):
     def focus_step(self) -> None:
         """A question waiting for an answer has the answer field, so typing never reaches a global key;
         a marked answer and a lesson's other steps have the text (Enter goes on); a page has the list."""
-        if self.answering:
+        if self.answering or self.reporting:
             self.query_one("#quiz-answer", Input).focus()
         elif self.in_lesson or self.question is not None:
             self.query_one("#quiz-scroll").focus()
@@ -208,8 +209,9 @@ class QuizScreen(QuizWords, HandsOnTasks, ModeScreen):
     def show_step(self) -> None:
         t = self.app.t
         answer = self.query_one("#quiz-answer", Input)
-        answer.display = self.answering
-        answer.placeholder = t(f"quiz.form.{self.question.form}") if self.question is not None else ""
+        answer.display = self.answering or self.reporting
+        form = self.question.form if self.question is not None else "integer" if self.reporting else None
+        answer.placeholder = t(f"quiz.form.{form}") if form else ""
         if self.section == SUMMARY:
             title, body = t("quiz.summary.title"), self.summary_text()
         elif self.section == COMPLETE:
@@ -233,6 +235,9 @@ class QuizScreen(QuizWords, HandsOnTasks, ModeScreen):
     def answered(self, event: Input.Submitted) -> None:
         from ...quiz.grading import Ambiguous, Unreadable, mark
 
+        if self.reporting:
+            self.task_number_given(event.input)
+            return
         if self.question is None or self.result is not None:
             return
         if not event.value.strip():

@@ -4,6 +4,8 @@ network back.
 A task loads a network of its own (written out in the task, or a preset); the
 student's is kept aside meanwhile and comes back when the task is done or left
 (Next, another lesson). A task in Train may also set up the run (its "train" fields).
+A task that asks for a number (its "report", e.g. the parameters a change saved)
+opens the answer field once the network is right, and is done when the number is.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ class HandsOnTasks:
     """Mixed into QuizScreen: uses its section, in_lesson, question, current_step(), progress, hinted, action_next()."""
 
     own_network: CurrentNetwork | None = None  # the student's, while a task's network has replaced it
+    reporting = False  # the task's network is right and the answer field waits for the number it asks for
 
     def current_task(self) -> dict | None:
         from ...quiz.course import load_tasks
@@ -54,18 +57,49 @@ class HandsOnTasks:
             self.app.remember_edited(own.spec)
         self.app.notify(self.app.t("quiz.task.network_back", own=own.name), timeout=5)
 
+    def task_state(self) -> dict:
+        return {"spec": self.app.network.spec, "view": getattr(self.app, "view_state", None),
+                "runs": self.app.finished_runs}
+
     def action_check_task(self) -> None:
-        from ...quiz.course import check_task
+        from ...quiz.course import network_done
 
         task = self.current_task()
         if task is None:
             return
-        state = {"spec": self.app.network.spec, "view": getattr(self.app, "view_state", None),
-                 "runs": self.app.finished_runs}
-        if check_task(task, state):
-            self.give_back_network()
-            self.app.notify(self.app.t("quiz.task.done"), timeout=5)
-            self.progress.record(f"task:{task['id']}", "hands-on", True, self.hinted)
-            self.action_next()
-        else:
+        if not network_done(task, self.task_state()):
             self.app.notify(self.app.t("quiz.task.not_yet"), severity="warning", timeout=6)
+        elif "report" in task:
+            self.reporting = True
+            self.show_step()
+            self.focus_step()
+            self.app.notify(self.app.t(f"quiz.task.report.{task['report']}"), timeout=8)
+        else:
+            self.task_done(task)
+
+    def task_number_given(self, field) -> None:
+        """The number typed for a task's report: done if the network is still right and the number is too."""
+        from ...quiz.course import check_task, network_done
+        from ...quiz.grading import read_integer
+
+        task, t = self.current_task(), self.app.t
+        number = read_integer(field.value)
+        if number is None:
+            self.app.notify(t("quiz.unreadable", form=t("quiz.form.integer")), severity="warning", timeout=6)
+        elif not network_done(task, self.task_state()):  # changed in Build since k: check it again first
+            self.reporting = False
+            self.show_step()
+            self.app.notify(t("quiz.task.not_yet"), severity="warning", timeout=6)
+        elif check_task(task, {**self.task_state(), "reported": number}):
+            field.value = ""
+            self.task_done(task)
+        else:
+            self.app.notify(t(f"quiz.task.report_wrong.{task['report']}", number=f"{number:,}"),
+                            severity="warning", timeout=8)
+
+    def task_done(self, task: dict) -> None:
+        self.reporting = False
+        self.give_back_network()
+        self.app.notify(self.app.t("quiz.task.done"), timeout=5)
+        self.progress.record(f"task:{task['id']}", "hands-on", True, self.hinted)
+        self.action_next()

@@ -58,6 +58,8 @@ class QuizWords:
         if self.question is None:
             if self.section == REVIEW:
                 return ""
+            if self.reporting:
+                return t("quiz.keys.report")
             return t("quiz.keys.task") if self.current_step().kind == "task" else t("quiz.keys.recap")
         return t("quiz.keys.answered") if self.result is not None else t("quiz.keys.question")
 
