@@ -14,7 +14,7 @@ from textual.widgets import Input
 
 from cnntui.quiz.progress import ProgressStore
 from cnntui.tui.app import CnntuiApp
-from cnntui.tui.commands import highlighted
+from cnntui.tui.commands import highlighted, words_score
 from cnntui.tui.settings import SettingsStore
 from cnntui.tui.state import read_network
 from test_ascii import key_of, screen_text, until
@@ -151,3 +151,14 @@ async def test_train_shows_the_network_as_typed(tmp_path):
         await pilot.press(key_of(app.screen, "train.network"))  # the current network is the first choice
         await until(pilot, lambda: isinstance(app.screen, ModalScreen))
         assert_shown(app, NAME)
+
+
+def test_a_help_text_matches_when_every_word_of_the_query_is_in_it():
+    """The palette's long help texts are matched by their words (Textual's fuzzy matcher took seconds
+    a keystroke on them); titles keep the fuzzy match."""
+    definition = "A kernel slides over the input; at each position it gives one value of a feature map."
+    assert words_score("feature map", definition) == len("feature") + len("map")
+    assert words_score("KERNEL", definition) == len("kernel")
+    assert words_score("feature pool", definition) == 0, "every word must be there"
+    assert words_score("fmap", definition) == 0, "letters scattered through the text are not a match"
+    assert words_score("   ", definition) == 0
