@@ -273,6 +273,21 @@ async def test_help_explains_keys_and_colour_mode(tmp_path):
         assert isinstance(app.screen, HelpScreen)
 
 
+async def test_a_help_scroll_check_left_over_after_escape_does_nothing(tmp_path):
+    """? then Escape at once: help's retried scroll check fired on the closed screen, and the app died
+    with NoMatches('#help')."""
+    app = make_app(tmp_path, mode="view")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is not help_screen)
+        help_screen.show_mode_section()  # what the pending timer calls
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+
+
 def test_colour_mode_comes_from_flag_then_setting_then_environment(tmp_path):
     (tmp_path / "settings.json").write_text(json.dumps({"colors": "16"}))
     assert make_app(tmp_path, colors="256").color_mode == "256"
@@ -337,6 +352,19 @@ def test_a_missing_last_network_falls_back_to_lenet5(tmp_path):
     app = make_app(tmp_path)
     assert app.network.name == "lenet5"
     assert app.startup_problems and app.startup_problems[0][0] == "network.last_missing"
+
+
+async def test_the_missing_network_notice_is_all_in_chinese_under_zh(tmp_path):
+    """The engine's reason used to be spliced in as its English str()."""
+    (tmp_path / "settings.json").write_text(json.dumps({"network": str(tmp_path / "gone.json")}))
+    app = make_app(tmp_path, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        notices = [n.message for n in app._notifications if "lenet5" in n.message]
+        assert len(notices) == 1
+        assert "gone.json" in notices[0] and "上次使用的网络" in notices[0]
+        words = re.sub(r"\S*gone\.json\S*|lenet5", "", notices[0])
+        assert not re.search(r"[A-Za-z]{3,}", words), notices[0]
 
 
 async def test_loading_a_bad_network_keeps_the_current_one(tmp_path):

@@ -57,6 +57,8 @@ class HelpScreen(ModalScreen):
         """Scroll the mode's section to the top; until the sections' heights are final, layouts may move
         it again, so check after the next refresh and repeat (a section near the end stops at the bottom).
         Up to 5 seconds: while Train runs, a layout can take a while."""
+        if not self.is_attached:
+            return  # closed (Escape right after ?) while a check was still waiting: nothing to scroll
         mode = getattr(self.app, "current_mode", None)
         if mode not in SECTIONS:
             self.ready = True
