@@ -159,8 +159,10 @@ def build_parser() -> Parser:
     summary = commands.add_parser(
         "summary", help="shapes, parameters and MACs of every layer",
         description="Print a table of every layer's output shape, parameters, share of parameters, "
-                    "multiply-accumulates and receptive field, with totals.")
-    summary.add_argument("net", metavar="NET", help="preset name or network .json file")
+                    "multiply-accumulates and receptive field, with totals. Given several networks, print "
+                    "one row for each instead: its totals and the part of its parameters in fully connected "
+                    "layers, e.g. 'cnntui summary alexnet vgg16 resnet18'.")
+    summary.add_argument("net", metavar="NET", nargs="+", help="preset name or network .json file")
     summary.add_argument("--input", type=input_shape, metavar="CxHxW", help="use this input shape instead of the network's")
     output = summary.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the analysis as JSON")
@@ -445,7 +447,8 @@ def tree_table(summary, depth: int | None = None, explain: bool = False) -> str:
                                        block.receptive_field))
         if depth is not None and record.depth > depth:
             continue
-        label = _join_text(record) if record.is_join else f"{_last_name(record.path)} ({record.type})"
+        label = (str(record.layer.row_message(record.input_shapes)) if record.is_join
+                 else f"{_last_name(record.path)} ({record.type})")
         lines.append(_tree_row(record.depth, label, record.output_shape, record.params, total, record.macs,
                                record.receptive_field))
         indent = "  " * record.depth + "    "
@@ -461,15 +464,6 @@ def tree_table(summary, depth: int | None = None, explain: bool = False) -> str:
 
 def _last_name(path: str) -> str:
     return path.rsplit(".", 1)[-1] or "(top)"
-
-
-def _join_text(record) -> str:
-    """Where a block's branches meet: "= body + shortcut, relu" or "= concat 64+128+32"."""
-    if record.type == "concat":
-        counts = "+".join(str(shape[0]) for shape in record.input_shapes) if record.ok else ""
-        return f"= concat {counts}".rstrip()
-    activation = record.layer.settings.get("activation")
-    return "= body + shortcut" + (f", {activation}" if activation else "")
 
 
 def _tree_row(depth: int, label: str, shape, params: int, total: int, macs: int, reach) -> str:
@@ -492,7 +486,9 @@ def _row(cells: list[str]) -> str:
 def run_summary(args) -> int:
     from .core import Network
 
-    summary = Network.load(args.net, args.input).summary()
+    if len(args.net) > 1:
+        return run_comparison(args)
+    summary = Network.load(args.net[0], args.input).summary()
     if args.json:
         print(json_text(summary.to_dict()))
     elif summary.blocks:
@@ -502,6 +498,35 @@ def run_summary(args) -> int:
             say("--depth folds blocks, and this network has none: showing every layer")
         print(summary_table(summary, args.explain))
     return 0
+
+
+def run_comparison(args) -> int:
+    """Several networks, a row each: input, parameters, MACs and the fully connected layers' part."""
+    from .core import Network
+    from .learn.architectures import measure_summary
+
+    if args.explain or args.depth is not None:
+        raise UsageError(f"{'--explain' if args.explain else '--depth'} shows the layers of one network, and "
+                         f"{len(args.net)} are given; give one NET, or leave it out to compare their totals")
+    summaries = [Network.load(net, args.input).summary() for net in args.net]
+    figures = [measure_summary(summary) for summary in summaries]
+    if args.json:
+        print(json_text([{"name": summary.name, "input": list(summary.input_shape), "params": measure.params,
+                          "macs": measure.macs, "fc_params": measure.fc_params, "fc_macs": measure.fc_macs}
+                         for summary, measure in zip(summaries, figures)]))
+    else:
+        print(comparison_table(summaries, figures))
+    return 0
+
+
+def comparison_table(summaries, figures) -> str:
+    lines = [f"{'Network':<20}{'Input':<11}{'Params':>13}{'MACs':>16}{'FC params':>13}{'% FC':>7}", "-" * 80]
+    for summary, measure in zip(summaries, figures):
+        name = summary.name if len(summary.name) <= 19 else summary.name[:18] + "~"
+        lines.append(_row([f"{name:<20}", f"{_shape(summary.input_shape):<11}", f"{measure.params:>13,}",
+                           f"{measure.macs:>16,}", f"{measure.fc_params:>13,}", f"{measure.fc_share:>6.1f}%"]))
+    lines.append("FC: fully connected (linear) layers; MACs for one input of the size shown.")
+    return "\n".join(printable(line) for line in lines)  # the names come from the files
 
 
 # -- forward ------------------------------------------------------------------

@@ -11,6 +11,7 @@ from cnntui.content import text
 from cnntui.core import Network, analyze
 from cnntui.core.assets import find_network
 from cnntui.tui.screens.build_text import duplicate_of, side_text, table_rows
+from cnntui.tui.screens.build_tree import tree_rows
 from test_app import make_app, until
 from test_build import start
 from test_build import table_rows as screen_rows
@@ -42,16 +43,16 @@ def test_a_block_row_names_the_block_its_kind_and_what_it_holds():
     spec = preset("resnet18")
     summary = analyze(spec)
     rows = table_rows(spec, summary, words(), ascii_only=False)
-    assert rows[5][1] == "layer1: seq (2 blocks, 10 layers)"
-    assert rows[6][1] == "layer2: seq (2 blocks, 12 layers)"  # the first block's downsample holds two more
+    assert rows[5][1] == "▸ layer1: seq (2 blocks, 10 layers)"  # folded
+    assert rows[6][1] == "▸ layer2: seq (2 blocks, 12 layers)"  # the first block's downsample holds two more
     assert rows[1][1] == "conv1: conv 64 k7 s2 p3 nobias"
     assert rows[5][2:4] == ("64x56x56", "147,968")
     inner = spec["layers"][4]["layers"][0]
     one = {"input": [64, 56, 56], "layers": [inner, {"type": "sequential", "layers": []}]}
     rows = table_rows(one, analyze(one), words(), ascii_only=False)
-    assert rows[1][1] == "0: res (5 layers)" and rows[2][1] == "1: seq (empty)"
+    assert rows[1][1] == "▸ 0: res (5 layers)" and rows[2][1] == "▸ 1: seq (empty)"
     zh_rows = table_rows(spec, summary, words("zh"), ascii_only=False)
-    assert zh_rows[5][1] == "layer1: seq（2 个块，10 层）"
+    assert zh_rows[5][1] == "▸ layer1: seq（2 个块，10 层）"
 
 
 def test_a_plain_networks_rows_are_its_text_form():
@@ -61,11 +62,15 @@ def test_a_plain_networks_rows_are_its_text_form():
 
 
 def test_the_side_panel_title_names_a_blocks_path():
-    summary = analyze(preset("resnet18"))
-    assert side_text(summary, 4, words(), "en").plain.splitlines()[0] == "Layer 4: layer1 (sequential) → 64x56x56"
-    assert side_text(summary, 4, words("zh"), "zh").plain.splitlines()[0] == "第 4 层：layer1（sequential）→ 64x56x56"
-    plain = analyze(preset("lenet5"))
-    assert side_text(plain, 0, words(), "en").plain.splitlines()[0] == "Layer 0: conv2d → 6x28x28"
+    spec = preset("resnet18")
+    summary = analyze(spec)
+    row = tree_rows(spec, summary)[5]
+    assert side_text(summary, row, words(), "en").plain.splitlines()[0] == "Layer 4: layer1 (sequential) → 64x56x56"
+    assert side_text(summary, row, words("zh"), "zh").plain.splitlines()[0] == "第 4 层：layer1（sequential）→ 64x56x56"
+    lenet = preset("lenet5")
+    plain = analyze(lenet)
+    assert side_text(plain, tree_rows(lenet, plain)[1], words(), "en").plain.splitlines()[0] == \
+        "Layer 0: conv2d → 6x28x28"
 
 
 def test_a_duplicate_of_a_named_entry_takes_its_position_or_a_copy_name():
@@ -95,7 +100,7 @@ async def test_duplicating_a_named_block_gives_a_network_without_problems(tmp_pa
         # the copy is a 16-channel block fed 16 channels: the network stays valid
         assert not analyze(app.network.spec).problems
         assert [row[0] for row in screen_rows(screen)].count("!") == 0
-        assert screen_rows(screen)[6][1] == "5: seq (1 block, 5 layers)"
+        assert screen_rows(screen)[6][1] == "▸ 5: seq (1 block, 5 layers)"
 
 
 # -- View and Train: an activation is a conv's only when it reads that conv ----------------------
@@ -144,6 +149,12 @@ def number(value: float) -> str:
     return shown(value).strip()
 
 
+def bracketed(value: float) -> str:
+    """A number after an operator in View's worked formulas: negative ones in brackets."""
+    text = number(value)
+    return f"({text})" if text.startswith("-") else text
+
+
 # -- View's sentences for batch norm, the residual sum and global pooling -----------------------
 
 
@@ -179,20 +190,22 @@ async def test_views_sentences_for_minires_steps_give_the_engines_numbers(tmp_pa
         weight, bias = (float(weights[f"layer1.0.bn1.{kind}"][3]) for kind in ("weight", "bias"))
         expected = (conv - mean) / np.sqrt(var + 1e-5) * weight + bias
         assert abs(expected - float(outputs[5][3, 2, 4])) < 1e-4
-        assert (f"({number(conv)} - mean {number(mean)}) / sqrt(var {number(var)} + 1e-05) * weight {number(weight)}"
-                f" + bias {number(bias)} = {number(expected)}") in text, text
+        assert (f"x = {number(conv)}" in text and f"mean = {number(mean)}, var = {number(var)}" in text
+                and f"gamma = {number(weight)}, beta = {number(bias)}" in text), text
+        assert (f"= ({number(conv)} - {bracketed(mean)}) / sqrt({number(var)} + 0.00001) * {bracketed(weight)}"
+                f" + {bracketed(bias)}") in text and text.split(" = ")[-1].startswith(number(expected)), text
         assert "batchnorm2d:layer1.0.bn1" in str(screen.query_one("#view-title").content)
 
         text = await step_text(pilot, screen, 9, 2, (5, 1))  # layer1.0: bn2's output + the block's input, relu
         body, shortcut = float(outputs[8][2, 5, 1]), float(outputs[3][2, 5, 1])
         total = body + shortcut
         assert abs(max(total, 0.0) - float(outputs[9][2, 5, 1])) < 1e-5
-        assert (f"body {number(body)} + shortcut {number(shortcut)} = {number(total)}, then relu: "
-                f"{number(max(total, 0.0))}") in text, text
+        assert (f"y = body + shortcut = {number(body)} + {bracketed(shortcut)} = {number(total)} "
+                f"then relu({number(total)}) = {number(max(total, 0.0))}") in text, text
 
         text = await step_text(pilot, screen, 17, 7, (3, 6))  # layer2.0: its shortcut is downsample's output
         body, shortcut = float(outputs[14][7, 3, 6]), float(outputs[16][7, 3, 6])
-        assert f"body {number(body)} + shortcut {number(shortcut)} = {number(body + shortcut)}" in text, text
+        assert f"= {number(body)} + {bracketed(shortcut)} = {number(body + shortcut)}" in text, text
 
         text = await step_text(pilot, screen, 18, 0, (0, 4))  # global average pooling, unit 4
         mean = float(outputs[17][4].mean())

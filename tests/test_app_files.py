@@ -113,7 +113,7 @@ async def test_a_folder_that_cannot_be_made_is_said_in_the_students_language(tmp
     async with app.run_test(size=(120, 40)) as pilot:
         await train_and_open_in_view(pilot)
         folder = tmp_path / "data" / "cnntui" / "trained"
-        said = app.t("train.save.failed", path=str(folder), reason=app.t("files.os.denied"))
+        said = app.t("train.save.failed", path=str(folder), reason=text(app.language, "engine.os_denied"))
         await until(pilot, lambda: notified(app, said), timeout=10)
         assert not notified(app, "Permission denied") and app.current_mode == "train"
 
@@ -171,7 +171,7 @@ async def test_view_file_dialogs_say_what_is_at_the_path(tmp_path, language, key
 
 def lock_in_the_way(app, folder, name: str, key: str) -> str:
     """The notice ``key`` for a save of ``name`` that failed because a folder stands where its lock goes."""
-    reason = app.t("files.elsewhere", path=folder / f"{name}.lock", reason=app.t("files.os.folder"))
+    reason = app.t("files.elsewhere", path=folder / f"{name}.lock", reason=text(app.language, "engine.os_folder"))
     return app.t(key, path=folder / name, reason=reason)
 
 
@@ -215,8 +215,8 @@ def test_a_save_error_about_the_file_meant_says_only_why(tmp_path):
     app = make_app(tmp_path)
     meant = tmp_path / "settings.json"
     assert CnntuiApp.save_problem(app, PermissionError(13, "Permission denied", str(meant)), meant) == \
-        app.t("files.os.denied")
-    assert CnntuiApp.save_problem(app, OSError(28, "No space left on device"), meant) == app.t("files.os.full")
+        text(app.language, "engine.os_denied")
+    assert CnntuiApp.save_problem(app, OSError(28, "No space left on device"), meant) == text(app.language, "engine.os_full")
 
 
 # -- 5. a long network name is shortened in the top bar, not dropped --------------------------------

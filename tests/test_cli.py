@@ -223,7 +223,7 @@ ERROR_CASES = {
     "weights not npz": (["forward", "lenet5", "--input", "{image}", "--weights", "{not_npz}", "--out", "{dir}/a.npz"],
                         ["not an .npz archive"]),
     "missing weights": (["forward", "lenet5", "--input", "{image}", "--weights", "{dir}/no.npz", "--out", "{dir}/a.npz"],
-                        ["No such file"]),
+                        ["no such file or folder"]),
     "weights and seed": (["forward", "lenet5", "--input", "{image}", "--weights", "{not_npz}", "--seed", "1",
                           "--out", "{dir}/a.npz"], ["not allowed with"]),
     "bad seed": (["forward", "lenet5", "--input", "{image}", "--seed", "-1", "--out", "{dir}/a.npz"],

@@ -207,6 +207,30 @@ def test_a_depthwise_conv_says_so():
     assert "depthwise convolution" in str(layer.notes((32, 112, 112), out)[0])
 
 
+def test_separable_pairs_are_found_through_per_value_layers_and_not_across_a_branch():
+    import json
+
+    from cnntui.core import analyze
+    from cnntui.core.assets import find_network
+    from cnntui.core.separable import plain_equivalent, separable_pairs
+
+    depthwise = {"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1, "groups": 8}
+    summary = analyze({"input": [8, 6, 6], "layers": [
+        depthwise, {"type": "batchnorm2d"}, {"type": "relu6"}, {"type": "conv2d", "out_channels": 16, "kernel_size": 1},
+        {"type": "conv2d", "out_channels": 16, "kernel_size": 1},  # a 1x1 after a 1x1: no pair
+        {"type": "residual", "body": [{**depthwise, "out_channels": 16, "groups": 16}]},  # the join ends it
+        {"type": "conv2d", "out_channels": 16, "kernel_size": 1, "groups": 2},  # grouped: not pointwise
+    ]})
+    assert [(first.index, second.index) for first, second in separable_pairs(summary)] == [(0, 3)]
+    assert [record.layer.pointwise() for record in summary.layers if record.type == "conv2d"] == [
+        False, True, True, False, False]
+    plain = plain_equivalent(summary.layers[0], summary.layers[3])
+    assert (plain.params, plain.macs) == ((3 * 3 * 8 + 1) * 16, 16 * 6 * 6 * 8 * 3 * 3)
+    # MobileNetV2: each of its 17 inverted residual blocks has one depthwise conv and the 1x1 that projects.
+    mobilenet = json.loads(find_network("mobilenet_v2").read_text(encoding="utf-8"))
+    assert len(separable_pairs(analyze(mobilenet))) == 17
+
+
 def test_plain_conv_derivation_is_unchanged():
     layer, out = make({"type": "conv2d", "out_channels": 6, "kernel_size": 5}, (1, 32, 32))
     assert layer.groups == 1
@@ -269,6 +293,36 @@ def test_batchnorm_eval_uses_the_running_stats_by_hand():
     y = layer.forward(x, state)
     np.testing.assert_allclose(y[0, 0], (x[0, 0] - 1.0) / math.sqrt(4.0 + 1e-5) * 2.0 + 0.5, rtol=1e-12)
     assert state["running_mean"][0] == 1.0 and state["num_batches_tracked"] == 3  # evaluation changes nothing
+
+
+@settings(max_examples=30)
+@given(st.sampled_from([(True, True), (False, True), (True, False), (False, False)]),
+       st.sampled_from([np.float32, np.float64]), st.integers(0, 2**16))
+def test_batchnorm_step_is_exactly_the_forward_value(flags, dtype, seed):
+    """View's worked value (BatchNorm2d.step) is forward's, to the last bit, in evaluation."""
+    affine, track = flags
+    rng = np.random.default_rng(seed)
+    shape = (3, 4, 5)
+    layer = batchnorm(shape, affine=affine, track_running_stats=track)
+    state = {kind: rng.standard_normal(size).astype(dtype) for kind, size in layer.param_shapes(shape).items()}
+    if track:
+        state.update(running_mean=rng.standard_normal(3).astype(dtype),
+                     running_var=rng.uniform(0.1, 3, 3).astype(dtype), num_batches_tracked=np.array(5))
+    x = (rng.standard_normal((1, *shape)) * 3 + 1).astype(dtype)
+    y = layer.forward(x, state)
+    channel, row, col = (int(rng.integers(size)) for size in shape)
+    step = layer.step(x[0], state, channel, row, col)
+    assert step.output == float(y[0, channel, row, col])  # exactly: View shows forward's value
+    assert step.uses_running_stats is track and step.x == float(x[0, channel, row, col])
+    values = x[0, channel].astype(np.float64)
+    mean, var = ((state["running_mean"][channel], state["running_var"][channel]) if track
+                 else (values.mean(), values.var()))  # without running statistics: the image's, biased
+    assert (step.mean, step.var) == (pytest.approx(mean, rel=1e-5), pytest.approx(var, rel=1e-5))
+    assert step.normalised == pytest.approx((step.x - mean) / math.sqrt(var + 1e-5), rel=1e-4, abs=1e-5)
+    gamma, beta = (state["weight"][channel], state["bias"][channel]) if affine else (None, None)
+    assert (step.gamma, step.beta) == (gamma, beta)
+    assert step.output == pytest.approx(step.normalised * (1 if gamma is None else gamma) + (beta or 0),
+                                        rel=1e-4, abs=1e-5)
 
 
 def test_batchnorm_with_momentum_null_keeps_a_cumulative_average():
@@ -661,7 +715,7 @@ async def test_view_steps_through_a_grouped_conv_reading_only_its_group(tmp_path
         await pilot.press("enter", *["right"] * 5, "s", "right_curly_bracket")
         assert screen.panel == "step" and screen.channel == 5 and screen.in_channel == 1
         text = shown_text(screen)
-        assert "Input channel 1 of 2" in text and "input channel 5 = " in text
+        assert "Shown: input channel 5 (" in text and " of its group's 2)" in text and "input channel 5 = " in text
         await pilot.press("right_curly_bracket")  # only two to choose from: back to the first
         assert screen.in_channel == 0 and "input channel 4 = " in shown_text(screen)
         value = number(float(screen.result.outputs[2][5, 0, 0])).strip()

@@ -97,7 +97,8 @@ def test_engine_imports_neither_textual_nor_pillow():
 
 
 def test_the_app_paints_without_loading_numpy_or_pillow():
-    code = ("import sys, cnntui.cli, cnntui.tui.app; "
+    screens = ", ".join(f"cnntui.tui.screens.{mode}" for mode in ("learn", "build", "view", "quiz", "train"))
+    code = (f"import sys, cnntui.cli, cnntui.tui.app, {screens}; "
             "print(sorted(m for m in ('numpy', 'PIL') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

@@ -228,14 +228,26 @@ def made_up_run(screen, kind: str):
 @pytest.mark.parametrize("language", ["en", "zh"])
 @pytest.mark.parametrize("kind", ["single", "experiment", "compare"])
 def test_train_run(snap_compare, kind, language, size):
+    assert snap_compare(app("train", language), terminal_size=size,
+                        run_before=showing_run(lambda screen: made_up_run(screen, kind)))
+
+
+def showing_run(make_run):
+    """A run_before that puts ``make_run(screen)``'s run on the settled Train screen and waits until its
+    picture shows it."""
+    from test_app import until
+
     async def show_run(pilot):
         await settled(pilot)
         screen = pilot.app.screen
-        screen.run = made_up_run(screen, kind)
+        screen.run = make_run(screen)
         screen.changed()
-        await pilot.pause(0.3)
+        picture = screen.query_one("#train-picture")
+        shown = (id(screen.run), screen.run.serial)
+        await until(pilot, lambda: picture.key is not None and picture.key[:2] == shown, "the run's picture")
+        await pilot.pause()
 
-    assert snap_compare(app("train", language), terminal_size=size, run_before=show_run)
+    return show_run
 
 
 # Build at 80x24, each scrolled to its end: the export dialog's code (to the bottom, then to the right),

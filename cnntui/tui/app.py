@@ -6,7 +6,6 @@ Textual app's. The engine loads when a mode first needs it.
 
 from __future__ import annotations
 
-import errno
 import importlib
 import os
 import re
@@ -40,11 +39,6 @@ from .settings import DEFAULT_NETWORK, DEFAULT_THEME, SettingsStore, default_pat
 from .widgets import linebreak
 
 AUTOSAVE_NAME = re.compile(r"current(-[0-9]+)?\.json")  # the edited network's autosave, beside the settings
-
-# The system's reasons a file could not be written, in the student's words (UI strings files.os.<word>).
-OS_REASONS = {errno.EACCES: "denied", errno.EPERM: "denied", errno.EISDIR: "folder", errno.ENOTDIR: "not_folder",
-              errno.ENOENT: "missing", errno.ENOSPC: "full", errno.EDQUOT: "quota", errno.EROFS: "read_only",
-              errno.ENAMETOOLONG: "long_name", errno.EWOULDBLOCK: "locked"}
 
 # Every colour is exact in the xterm 256-colour cube or grey ramp, so the 256
 # colour mode shows the theme as designed; each also maps to a distinct one of
@@ -221,8 +215,14 @@ class CnntuiApp(App):
 
     def os_reason(self, error: OSError) -> str:
         """The system's reason for ``error`` in the current language; its own words for a rare one."""
-        word = OS_REASONS.get(error.errno)
-        return self.t(f"files.os.{word}") if word else error.strerror or str(error)
+        from ..content import message_text
+        from ..core.errors import system_reason
+
+        reason = system_reason(error)
+        if isinstance(reason, str):
+            return reason
+        words = message_text(self.language, reason)
+        return ascii_text(words) if self.ascii_only else words
 
     def save_problem(self, error: OSError, meant) -> str:
         """Why saving ``meant`` failed, naming the file that failed when it is another one (its lock, a folder
@@ -289,7 +289,12 @@ class CnntuiApp(App):
         self.call_after_refresh(self.report_startup_problems)
 
     def report_startup_problems(self) -> None:
+        from ..core.errors import CnntuiError
+
         for key, args in self.startup_problems:
+            # An engine error is put in the reader's language here, where its str() would be English.
+            args = {name: self.error_text(value) if isinstance(value, CnntuiError) else value
+                    for name, value in args.items()}
             self.notify(self.t(key, **args), severity="warning", timeout=10)
         self.startup_problems.clear()
 
@@ -348,9 +353,11 @@ class CnntuiApp(App):
 
     def try_it(self, target: dict) -> None:
         """Open Build, View or Train on a preset; Build and View are asked to select the layer named."""
-        if not self.load_network(target["preset"], quiet=True):
-            return
+        # Asked before the network changes: a mode already showing takes it up as the new network arrives.
         self.requested_layer = {key: value for key, value in target.items() if key not in ("mode", "preset")} or None
+        if not self.load_network(target["preset"], quiet=True):
+            self.requested_layer = None
+            return
         self.switch_mode(target["mode"])
         self.notify(self.t("learn.try.done", mode=self.t(f"mode.{target['mode']}"), preset=target["preset"]),
                     timeout=3)
