@@ -301,3 +301,36 @@ async def test_editing_inside_resnet18s_blocks_by_keys(tmp_path, size, language)
         await until(pilot, lambda: len(screen_rows(screen)) > 80)
         await pilot.press("f")
         await until(pilot, lambda: len(screen_rows(screen)) == 12, "and all folded again")
+
+
+async def test_the_form_never_edits_a_node_that_moved_or_went_away(tmp_path):
+    """Keys a field does not take (shift+down, ctrl+z) reached the screen and moved the node under an
+    open form, which then typed into the relu; another network loaded meanwhile left the form on an
+    address that no longer existed, and the next key raised IndexError."""
+    from test_app import make_app, until
+    from test_build import start
+
+    app = make_app(tmp_path, mode="build")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app)
+        await go_to(pilot, screen, 1)
+        await pilot.press("e")
+        await until(pilot, lambda: screen.editing == ("layers", 0) and screen.query("#field-out_channels"))
+        layers = [layer["type"] for layer in screen.spec["layers"]]
+        await pilot.press("shift+down", "ctrl+z", "ctrl+y")  # move, undo, redo: off while the form is open
+        assert [layer["type"] for layer in screen.spec["layers"]] == layers and screen.editing == ("layers", 0)
+
+        assert app.load_network("mlp", quiet=True)  # as the palette or a try-it would, under the open form
+        await until(pilot, lambda: screen.spec is app.network.spec and screen.editing is None)
+        before = json.dumps(screen.spec)
+        await pilot.press("1", "2")  # once the form has closed, these reach no field
+        assert json.dumps(screen.spec) == before and app.is_running
+
+        await go_to(pilot, screen, len(screen.spec["layers"]))
+        await pilot.press("e")
+        await until(pilot, lambda: screen.editing is not None and screen.query("#field-type"))
+        field = screen.query_one("#field-type")
+        del screen.spec["layers"][-1]  # the node goes while the form is open (no key can do that now)
+        field.value = "relu"
+        await until(pilot, lambda: screen.editing is None, "the form closed")
+        assert any(n.message == app.t("build.form.gone") for n in app._notifications)

@@ -144,8 +144,21 @@ class BuildScreen(StructureActions, LayerForm, ModeScreen):
 
     # -- the network ----------------------------------------------------------------
 
+    # What the form must not have done under it: each changes the network's structure or opens another form.
+    FORM_BLOCKS = {"add", "delete", "duplicate", "move", "undo", "redo", "text_form", "presets", "new", "open",
+                   "fold_all", "edit", "details"}
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """While the form is open, keys a field does not take (ctrl+z, shift+up) must not move or replace
+        the node it edits: the form would then edit another node, or one that is gone."""
+        if self.editing is not None and action in self.FORM_BLOCKS:
+            return False
+        return super().check_action(action, parameters)
+
     def network_changed(self, *_) -> None:
         network = self.app.network
+        if self.editing is not None and network.spec is not self.spec:
+            self.action_close_form()  # another network (the palette, a try-it): the form's node is not in it
         if network.spec is not self.spec and self.spec:
             self.history.append(self.spec)
             self.future.clear()

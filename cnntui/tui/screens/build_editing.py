@@ -74,7 +74,12 @@ class LayerForm:
         if self.form_texts.get(name) == text:
             return  # each new field reports its first value: the network already holds it
         self.form_texts[name] = text
-        spec = copied_along(self.spec, self.editing if isinstance(self.editing, tuple) else ())
+        try:
+            spec = copied_along(self.spec, self.editing if isinstance(self.editing, tuple) else ())
+        except (KeyError, IndexError, TypeError):  # the node went away under the form: nothing to edit
+            self.action_close_form()
+            self.app.notify(self.app.t("build.form.gone"), severity="warning")
+            return
         new_type = edit_spec(spec, self.editing, name, text)
         self.change(spec, record=False)
         if new_type:

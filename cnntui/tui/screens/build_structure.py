@@ -54,8 +54,12 @@ class StructureActions:
         from ...core.blocks import is_container, node_at  # NumPy: not before Build's first frame
 
         spec = self.edited_copy()
-        nodes = spec.setdefault("layers", []) if list_address == ("layers",) else node_at(spec, list_address)
+        try:  # the network may have changed while the Add dialog was open
+            nodes = spec.setdefault("layers", []) if list_address == ("layers",) else node_at(spec, list_address)
+        except (KeyError, IndexError, TypeError):
+            nodes = None
         if not isinstance(nodes, list):
+            self.app.notify(self.app.t("build.add.gone"), severity="warning")
             return
         nodes.insert(position, node)
         address = (*list_address, position)
