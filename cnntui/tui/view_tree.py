@@ -14,12 +14,10 @@ from dataclasses import dataclass
 
 from ..core.printable import printable
 from ..core.shapes import shape_text
-from .screens.build_tree import BLOCK_ROW, INPUT_ROW, JOIN_ROW, LAYER_ROW, TreeRow, join_words, tree_rows
+from .screens.build_tree import BLOCK_ROW, FOLD_MARKS, INPUT_ROW, JOIN_ROW, LAYER_ROW, TreeRow, join_words, tree_rows
 
 INPUT_STEP = -1
 INPUT_KEY = (INPUT_ROW, ())
-FOLD_MARKS = {True: "▸ ", False: "▾ "}  # folded, unfolded
-ASCII_FOLD_MARKS = {True: "+ ", False: "- "}
 
 
 def row_key(row: TreeRow) -> tuple[str, tuple]:
@@ -90,7 +88,7 @@ def visible_key(summary, tree: Tree, key: tuple) -> tuple:
     return INPUT_KEY
 
 
-def parent_block(summary, row: TreeRow) -> tuple | None:
+def block_of_row(summary, row: TreeRow) -> tuple | None:
     """The address of the block ``row`` is in (a join row: its own block); None at the top level."""
     if row.kind == JOIN_ROW:
         return row.address
@@ -116,7 +114,7 @@ def table_cells(tree: Tree, summary, t, ascii_only: bool) -> tuple[list[str], li
         rows = [("", t("view.input"), shape_text(summary.input_shape))]
         rows += [(str(row.step), row.record.type, shape_text(row.record.output_shape)) for row in tree.rows[1:]]
         return header, rows
-    marks = ASCII_FOLD_MARKS if ascii_only else FOLD_MARKS
+    marks = {folded: f"{pair[ascii_only]} " for folded, pair in FOLD_MARKS.items()}
     rows = [(" " * row.depth + row_words(row, summary, t, marks), shown_shape(row, summary)) for row in tree.rows]
     return [t("view.col.layer"), t("view.col.output")], rows
 

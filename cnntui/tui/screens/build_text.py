@@ -10,7 +10,7 @@ import re
 from ...core.printable import printable
 from ...core.shapes import shape_text
 from ...render.text import cell_width, compact
-from .build_tree import BLOCK_ROW, JOIN_ROW, join_words, tree_rows
+from .build_tree import BLOCK_ROW, FOLD_MARKS, INPUT_ROW, JOIN_ROW, join_words, tree_rows
 
 BAR_WIDTH = 6
 BLOCKS = " ▏▎▍▌▋▊▉█"
@@ -187,7 +187,6 @@ def row_words(node, position: int | str, t) -> str:
     return printable(f"{name}: ") + words if isinstance(name, str) and name and name != str(position) else words
 
 
-FOLD_MARKS = {True: ("▸", "+"), False: ("▾", "-")}  # folded, unfolded: (marks, --ascii marks)
 
 
 def table_rows(spec: dict, summary, t, ascii_only: bool, rows: list | None = None,
@@ -270,7 +269,6 @@ def side_text(summary, row, t, language: str):
 
     from ...content import message_text
     from .build_explain import explain
-    from .build_tree import BLOCK_ROW, INPUT_ROW
 
     text = Text()
     if row.kind == INPUT_ROW:
@@ -306,7 +304,6 @@ def side_text(summary, row, t, language: str):
 def side_title(row, t) -> str:
     """ "Layer 4: layer1 (sequential) → 64x56x56" for a top-level entry (numbered as in the table), the
     path for a row inside a block, and for a join row where its branches meet."""
-    from .build_tree import JOIN_ROW
 
     record = row.record
     shape = shape_text(record.output_shape) if record.ok else "-"

@@ -14,6 +14,8 @@ INPUT_ROW = "input"
 LAYER_ROW = "layer"
 BLOCK_ROW = "block"
 JOIN_ROW = "join"
+# A block row's mark, folded or not: (the mark, its --ascii form). Build and View show the same.
+FOLD_MARKS = {True: ("▸", "+"), False: ("▾", "-")}
 
 
 @dataclass(frozen=True, eq=False)

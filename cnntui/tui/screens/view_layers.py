@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 
-from ..view_tree import Tree, has_blocks, key_of_step, layout, parent_block, step_of_path, table_cells
+from ..view_tree import Tree, has_blocks, key_of_step, layout, block_of_row, step_of_path, table_cells
 from ..widgets.table import LayerTable
 from .build_tree import BLOCK_ROW, TreeRow
 
@@ -117,8 +117,8 @@ class ViewLayers:
             self.query_one("#view-layers", LayerTable).action_move(1)
         elif side == "left" and block and not folded:
             self.fold(row.address, True)
-        elif side == "left" and parent_block(self.summary, row) is not None:
-            self.go(row=(BLOCK_ROW, parent_block(self.summary, row)))
+        elif side == "left" and block_of_row(self.summary, row) is not None:
+            self.go(row=(BLOCK_ROW, block_of_row(self.summary, row)))
         else:
             return False
         return True
