@@ -334,3 +334,11 @@ async def test_the_form_never_edits_a_node_that_moved_or_went_away(tmp_path):
         field.value = "relu"
         await until(pilot, lambda: screen.editing is None, "the form closed")
         assert any(n.message == app.t("build.form.gone") for n in app._notifications)
+
+
+def test_a_null_entry_inside_a_block_shows_as_null_on_a_red_row():
+    """Its words came from the cache's default, which was None too: the row's Layer cell was empty."""
+    spec = {"input": [1, 8, 8], "layers": [{"type": "sequential", "layers": [None, {"type": "relu"}]}]}
+    summary = analyze(spec)
+    rows = table_rows(spec, summary, words(), False, tree_rows(spec, summary, {("layers", 0)}), {})
+    assert rows[2][0] == ("!", "bold red") and rows[2][1] == ("  null", "red")

@@ -220,6 +220,9 @@ def tree_cells(row, summary, t, ascii_only: bool, total: int, known: dict) -> tu
             f"{share:5.1%} {share_bar(share, ascii_only)}", compact(record.macs), rf_text(record.receptive_field))
 
 
+NOT_SEEN = object()
+
+
 def tree_words(row, t, ascii_only: bool, known: dict) -> str:
     """The Layer cell before its indent: a block's fold mark and short words, a join's sum, a layer's
     text form. A node is not changed once shown (an edit copies it), so its words are kept in ``known``
@@ -227,8 +230,8 @@ def tree_words(row, t, ascii_only: bool, known: dict) -> str:
     if row.kind == JOIN_ROW:
         return join_words(row.record, t)
     key = (id(row.node), row.address[-1])
-    node, words = known.get(key, (None, ""))
-    if node is not row.node:
+    node, words = known.get(key, (NOT_SEEN, ""))
+    if node is not row.node:  # a node of null in the file is None: the default must not be
         words = row_words(row.node, row.address[-1], t)
         known[key] = (row.node, words)
     return f"{FOLD_MARKS[row.folded][ascii_only]} {words}" if row.kind == BLOCK_ROW else words
