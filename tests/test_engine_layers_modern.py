@@ -720,3 +720,11 @@ async def test_view_steps_through_a_grouped_conv_reading_only_its_group(tmp_path
         assert screen.in_channel == 0 and "input channel 4 = " in shown_text(screen)
         value = number(float(screen.result.outputs[2][5, 0, 0])).strip()
         assert f"= {value}" in shown_text(screen)
+
+
+def test_the_layers_that_work_value_by_value_say_so_and_softmax_does_not():
+    from cnntui.core import LAYER_TYPES
+
+    per_value = {kind for kind, cls in LAYER_TYPES.items() if cls.per_value}
+    assert per_value == {"relu", "relu6", "leaky_relu", "sigmoid", "tanh", "silu", "hardswish", "batchnorm2d",
+                         "dropout"}

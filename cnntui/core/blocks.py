@@ -43,6 +43,7 @@ class Join:
     is_join: ClassVar[bool] = True
     has_neurons: ClassVar[bool] = False
     is_activation: ClassVar[bool] = False
+    per_value: ClassVar[bool] = False
     worked_before_activation: ClassVar[bool] = False  # View works out the sum itself (view_steps.py)
     wants_he_init: ClassVar[bool] = False
     saturates: ClassVar[bool] = False

@@ -8,11 +8,6 @@ from __future__ import annotations
 
 from .analysis import LayerRecord, Summary, analyze
 
-# Besides activations, the layers that keep the shape and mix nothing across channels: between a
-# depthwise conv and the 1x1 conv after it, they leave the pair a depthwise-separable convolution.
-PER_VALUE = ("batchnorm2d", "dropout")
-
-
 def is_depthwise(record: LayerRecord) -> bool:
     return record.ok and record.type == "conv2d" and record.layer.depthwise(record.input_shape[0])
 
@@ -65,7 +60,7 @@ def previous_through(summary: Summary, record: LayerRecord) -> LayerRecord | Non
 
 def passes_through(record: LayerRecord) -> bool:
     layer = record.layer
-    return layer is not None and not record.is_join and (layer.is_activation or record.type in PER_VALUE)
+    return layer is not None and layer.per_value
 
 
 def plain_equivalent(depthwise: LayerRecord, pointwise: LayerRecord) -> LayerRecord:

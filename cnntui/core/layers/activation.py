@@ -28,6 +28,7 @@ def kept(grad: np.ndarray, keep: np.ndarray, out: np.ndarray | None = None) -> n
 class Activation(Layer):
     formula = ""
     is_activation = True
+    per_value = True
     # The framework's module for a type without settings.
     pytorch_code = ""
     keras_code = ""
@@ -166,6 +167,7 @@ class Softmax(Activation):
     keyword = "softmax"
     pytorch_code, keras_code = "nn.Softmax(dim=1)", "layers.Softmax()"
     is_activation = False  # it turns a whole vector into probabilities, not each value on its own
+    per_value = False
 
     def output_shape(self, shape: Shape) -> Shape:
         self.require_vector(shape)

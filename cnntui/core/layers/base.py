@@ -44,6 +44,10 @@ class Layer:
     # The element-wise functions between layers (ReLU, sigmoid, ...): View and Train show a conv's
     # maps after the activation that follows it.
     is_activation: ClassVar[bool] = False
+    # Whether each output value is made from the input value at the same place and channel alone
+    # (activations, batch norm, dropout): between a depthwise conv and a 1x1 conv such layers leave
+    # the two a depthwise-separable pair (core/separable.py).
+    per_value: ClassVar[bool] = False
     # Whether View, showing the activation right after this layer, works through this layer's step()
     # (one output value by hand) and then the activation: conv -> relu shows the conv's sums, then relu.
     worked_before_activation: ClassVar[bool] = False

@@ -40,6 +40,7 @@ class BatchNorm2d(Layer):
     text_flags = {"cumulative": ("momentum", None), "noaffine": ("affine", False),
                   "nostats": ("track_running_stats", False)}
     worked_before_activation = True
+    per_value = True  # with per-channel constants (eval) or statistics (training)
     fields = {
         "eps": Field("number", 1e-5),
         "momentum": Field("optional_number", 0.1),
@@ -255,6 +256,7 @@ class Dropout(Layer):
 
     type = "dropout"
     keyword = "dropout"
+    per_value = True
     text_lead = "p"  # "dropout 0.2"
     fields = {"p": Field("number", 0.5)}
 
