@@ -20,7 +20,7 @@ async def layer1_unfolded(pilot) -> None:
     await settled(pilot)
     await pilot.press(*UNFOLD_LAYER1)
     await until(pilot, lambda: pilot.app.screen.selected_row().address == ("layers", 4, "layers", 0, "body", 0))
-    await pilot.pause(0.2)
+    await pilot.pause()  # and the frame that shows it
 
 
 async def block_broken(pilot) -> None:
@@ -35,7 +35,7 @@ async def block_broken(pilot) -> None:
     await until(pilot, lambda: screen.summary.problems)
     await pilot.press("enter", "down", "down")
     await until(pilot, lambda: screen.editing is None and screen.selected_row().kind == "join")
-    await pilot.pause(0.2)
+    await pilot.pause()  # and the frame that shows it
 
 
 @pytest.mark.parametrize(("language", "size"), [("en", (80, 24)), ("zh", (120, 40))], ids=["en-80x24", "zh-120x40"])
