@@ -260,10 +260,16 @@ class Summary:
     def record_at(self, address: tuple) -> LayerRecord | BlockRecord | None:
         """The numbers of the node at ``address`` (see blocks.Address): a block's totals for a block,
         a layer's record for a layer; None when no node is there."""
-        for record in self.blocks:
-            if record.address == address:
-                return record
-        return next((record for record in self.layers if record.address == address and not record.is_join), None)
+        return self._node_record(lambda record: record.address == address)
+
+    def record_named(self, path: str) -> LayerRecord | BlockRecord | None:
+        """The same for the node whose path is ``path`` ("layer2.0", "layer2.0.conv1"): a block's path is
+        its join's too, and names the block."""
+        return self._node_record(lambda record: record.path == path)
+
+    def _node_record(self, matches) -> LayerRecord | BlockRecord | None:
+        found = next((record for record in self.blocks if matches(record)), None)
+        return found or next((record for record in self.layers if matches(record) and not record.is_join), None)
 
     def to_dict(self) -> dict[str, Any]:
         return {

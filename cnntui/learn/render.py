@@ -245,7 +245,6 @@ def _try_problems(try_it: dict, presets: set[str]) -> list[str]:
     elif "path" in try_it:
         from ..core import analyze
 
-        summary = analyze(preset_spec(preset))
-        if try_it["path"] not in {record.path for record in [*summary.blocks, *summary.layers]}:
+        if analyze(preset_spec(preset)).record_named(try_it["path"]) is None:
             found.append(f"path '{try_it['path']}' is not in {preset}")
     return found

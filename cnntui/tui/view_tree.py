@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from ..core.printable import printable
 from ..core.shapes import shape_text
-from .screens.build_tree import BLOCK_ROW, FOLD_MARKS, INPUT_ROW, JOIN_ROW, LAYER_ROW, TreeRow, join_words, tree_rows
+from .screens.build_tree import (BLOCK_ROW, FOLD_MARKS, INPUT_ROW, JOIN_ROW, LAYER_ROW, TreeRow, enclosing_blocks,
+                                 join_words, tree_rows)
 
 INPUT_STEP = -1
 INPUT_KEY = (INPUT_ROW, ())
@@ -54,12 +55,6 @@ def has_blocks(summary) -> bool:
     return bool(summary.blocks)
 
 
-def enclosing_blocks(summary, address: tuple) -> list[tuple]:
-    """The addresses of the blocks that hold the node at ``address``, outermost first."""
-    blocks = {record.address for record in summary.blocks}
-    return [address[:length] for length in range(1, len(address)) if address[:length] in blocks]
-
-
 def key_of_step(summary, step: int) -> tuple[tuple, frozenset]:
     """The row that shows step ``step`` itself, and the blocks to unfold so that it is in the list."""
     if step == INPUT_STEP:
@@ -73,7 +68,8 @@ def key_of_step(summary, step: int) -> tuple[tuple, frozenset]:
 
 def step_of_path(summary, path: str) -> int | None:
     """The step of the layer named by ``path`` ("layer1.0.conv1"), or None if no layer has it."""
-    return next((record.index for record in summary.layers if record.path == path and not record.is_join), None)
+    record = summary.record_named(path)  # a block's when the path names a block: no layer of its own
+    return None if record is None or record in summary.blocks else record.index
 
 
 def visible_key(summary, tree: Tree, key: tuple) -> tuple:

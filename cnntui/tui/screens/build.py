@@ -40,7 +40,7 @@ from .build_text import (
     text_form_lines,
     totals_text,
 )
-from .build_tree import BLOCK_ROW, TreeRow, parent_block, row_of, still_blocks, tree_rows
+from .build_tree import BLOCK_ROW, TreeRow, enclosing_blocks, parent_block, row_of, still_blocks, tree_rows
 from .dialogs import ChoiceDialog, PromptDialog
 from .learn import FIRST_FRAME_GRACE
 from .saving import file_stem, write_checked
@@ -122,12 +122,9 @@ class BuildScreen(StructureActions, LayerForm, ModeScreen):
             return
         if "path" in requested:
             self.app.requested_layer = None
-            record = next((r for r in [*self.summary.blocks, *self.summary.leaves] if r.path == requested["path"]), None)
+            record = self.summary.record_named(requested["path"])
             if record is not None:  # a path this network does not have leaves the table as it is
-                block = parent_block(record.address)
-                while block:  # every block around it, so that its own row shows
-                    self.expanded.add(block)
-                    block = parent_block(block)
+                self.expanded |= set(enclosing_blocks(self.summary, record.address))  # so that its row shows
                 self.fill_table()
                 self.select_node(record.address, BLOCK_ROW if record in self.summary.blocks else None)
         elif "layer" in requested:

@@ -191,6 +191,12 @@ def shape_reaching(summary, list_address: tuple, position: int):
     return record.input_shape if record is not None else None
 
 
+def enclosing_blocks(summary, address: tuple) -> list[tuple]:
+    """The addresses of the blocks that hold the node at ``address``, outermost first."""
+    blocks = {record.address for record in summary.blocks}
+    return [address[:length] for length in range(1, len(address)) if address[:length] in blocks]
+
+
 def parent_block(address: tuple) -> tuple:
     """The address of the block a node sits in (() at the top level): an entry's list belongs to it,
     a shortcut is its own key."""
