@@ -128,6 +128,12 @@ class Experiment:
         return net
 
 
+def gap_points(point) -> int:
+    """How far a point's training accuracy is above its validation accuracy, in whole points, as the
+    screen shows them: what the overfitting and dropout verdicts compare."""
+    return round((point.train_accuracy - point.val_accuracy) * 100)
+
+
 def digits(train: int, validation: int, seed: int, progress: Progress | None) -> tuple[Dataset, Dataset]:
     """(training, validation) digits of IMAGE_SIZE drawn from ``seed``."""
     # Drawn, not cached: several hundred digits take a fraction of a second, so no file is left behind.

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .datasets import Progress
-from .experiment import CLASSES, FC_HEAD, FC_HIDDEN, Experiment, digits, make_arm
+from .experiment import CLASSES, FC_HEAD, FC_HIDDEN, Experiment, digits, gap_points, make_arm
 from .loop import Settings
 
 # The overfitting experiment's digits and settings, so the arm without dropout is its FC arm.
@@ -81,6 +81,6 @@ def figures(epoch_ends: dict[str, list]) -> dict[str, ArmFigures]:
     for arm, ends in epoch_ends.items():
         last, lowest = ends[-1], min(ends, key=lambda point: point.val_loss)
         result[arm] = ArmFigures(last.train_accuracy, last.val_accuracy,
-                                 round((last.train_accuracy - last.val_accuracy) * 100), last.val_loss,
+                                 gap_points(last), last.val_loss,
                                  lowest.val_loss, int(lowest.x))
     return result

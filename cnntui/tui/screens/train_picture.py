@@ -255,10 +255,12 @@ def experiment_text(t, run) -> str:
 def verdict(t, run) -> str:
     """What the finished experiment showed, in numbers: each head's last accuracies and the gap between
     them, then which head's gap was larger and by how much, or that the two came out about the same."""
+    from ...train.experiment import gap_points
+
     gaps, lines = {}, []
     for key, arm in run.arms.items():
         point = run.last(key)
-        gaps[key] = round((point.train_accuracy - point.val_accuracy) * 100)  # in points, as shown
+        gaps[key] = gap_points(point)
         lines.append(t("train.verdict.arm", label=arm.name(t), train=percent(point.train_accuracy),
                        val=percent(point.val_accuracy), gap=gaps[key]))
     larger = gaps["fc"] - gaps["gap"]
