@@ -6,6 +6,7 @@ them with `pytest tests/test_snapshots.py --snapshot-update`.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,8 +17,10 @@ from cnntui.quiz.progress import ProgressStore
 from cnntui.tui.app import CnntuiApp
 from cnntui.tui.settings import SettingsStore
 
-# A fixed path, because the help screen shows where settings live.
-SETTINGS = Path(tempfile.gettempdir()) / "cnntui-snapshots" / "settings.json"
+# A fixed path, because the help screen shows where settings live; one folder per pytest-xdist
+# worker (gw0, gw1, ...), because each test empties it and two workers' apps must not share files.
+SETTINGS = (Path(tempfile.gettempdir()) / "cnntui-snapshots" / os.environ.get("PYTEST_XDIST_WORKER", "main")
+            / "settings.json")
 SIZES = [(80, 24), (120, 40)]
 
 
