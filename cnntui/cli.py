@@ -69,6 +69,9 @@ MAX_DEPTH = 100  # --depth: no network nests blocks that deep
 
 WEIGHTS_HELP = ("weights to use: a PyTorch state_dict saved as .npz (keys '{path}.weight', '{path}.bias', "
                 "..., '0.weight' for a plain list of layers)")
+RAW_HELP = ("for a digits network (one grey channel, classes 0-9): give it the image only resized, without "
+            "the preparation MNIST's digits had (light background inverted, contrast stretched, the digit "
+            "cropped, scaled and centred)")
 LAYER_PATH = re.compile(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*")
 
 
@@ -182,6 +185,7 @@ def build_parser() -> Parser:
                          help=".npy array (C,H,W or N,C,H,W), used as it is, or an image (PNG, JPEG, ...), "
                               "converted to the network's channels and size, scaled to [0, 1] and normalised "
                               "with the network's mean and std if it has them")
+    forward.add_argument("--raw", action="store_true", help=RAW_HELP)
     weights = forward.add_mutually_exclusive_group()
     weights.add_argument("--weights", metavar="W.npz", help=WEIGHTS_HELP)
     weights.add_argument("--seed", type=seed, metavar="N", help="seeded random weights instead")
@@ -200,6 +204,7 @@ def build_parser() -> Parser:
                "Without --input: digit-3 for 1-channel networks, scene for 3-channel ones.")
     render.add_argument("net", metavar="NET", help="preset name or network .json file")
     render.add_argument("--input", metavar="INPUT", help="image, .npy array or sample name (see below)")
+    render.add_argument("--raw", action="store_true", help=RAW_HELP)
     weights = render.add_mutually_exclusive_group()
     weights.add_argument("--weights", metavar="W.npz", help=WEIGHTS_HELP)
     weights.add_argument("--seed", type=seed, metavar="N", help="seeded random weights instead")
@@ -226,16 +231,20 @@ def build_parser() -> Parser:
     render.set_defaults(run=run_render)
 
     train = commands.add_parser(
-        "train", help="train a network on built-in synthetic data and save its weights",
+        "train", help="train a network on built-in synthetic data or a folder of images and save its weights",
         description="Train the network with backpropagation on a dataset drawn from a seed (nothing is "
-                    "downloaded; drawn datasets are kept in your cache folder), show progress, report the "
-                    "validation accuracy and save the weights with a metadata file beside them.")
+                    "downloaded; drawn datasets are kept in your cache folder) or on a folder of your images "
+                    "(one subfolder per class; unreadable files are skipped and counted), show progress, report "
+                    "the validation accuracy and save the weights with a metadata file beside them.")
     train.add_argument("net", metavar="NET", help="preset name or network .json file")
-    train.add_argument("--dataset", required=True, choices=("digits", "shapes"),
-                       help="digits: 0-9, white on black, 1x32x32 or 1x28x28; shapes: 5 shapes, 3x64x64")
+    train.add_argument("--dataset", required=True, metavar="digits|shapes|DIR",
+                       help="digits: 0-9, white on black, 1x32x32 or 1x28x28; shapes: 10 shapes, 3x64x64; "
+                            "DIR: a folder with one subfolder of images per class (./digits for a folder "
+                            "named like a built-in set)")
     train.add_argument("--epochs", type=positive("epochs", 1000), default=5, metavar="E", help="passes over the data (default 5)")
     train.add_argument("--samples", type=positive("samples", 200_000), default=10_000, metavar="N",
-                       help="samples drawn, a fifth held back for validation (default 10000)")
+                       help="samples drawn, a fifth held back for validation (default 10000); ignored for "
+                            "a folder, whose every readable image is used")
     train.add_argument("--seed", type=seed, default=0, metavar="S", help="seed of the data, the weights and the order (default 0)")
     train.add_argument("--batch", type=positive("batch size", 4096), default=64, metavar="B", help="batch size (default 64)")
     train.add_argument("--lr", type=learning_rate, default=1e-3, metavar="LR", help="Adam's learning rate (default 0.001)")
@@ -252,6 +261,32 @@ def build_parser() -> Parser:
     export.add_argument("net", metavar="NET", help="preset name or network .json file")
     export.add_argument("--to", required=True, choices=("pytorch", "keras"), help="which framework")
     export.set_defaults(run=run_export)
+
+    predict = commands.add_parser(
+        "predict", help="the network's top classes for your images",
+        description="Run a trained network on images and print a table of each one's most likely classes "
+                    "with their probabilities (image, class, probability, the next ones). A file that "
+                    "cannot be read gets a row saying why, and the rest go on; the exit status is 2 only "
+                    "if none could be read. For a digits network (one grey channel, classes 0-9) each "
+                    "image is first prepared as MNIST's digits were, and the steps are said on stderr.")
+    predict.add_argument("net", metavar="NET", help="preset name or network .json file")
+    predict.add_argument("images", metavar="IMAGE", nargs="+",
+                         help="an image (PNG, JPEG, ...), a .npy array, or a folder: every file in it, "
+                              "sorted by name (not its subfolders or hidden files)")
+    predict.add_argument("--top", type=positive("classes to show", 1_000_000), default=3, metavar="K",
+                         help="how many classes to show for each image (default 3)")
+    predict.add_argument("--json", action="store_true",
+                         help="print a JSON list instead: for each image, its top classes (class, index, "
+                              "probability) or the error, and the digit preparation's steps")
+    predict.add_argument("--weights", metavar="W.npz",
+                         help=WEIGHTS_HELP + "; default: the weights shipped with the network")
+    predict.add_argument("--raw", action="store_true",
+                         help="give a digits network each image only resized, without MNIST's preparation")
+    predict.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS,
+                         help="ASCII only ('~' where a long name is cut)")
+    predict.add_argument("--unicode", action="store_true", default=argparse.SUPPRESS,
+                         help="'…' where a long name is cut, even when the locale is not UTF-8")
+    predict.set_defaults(run=run_predict)
     return parser
 
 
@@ -550,7 +585,9 @@ def _json_char(char: str) -> str:
 
 def choose_weights(net, args) -> None:
     if args.weights:
-        net.load_weights(args.weights)
+        from .train.record import recorded_classes
+
+        net.load_weights(args.weights, classes=recorded_classes(args.weights))
     elif args.seed is not None:
         net.init_weights(args.seed)
     elif net.shipped_weights:
@@ -588,8 +625,10 @@ def run_forward(args) -> int:
 
     net = Network.load(args.net)
     check_forward_outputs(net, args)
-    x, note = load_input(args.input, net.input_shape, net.name, net.check_memory, net.summary().normalize)
-    say(f"input: {note}")
+    digits = wants_digit_preparation(net, args, args.input)
+    x, note = load_input(args.input, net.input_shape, net.name, net.check_memory, net.summary().normalize,
+                         digits=digits)
+    say(f"input: {with_raw_hint(note, digits)}")
     choose_weights(net, args)
     outputs = net.forward(x)
     refuse_overflow(net, x, outputs)
@@ -605,6 +644,24 @@ def run_forward(args) -> int:
             net.save_weights(args.save_weights)
         say(f"wrote {args.save_weights}: {len(net.weights)} arrays")
     return 0
+
+
+def wants_digit_preparation(net, args, path) -> bool:
+    """Whether an input image is prepared as MNIST's digits were: for a digits network, unless --raw
+    (a shipped sample is drawn as the training digits are, and a .npy array is used as it is)."""
+    from pathlib import Path
+
+    from .digit_input import is_digit_network
+
+    return is_digit_network(net) and not args.raw and Path(path).suffix.lower() != ".npy"
+
+
+def with_raw_hint(note: str, digits: bool) -> str:
+    """The input's note, and how to turn the digit preparation off when it changed the picture."""
+    from .core.messages import Message
+
+    changed = any(str(Message(f"digit_{step}")) in note for step in ("inverted", "stretched", "centred"))
+    return f"{note} ({Message('digit_raw_hint')})" if digits and changed else note
 
 
 def command_inputs(net, args) -> list[tuple[str, os.PathLike]]:
@@ -670,7 +727,10 @@ def render_input(args, net):
 
         names = sample_names()
         raise CnntuiError("no_input", got=args.input, hint=closest(args.input, names), known=", ".join(names))
-    x, note = load_input(path, net.input_shape, net.name, net.check_memory, net.summary().normalize)
+    digits = origin is None and wants_digit_preparation(net, args, path)
+    x, note = load_input(path, net.input_shape, net.name, net.check_memory, net.summary().normalize,
+                         digits=digits)
+    note = with_raw_hint(note, digits)
     if x.ndim == 4 and tuple(x.shape[1:]) == tuple(net.input_shape):
         note += f"; showing sample 0 of {x.shape[0]}"
         x = x[0]
@@ -806,23 +866,29 @@ EXIT_INTERRUPTED = 130  # what a shell reports for a command stopped by Ctrl-C (
 def run_train(args) -> int:
     from .core import Network
     from .core.network import MEMORY_BUDGET
-    from .train.datasets import VALIDATION_SHARE, check_fits, check_memory, check_samples, load_dataset
+    from .train.datasets import NAMES, VALIDATION_SHARE, check_fits, check_memory, check_samples, load_dataset
     from .train.loop import Settings, train
 
     net = Network.load(args.net)
-    height = check_fits(net, args.dataset)
-    check_samples(args.dataset, args.samples)
-    check_memory(net, args.dataset, args.samples, height, args.batch, MEMORY_BUDGET)
-    check_train_outputs(net, args, height)
     bar = ProgressBar()
+    if args.dataset in NAMES:
+        height = check_fits(net, args.dataset)
+        check_samples(args.dataset, args.samples)
+        check_memory(net, args.dataset, args.samples, height, args.batch, MEMORY_BUDGET)
+        check_train_outputs(net, args, height)
+        read = lambda: (load_dataset(args.dataset, args.samples, args.seed, height,  # noqa: E731
+                                     progress=lambda done, total: bar.draw(f"drawing {args.dataset}", done, total)),
+                        VALIDATION_SHARE)
+    else:
+        read = folder_reader(net, args, bar)
     try:
-        data = load_dataset(args.dataset, args.samples, args.seed, height,
-                            progress=lambda done, total: bar.draw(f"drawing {args.dataset}", done, total))
+        data, validation = read()
     except KeyboardInterrupt:
-        bar.line(f"interrupted while drawing the {args.dataset} dataset: nothing written")
+        doing = "drawing" if args.dataset in NAMES else "reading"
+        bar.line(f"interrupted while {doing} the {args.dataset} dataset: nothing written")
         return EXIT_INTERRUPTED
     bar.line(data.note)
-    train_set, val_set = data.split(VALIDATION_SHARE)
+    train_set, val_set = data.split(validation)
     net.init_weights(args.seed)
     settings = Settings(epochs=args.epochs, batch_size=args.batch, lr=args.lr, seed=args.seed)
     # The last complete epoch's report and the weights right after it, replaced in one assignment
@@ -851,6 +917,29 @@ def run_train(args) -> int:
     return 0
 
 
+def folder_reader(net, args, bar: ProgressBar):
+    """A folder dataset checked (its classes, the network, the memory, the outputs) before anything is
+    decoded; returns what reads it as (data, validation count)."""
+    from .core import CnntuiError
+    from .core.errors import closest
+    from .core.network import MEMORY_BUDGET
+    from .train.datasets import NAMES
+    from .train.folders import check_folder_memory, check_network, read_folder, scan_folder
+
+    if not os.path.lexists(os.path.expanduser(args.dataset)):  # a mistyped name, more often than a lost folder
+        raise CnntuiError("train_dataset_unknown", got=args.dataset, hint=closest(args.dataset, NAMES))
+    scan = scan_folder(args.dataset)
+    check_network(net, scan)
+    check_folder_memory(net, scan, args.batch, MEMORY_BUDGET)
+    check_train_outputs(net, args, None)
+
+    def read():
+        folder = read_folder(scan, net.input_shape, args.seed,
+                             progress=lambda done, total: bar.draw("reading images", done, total))
+        return folder.data, folder.validation
+    return read
+
+
 def save_interrupted(args, name: str, final, weights, counts, bar: ProgressBar) -> int:
     """After Ctrl-C: keep the epochs done, if any, and say what was kept."""
     done = final.epoch if final is not None else 0
@@ -864,7 +953,7 @@ def save_interrupted(args, name: str, final, weights, counts, bar: ProgressBar) 
     return EXIT_INTERRUPTED
 
 
-def check_train_outputs(net, args, height: int) -> None:
+def check_train_outputs(net, args, height: int | None) -> None:
     """The weights and their record: neither may be the network file, nor someone else's file."""
     from pathlib import Path
 
@@ -901,14 +990,18 @@ def save_training(args, name: str, weights: dict, final, counts, interrupted: bo
     train_count, val_count, classes = counts
     content = io.BytesIO()
     np.savez(content, **weights)
+    from .train.datasets import NAMES
+
+    folder = args.dataset not in NAMES
     fields = {
-        "network": name, "dataset": args.dataset, "classes": classes, "samples": args.samples,
+        "network": name, "dataset": os.path.abspath(args.dataset) if folder else args.dataset, "classes": classes,
+        "samples": train_count + val_count if folder else args.samples,
         "train_samples": train_count, "validation_samples": val_count, "seed": args.seed, "epochs": args.epochs,
         "epochs_done": final.epoch, "interrupted": interrupted, "batch": args.batch, "optimizer": "adam",
         "lr": args.lr, "validation_accuracy": round(final.val_accuracy, 4),
         "validation_loss": round(final.val_loss, 4),
-        "command": f"cnntui train {shlex.quote(args.net)} --dataset {args.dataset} --epochs {args.epochs} "
-                   f"--samples {args.samples} --seed {args.seed} --batch {args.batch} --lr {args.lr} "
+        "command": f"cnntui train {shlex.quote(args.net)} --dataset {shlex.quote(args.dataset)} --epochs {args.epochs} "
+                   f"{'' if folder else f'--samples {args.samples} '}--seed {args.seed} --batch {args.batch} --lr {args.lr} "
                    f"--out {shlex.quote(args.out)}",
     }
     with _writing(args.out):
@@ -923,6 +1016,91 @@ def run_export(args) -> int:
 
     print(EXPORTERS[args.to](read_json(find_network(args.net))), end="")
     return 0
+
+
+# -- predict ------------------------------------------------------------------
+
+def run_predict(args) -> int:
+    from .core import CnntuiError, Network
+    from .core.messages import Message
+    from .digit_input import is_digit_network
+    from .predict import check_classifier, chunk_size, class_names, ends_in_softmax, gather_images, predict, table
+
+    net = Network.load(args.net)
+    check_classifier(net)  # before any file is read
+    paths = gather_images(args.images)
+    predict_weights(net, args)
+    count = len(class_names(net))
+    top = min(args.top, count)
+    if args.top > count:
+        say(f"--top {args.top}: {net.name} has {count} classes, so showing all {count}")
+    if not ends_in_softmax(net):
+        say(f"probabilities: the softmax of {net.name}'s outputs (its last layer is "
+            f"{net.summary()[-1].type}, not softmax)")
+    if args.raw:
+        say("--raw: the images are only resized, not prepared as digits")
+    chunk = chunk_size(net)
+    bar = ProgressBar() if len(paths) > chunk else None
+    progress = (lambda done, total: bar.draw("predicting", done, total)) if bar else None
+    predictions = []
+    try:
+        for prediction in predict(net, paths, top, digits=is_digit_network(net) and not args.raw, chunk=chunk,
+                                  progress=progress):
+            if prediction.steps and not args.json:
+                (bar.line if bar else say)(f"{prediction.image}: "
+                                           + "; ".join(str(Message(f"digit_{step}")) for step in prediction.steps))
+            predictions.append(prediction)
+    except KeyboardInterrupt:
+        (bar.line if bar else say)(f"interrupted after {len(predictions):,} images: nothing printed")
+        return EXIT_INTERRUPTED
+    if bar:
+        bar.line(f"{len(paths):,} files in chunks of {chunk:,}")
+    if args.json:
+        print_json_list(prediction.to_json() for prediction in predictions)
+    else:
+        print("\n".join(table(predictions, ascii_only=plain_text(args))))
+    if all(prediction.error is not None for prediction in predictions):
+        raise CnntuiError("predict_nothing_read", count=len(predictions))
+    return 0
+
+
+def print_json_list(items) -> None:
+    """What ``print(json_text(list(items)))`` prints, an item at a time: ten thousand images'
+    results are never one string in memory."""
+    items = iter(items)
+    first = next(items, None)
+    if first is None:
+        print("[]")
+        return
+    print("[\n" + textwrap.indent(json_text(first), "  "), end="")
+    for item in items:
+        print(",\n" + textwrap.indent(json_text(item), "  "), end="")
+    print("\n]")
+
+
+def predict_weights(net, args) -> None:
+    """The weights given, else the shipped ones; untrained weights would make every answer a guess."""
+    from .core import CnntuiError
+    from .train.record import recorded_classes
+
+    path = args.weights or net.shipped_weights
+    if path is None:
+        problem = net.weights_problem()
+        if problem is not None:
+            raise CnntuiError("predict_weights_problem", problem=problem)
+        raise CnntuiError("predict_no_weights", name=net.name)
+    net.load_weights(path, classes=recorded_classes(path))
+    say(f"weights: {path}" if args.weights else f"weights: trained, shipped with {net.name} ({path.name})")
+
+
+def plain_text(args) -> bool:
+    """ASCII only for --ascii, or, unless --unicode, when the output or the locale is not UTF-8."""
+    from .render.terminal import encoding_is_unicode, launch_environ, non_unicode_locale
+
+    choice = ascii_choice(args)
+    if choice is not None:
+        return choice
+    return non_unicode_locale(launch_environ()) is not None or not encoding_is_unicode(sys.stdout.encoding)
 
 
 # -- entry point --------------------------------------------------------------

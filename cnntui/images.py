@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .core import CnntuiError
 from .core.analysis import BYTES_PER_VALUE
 from .core.errors import BudgetError
 from .core.layers import shape_text
+from .core.messages import Message
 from .core.network import MEMORY_BUDGET
 from .core.reading import human_bytes, open_regular
 from .core.weights import read_npy_header
@@ -41,45 +44,148 @@ def input_fits(shape: tuple[int, ...]) -> BatchCheck:
 
 
 def load_image(path: str | Path, shape: tuple[int, int, int], name: str = "the network",
-               check_batch: BatchCheck | None = None, normalize=None) -> tuple[np.ndarray, str]:
+               check_batch: BatchCheck | None = None, normalize=None, *,
+               digits: bool = False) -> tuple[np.ndarray, str]:
     """An image as a (C, H, W) float32 array in [0, 1], and a note on how it was converted.
 
     The image is converted to grey (1 channel) or RGB (3), resized to H x W
     with bilinear filtering, and divided by 255. With ``normalize``, a network's
     per-channel (mean, std) such as ImageNet's, each channel then becomes
-    (value - mean) / std, as torchvision's models expect. ``check_batch(1)`` (by
-    default ``input_fits(shape)``) runs before the image is decoded, so that a network
-    input too large to run is never made.
+    (value - mean) / std, as torchvision's models expect. With ``digits`` (1-channel,
+    square inputs), the picture is prepared as MNIST's digits were (see digit_input.py)
+    and the note ends with the steps taken. ``check_batch(1)`` (by default
+    ``input_fits(shape)``) runs before the image is decoded, so that a network input too
+    large to run is never made. See ``read_image`` for how other modes are decoded.
+    """
+    loaded = read_image(path, shape, name, check_batch, normalize, digits=digits)
+    return loaded.array, loaded.note
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    array: np.ndarray  # (C, H, W) float32
+    note: str  # in English, for the CLI
+    original: str  # the file's own size and mode, e.g. "160x160 RGBA"
+    steps: tuple[str, ...] = ()  # the digit preparation's steps (digit_input.prepare_digit), if it ran
+
+
+def read_image(path: str | Path, shape: tuple[int, int, int], name: str = "the network",
+               check_batch: BatchCheck | None = None, normalize=None, *, digits: bool = False) -> LoadedImage:
+    """``load_image``'s work, with the digit steps apart for a caller that words them itself.
+
+    Decoding: the EXIF orientation is applied; an animation gives its first frame; 16-bit
+    grey is scaled to 8 bits (not clipped); CMYK and palettes become RGB; transparency is
+    laid on a white background when the opaque pixels are mostly dark, else on black, so
+    that a drawing keeps its contrast.
     """
     channels, height, width = shape
     path = Path(path)
     if channels not in MODES:
         raise CnntuiError("image_channels", name=name, channels=channels, shape=shape_text(shape))
     (check_batch or input_fits(shape))(1)
+    digits = digits and channels == 1 and height == width
     try:
         with warnings.catch_warnings(), open_regular(path) as handle:
             # Pillow only warns for images between one and two times its limit.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(handle) as image:
                 original = f"{image.width}x{image.height} {image.mode}"
-                converted = image.convert(MODES[channels]).resize((width, height), Image.Resampling.BILINEAR)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise CnntuiError("image_too_big", path=str(path), pixels="over 89 million",
+                frames = getattr(image, "n_frames", 1)
+                upright, decoded, how = _decoded(image, MODES[channels])
+                resized = decoded.resize((width, height), Image.Resampling.BILINEAR)
+                if digits:
+                    decoded = _at_most(decoded, DIGIT_WORKING_SIDE * height)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise CnntuiError("image_too_big", path=str(path), pixels=_bomb_pixels(error),
                           limit=f"{Image.MAX_IMAGE_PIXELS:,}") from None
     except UnidentifiedImageError:
         raise CnntuiError("bad_image", path=str(path), reason="unknown or damaged format") from None
     except (OSError, ValueError, SyntaxError, EOFError) as error:
         # ValueError: a text or colour-profile chunk that inflates past Pillow's limit
         raise CnntuiError("bad_image", path=str(path), reason=str(error) or type(error).__name__) from None
-    array = np.asarray(converted, dtype=np.float32) / np.float32(255)
+    array = np.asarray(resized, dtype=np.float32) / np.float32(255)
+    steps: tuple[str, ...] = ()
+    if digits:
+        array, steps = _as_digit(decoded, array, height)
     array = array[None] if channels == 1 else array.transpose(2, 0, 1)
     scaled = "values scaled to [0, 1]"
     if normalize is not None:
         mean, std = (np.asarray(values, dtype=np.float32)[:, None, None] for values in normalize)
         array = (array - mean) / std
         scaled += ", then (value - mean) / std per channel with the network's mean and std"
-    note = f"{path.name}: {original} -> {MODE_NAMES[MODES[channels]]} {shape_text(shape)} (bilinear resize, {scaled})"
-    return np.ascontiguousarray(array), note
+    decoding = "".join(f", {words}" for words in (
+        f"first of {frames} frames" if frames > 1 else "", "turned upright (EXIF)" if upright else "", how) if words)
+    note = (f"{path.name}: {original}{decoding} -> {MODE_NAMES[MODES[channels]]} {shape_text(shape)} "
+            f"(bilinear resize, {scaled})" + "".join(f"; {Message('digit_' + step)}" for step in steps))
+    return LoadedImage(np.ascontiguousarray(array, dtype=np.float32), note, original, steps)
+
+
+def _bomb_pixels(error: Exception) -> str:
+    """The image's own pixel count, from the header as Pillow's refusal quotes it ("Image size
+    (N pixels) exceeds limit..."), else that it is over the limit."""
+    quoted = re.search(r"\((\d+) pixels\)", str(error))
+    return f"{int(quoted.group(1)):,}" if quoted else f"over {Image.MAX_IMAGE_PIXELS:,}"
+
+
+def _as_digit(decoded: Image.Image, resized: np.ndarray, size: int) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The grey picture prepared as MNIST's digits were, and the steps; when the preparation left the
+    digit as it was, ``resized`` (the plain resize), to the bit as without the preparation."""
+    from .digit_input import LEFT_AS_IT_IS, prepare_digit
+
+    prepared, steps = prepare_digit(np.asarray(decoded, dtype=np.float32) / np.float32(255), size)
+    return (resized if steps in LEFT_AS_IT_IS else prepared), steps
+
+
+DIGIT_WORKING_SIDE = 8  # a digit is prepared at no more than this many times the network's size
+
+
+def _at_most(image: Image.Image, side: int) -> Image.Image:
+    """The image shrunk (keeping its aspect) so its longer side is at most ``side``."""
+    scale = side / max(image.size)
+    if scale >= 1:
+        return image
+    return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+                        Image.Resampling.BILINEAR)
+
+
+def _decoded(image: Image.Image, mode: str) -> tuple[bool, Image.Image, str]:
+    """(whether EXIF turned it, the first frame in ``mode`` ("L" or "RGB"), what was done beyond
+    a plain conversion, for the note)."""
+    image.seek(0)
+    turned = _orientation(image) not in (None, 1)
+    image = ImageOps.exif_transpose(image)
+    how = ""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        # 16-bit grey: 0..65535 down to 0..255, where convert("L") would clip at 255 (Pillow's own
+        # lookup, without an array of the whole picture)
+        image = image.convert("I").point(lambda value: value / 257 + 0.5).convert("L")  # + 0.5: rounded
+        how = "16-bit scaled to 8"
+    elif image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info:
+        image, background = _composited(image.convert("RGBA"))
+        how = f"transparency on {background}"
+    elif image.mode not in ("L", "RGB"):
+        image = image.convert("RGB")
+    return turned, image.convert(mode), how
+
+
+def _orientation(image: Image.Image) -> int | None:
+    try:
+        return image.getexif().get(0x0112)
+    except (OSError, ValueError, SyntaxError):
+        return None
+
+
+def _composited(rgba: Image.Image) -> tuple[Image.Image, str]:
+    """The picture laid on white if its opaque pixels are mostly dark (a pen drawing), else on black."""
+    # judged on a copy at most 256 pixels a side: floats of a 50-megapixel picture would need 800 MB
+    pixels = np.asarray(_at_most(rgba, 256), dtype=np.float32)
+    alpha = pixels[..., 3] / 255
+    grey = pixels[..., :3].mean(axis=2) / 255
+    weight = float(alpha.sum())
+    dark = weight > 0 and float((grey * alpha).sum()) / weight < 0.5
+    background = "white" if dark else "black"
+    canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255) if dark else (0, 0, 0, 255))
+    return Image.alpha_composite(canvas, rgba).convert("RGB"), background
 
 
 def load_array(path: str | Path, shape: tuple[int, ...] | None = None, name: str = "the network",
@@ -119,15 +225,16 @@ def _check_input_header(path: Path, found: tuple[int, ...], dtype: np.dtype, sha
 
 
 def load_input(path: str | Path, shape: tuple[int, int, int], name: str = "the network",
-               check_batch: BatchCheck | None = None, normalize=None) -> tuple[np.ndarray, str]:
+               check_batch: BatchCheck | None = None, normalize=None, *,
+               digits: bool = False) -> tuple[np.ndarray, str]:
     """A .npy array as it is (``shape`` or N x ``shape``), or an image converted to ``shape``
-    (and normalised with ``normalize``, see ``load_image``); with a note. ``check_batch(N)``
-    runs before any input is read (see ``load_array``)."""
+    (normalised with ``normalize``, prepared as a digit with ``digits``: see ``load_image``); with a
+    note. ``check_batch(N)`` runs before any input is read (see ``load_array``)."""
     path = Path(path)
     if path.suffix.lower() == ".npy":
         array = load_array(path, shape, name, check_batch)
         return array, f"{path.name}: array {shape_text(array.shape)} {array.dtype}, used as it is"
-    return load_image(path, shape, name, check_batch, normalize)
+    return load_image(path, shape, name, check_batch, normalize, digits=digits)
 
 
 # -- feature maps as PNG --------------------------------------------------------

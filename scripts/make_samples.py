@@ -8,8 +8,9 @@ It writes:
 - ``digit-0.png`` ... ``digit-9.png``: 32x32 grey, a white digit on black,
   centred, as in MNIST;
 - ``circle.png``, ``square.png``, ``triangle.png``, ``cross.png``,
-  ``lines.png`` (diagonal stripes): 64x64 RGB, one coloured shape on a plain,
-  gently graded background;
+  ``ring.png``, ``star.png``, ``crescent.png``, ``arrow.png``, ``corner.png``
+  (the built-in shapes but a line) and ``lines.png`` (diagonal stripes): 64x64
+  RGB, one coloured shape on a plain, gently graded background;
 - ``scene.png``: 64x64 RGB, a sky, a sun, hills and a small house with a
   window and a door, with a little noise, so there are edges in several
   orientations.
@@ -71,6 +72,11 @@ def shape(name: str) -> Image.Image:
         "triangle": ((20, 30, 60), (45, 60, 100)),
         "cross": ((235, 245, 235), (200, 225, 200)),
         "lines": ((250, 250, 250), (250, 250, 250)),
+        "ring": ((250, 235, 215), (230, 205, 175)),
+        "star": ((25, 40, 90), (50, 70, 130)),
+        "crescent": ((230, 240, 250), (200, 215, 235)),
+        "arrow": ((240, 245, 225), (215, 225, 190)),
+        "corner": ((60, 30, 50), (95, 55, 80)),
     }
     image = graded(big, *backgrounds[name])
     draw = ImageDraw.Draw(image)
@@ -79,10 +85,29 @@ def shape(name: str) -> Image.Image:
     elif name == "square":
         draw.rectangle((16 * s, 16 * s, 48 * s, 48 * s), fill=(30, 90, 200))
     elif name == "triangle":
-        draw.polygon([(32 * s, 10 * s), (54 * s, 50 * s), (10 * s, 50 * s)], fill=(250, 200, 40))
+        # its corners 22 pixels from the centre, as the shapes dataset draws them (it keeps shapes near the middle)
+        draw.polygon([(32 * s, 10 * s), (51 * s, 43 * s), (13 * s, 43 * s)], fill=(250, 200, 40))
     elif name == "cross":
         draw.rectangle((27 * s, 10 * s, 37 * s, 54 * s), fill=(30, 140, 60))
         draw.rectangle((10 * s, 27 * s, 54 * s, 37 * s), fill=(30, 140, 60))
+    elif name == "ring":
+        draw.ellipse((14 * s, 14 * s, 50 * s, 50 * s), outline=(200, 60, 150), width=9 * s)
+    elif name == "star":
+        points = [(32 + (22 if k % 2 == 0 else 9.5) * math.cos(k * math.pi / 5 - math.pi / 2),
+                   33 + (22 if k % 2 == 0 else 9.5) * math.sin(k * math.pi / 5 - math.pi / 2)) for k in range(10)]
+        draw.polygon([(x * s, y * s) for x, y in points], fill=(250, 220, 60))
+    elif name == "crescent":  # a disc with an off-centre bite, the background showing through
+        crescent = Image.new("L", (big, big), 0)
+        bite = ImageDraw.Draw(crescent)
+        bite.ellipse((12 * s, 12 * s, 52 * s, 52 * s), fill=255)
+        bite.ellipse((23 * s, 8 * s, 57 * s, 42 * s), fill=0)
+        image.paste((230, 110, 30), mask=crescent)
+    elif name == "arrow":
+        draw.polygon([(x * s, y * s) for x, y in
+                      [(10, 29), (36, 29), (36, 18), (54, 32), (36, 46), (36, 35), (10, 35)]], fill=(40, 110, 170))
+    elif name == "corner":
+        draw.polygon([(x * s, y * s) for x, y in
+                      [(16, 14), (27, 14), (27, 39), (50, 39), (50, 50), (16, 50)]], fill=(120, 230, 160))
     elif name == "lines":
         width = 5 * s
         for start in range(-big, big, 12 * s):  # stripes going down to the right
@@ -123,7 +148,7 @@ def make_all(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.RandomState(SEED)  # the legacy generator: its stream never changes
     images: dict[str, Image.Image] = {f"digit-{n}": digit(n) for n in range(10)}
-    for name in ("circle", "square", "triangle", "cross", "lines"):
+    for name in ("circle", "square", "triangle", "cross", "ring", "star", "crescent", "arrow", "corner", "lines"):
         images[name] = shape(name)
     images["scene"] = scene(rng)
     written = []

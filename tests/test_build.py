@@ -248,9 +248,9 @@ async def test_compare_highlights_the_parameters_gap_saves(tmp_path):
         assert table.display
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         # a flatten where the other has global_avg_pool: compared by kind, the fully connected row shows
-        # (1690 + 1)*5 = 8,455 against (10 + 1)*5 = 55
-        assert rows[2][0] == "linear (FC)" and rows[2][2] == "8,455" and rows[2][5] == "55" and rows[2][7] == "-8,400"
-        assert rows[-1][7] == "-8,400"
+        # (1690 + 1)*10 = 16,910 against (10 + 1)*10 = 110
+        assert rows[2][0] == "linear (FC)" and rows[2][2] == "16,910" and rows[2][5] == "110" and rows[2][7] == "-16,800"
+        assert rows[-1][7] == "-16,800"
 
 
 async def test_try_it_selects_the_layer_and_shows_its_derivation(tmp_path):
@@ -259,7 +259,7 @@ async def test_try_it_selects_the_layer_and_shows_its_derivation(tmp_path):
         app.try_it({"mode": "build", "preset": "tinyvgg", "layer": 11})
         screen = await start(pilot, app)
         await until(pilot, lambda: screen.selected_index() == 11)  # the preset loads, then the row is selected
-        await until(pilot, lambda: "params = (1690 + 1)*5 = 8455" in side_text(screen))
+        await until(pilot, lambda: "params = (1690 + 1)*10 = 16910" in side_text(screen))
 
 
 # -- the pieces behind the screen ------------------------------------------------------

@@ -58,9 +58,9 @@ def test_summary_table_shows_each_layer_and_linear_share():
         ["conv2d", "relu", "conv2d", "relu", "maxpool2d", "conv2d", "relu", "conv2d", "relu",
          "maxpool2d", "flatten", "linear", "softmax"])]
     linear = rows[11]
-    assert linear[1:4] == ["5", "8,455", "73.7%"]  # (1690 + 1)*5 of 11,465
+    assert linear[1:4] == ["10", "16,910", "84.9%"]  # (1690 + 1)*10 of 19,920
     assert rows[0][1] == "10x62x62" and rows[9][1] == "10x13x13"
-    assert "Total params: 11,465 (weights 11,420, biases 45)" in result.stdout
+    assert "Total params: 19,920 (weights 19,870, biases 50)" in result.stdout
 
 
 def test_summary_explain_shows_derivations_with_numbers():
@@ -75,7 +75,7 @@ def test_summary_json_matches_the_engine_and_honours_input_override():
     data = json.loads(result.stdout)
     assert data["input"] == [3, 32, 32]
     expected = Network.load("tinyvgg", (3, 32, 32)).summary()
-    assert data["total_params"] == expected.total_params == 280 + 3 * 910 + (10 * 5 * 5 + 1) * 5
+    assert data["total_params"] == expected.total_params == 280 + 3 * 910 + (10 * 5 * 5 + 1) * 10
     assert data["total_macs"] == expected.total_macs
     for record, row in zip(expected, data["layers"]):
         assert row["index"] == record.index and row["type"] == record.type
@@ -132,7 +132,7 @@ def test_forward_npy_batch_with_given_weights(tmp_path):
     assert result.returncode == 0, result.stderr
     with np.load(tmp_path / "a.npz") as acts:
         np.testing.assert_allclose(acts["12"], net.forward(x)[12], rtol=1e-6)
-        assert acts["12"].shape == (2, 5)
+        assert acts["12"].shape == (2, 10)
 
 
 def test_forward_uses_a_presets_trained_weights_unless_a_seed_is_given(tmp_path, image_file):

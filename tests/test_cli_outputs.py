@@ -250,10 +250,18 @@ def test_the_record_says_what_it_describes(folder):
 
 # -- 2. train: Ctrl-C, and a kill between the two writes --------------------------------------------
 
+def hear_ctrl_c() -> None:
+    """In the child, before cnntui starts: SIGINT heard and by default handled. A child inherits an
+    ignored or blocked SIGINT through exec, and Python then never raises KeyboardInterrupt; under
+    pytest-xdist (two workers) these tests saw runs go on to the end after Ctrl-C."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_in_training_keeps_the_finished_epochs(folder):
     process = subprocess.Popen([str(SCRIPT), "train", "net2.json", "--dataset", "digits", "--samples", "400",
                                 "--epochs", "200", "--out", "w.npz"], cwd=folder, env=environment(folder),
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, preexec_fn=hear_ctrl_c)
     seen = []
     for line in process.stderr:
         seen.append(line)
@@ -279,7 +287,7 @@ def interrupt_on_a_terminal(folder: Path, samples: int, epochs: int, when: bytes
     main, side = pty.openpty()
     process = subprocess.Popen([str(SCRIPT), "train", "net2.json", "--dataset", "digits", "--samples", str(samples),
                                 "--epochs", str(epochs), "--out", "w.npz"], cwd=folder, env=environment(folder),
-                               stderr=side, stdout=subprocess.DEVNULL)
+                               stderr=side, stdout=subprocess.DEVNULL, preexec_fn=hear_ctrl_c)
     os.close(side)
     shown = b""
     interrupted = False
@@ -369,7 +377,7 @@ def test_too_few_samples_to_split_are_refused_with_the_smallest_that_works(folde
 
 SHAPES_NET = {"name": "tiny", "input": [3, 64, 64], "layers": [
     {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "stride": 4}, {"type": "relu"},
-    {"type": "flatten"}, {"type": "linear", "out_features": 5}]}
+    {"type": "flatten"}, {"type": "linear", "out_features": 10}]}
 
 
 def limit_memory() -> None:

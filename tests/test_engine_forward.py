@@ -507,7 +507,7 @@ def test_batched_and_unbatched_shapes():
     assert [o.shape for o in single_outs] == expected
     for b, s in zip(batched, single_outs):
         np.testing.assert_allclose(b[1], s, rtol=1e-6, atol=1e-6)
-    assert expected[-1] == (5,)  # one output per built-in shape
+    assert expected[-1] == (10,)  # one output per built-in shape
 
 
 def test_forward_accepts_other_numeric_dtypes():

@@ -39,23 +39,24 @@ def spec_error(spec) -> SpecError:
 def test_tinyvgg_params_per_layer():
     s = Network.load("tinyvgg").summary()
     # conv1: (3*3*3 + 1)*10; conv2-4: (3*3*10 + 1)*10
-    # 64 -> 62 -> 60 -> pool 30 -> 28 -> 26 -> pool 13; linear (10*13*13 + 1)*5, one output per shape
+    # 64 -> 62 -> 60 -> pool 30 -> 28 -> 26 -> pool 13; linear (10*13*13 + 1)*10, one output per shape,
+    # exactly CNN Explainer's 19,920
     conv = [r.params for r in s if r.type == "conv2d"]
     assert conv == [280, 910, 910, 910]
     linear = [r.params for r in s if r.type == "linear"]
-    assert linear == [8455]
-    assert s.total_params == 280 + 3 * 910 + 8455 == 11465
-    assert s.total_biases == 4 * 10 + 5
-    assert s.total_weights == 11465 - 45
-    assert linear[0] / s.total_params == pytest.approx(0.737, abs=5e-4)
-    assert [r.output_shape for r in s][-4:] == [(10, 13, 13), (1690,), (5,), (5,)]
+    assert linear == [16910]
+    assert s.total_params == 280 + 3 * 910 + 16910 == 19920
+    assert s.total_biases == 4 * 10 + 10
+    assert s.total_weights == 19920 - 50
+    assert linear[0] / s.total_params == pytest.approx(0.849, abs=5e-4)
+    assert [r.output_shape for r in s][-4:] == [(10, 13, 13), (1690,), (10,), (10,)]
 
 
 @pytest.mark.parametrize("name, total", [
     # 156 + 2416 + (400+1)*120 + (120+1)*84 + (84+1)*10
     ("lenet5", 156 + 2416 + 48120 + 10164 + 850),
-    # 280 + 3*910 + (10+1)*5
-    ("tinyvgg-gap", 280 + 3 * 910 + 55),
+    # 280 + 3*910 + (10+1)*10
+    ("tinyvgg-gap", 280 + 3 * 910 + 110),
     # (784+1)*256 + (256+1)*128 + (128+1)*10
     ("mlp", 200960 + 32896 + 1290),
     ("alexnet", 61_100_840),
@@ -67,7 +68,7 @@ def test_preset_totals(name, total):
 
 def test_lenet5_exact_total():
     assert Network.load("lenet5").summary().total_params == 61706
-    assert Network.load("tinyvgg-gap").summary().total_params == 3065
+    assert Network.load("tinyvgg-gap").summary().total_params == 3120
 
 
 def test_vgg16_analysis_allocates_nothing():
@@ -227,7 +228,7 @@ def test_macs_lenet5():
 def test_macs_tinyvgg():
     s = Network.load("tinyvgg").summary()
     expected = (10 * 62 * 62 * 3 * 9 + 10 * 60 * 60 * 10 * 9 + 10 * 28 * 28 * 10 * 9
-                + 10 * 26 * 26 * 10 * 9 + 1690 * 5)
+                + 10 * 26 * 26 * 10 * 9 + 1690 * 10)
     assert s.total_macs == expected
 
 
@@ -608,9 +609,9 @@ def test_input_shape_override():
     s = net.summary()
     # 32 -> 30 -> 28 -> 14 -> 12 -> 10 -> 5; the GAP head does not care
     assert s[9].output_shape == (10, 5, 5)
-    assert s.total_params == 3065
+    assert s.total_params == 3120
     # tinyvgg's flatten head does: 10*5*5 = 250 features
-    assert Network.load("tinyvgg", input_shape=(3, 32, 32)).summary()[11].params == (250 + 1) * 5
+    assert Network.load("tinyvgg", input_shape=(3, 32, 32)).summary()[11].params == (250 + 1) * 10
 
 
 def test_from_dict_does_not_alias_the_spec():

@@ -144,10 +144,10 @@ def test_init_big_presets_over_budget(name, count):
 
 def test_weight_budget_parameter():
     net = Network.load("tinyvgg")
-    with pytest.raises(BudgetError, match="11,465"):
-        net.init_weights(0, weight_budget=11465 * 4 - 1)
-    net.init_weights(0, weight_budget=11465 * 4)
-    assert sum(v.size for v in net.weights.values()) == 11465
+    with pytest.raises(BudgetError, match="19,920"):
+        net.init_weights(0, weight_budget=19920 * 4 - 1)
+    net.init_weights(0, weight_budget=19920 * 4)
+    assert sum(v.size for v in net.weights.values()) == 19920
 
 
 # -- files --------------------------------------------------------------------------

@@ -451,7 +451,7 @@ def test_the_forward_pass_table_counts_values(language):
     assert ("Values" if language == "en" else "值") in header and ("Neurons" not in header and "神经元" not in header)
     assert table_rows(text, "relu:1")[0][2] == "38,440"
     total = table_rows(text, "Total" if language == "en" else "合计")[0]
-    assert total[2:4] == ["190,470", "5,600,330"]
+    assert total[2:4] == ["190,480", "5,608,780"]
 
 
 # -- the corrected facts, with their numbers -------------------------------------------

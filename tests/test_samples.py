@@ -17,7 +17,7 @@ from cnntui.core.errors import CnntuiError
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "make_samples.py"
 DIGITS = [f"digit-{n}" for n in range(10)]
-SHAPES = ["circle", "square", "triangle", "cross", "lines"]
+SHAPES = ["circle", "square", "triangle", "cross", "ring", "star", "crescent", "arrow", "corner", "lines"]
 
 
 def pixels(name: str) -> np.ndarray:

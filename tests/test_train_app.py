@@ -171,9 +171,13 @@ async def test_choosing_network_and_dataset(tmp_path):
         await pilot.pause(0.2)
         assert (screen.plan.name, screen.plan.dataset, screen.plan.size) == ("tinyvgg", "shapes", 64)
         await pilot.press("d")
-        await pilot.pause(0.1)
-        assert screen.plan.dataset == "shapes"  # nothing else fits 3x64x64
-        assert any("no other built-in dataset" in n.message for n in app._notifications)
+        await until(pilot, lambda: app.screen is not screen)
+        options = app.screen.query_one("OptionList")
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert ids == ["shapes:64", "folder"]  # no other built-in dataset fits 3x64x64
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+        assert screen.plan.dataset == "shapes"
 
 
 async def test_chinese(tmp_path):

@@ -40,12 +40,13 @@ def test_shapes_shape_dtype_range(shapes):
     assert shapes.x.shape == (200, 3, 64, 64) and shapes.x.dtype == np.float32
     assert shapes.y.dtype == np.int64
     assert 0.0 <= shapes.x.min() and shapes.x.max() <= 1.0
-    assert shapes.classes == ["circle", "square", "triangle", "cross", "line"]
+    assert shapes.classes == ["circle", "square", "triangle", "cross", "line",
+                              "ring", "star", "crescent", "arrow", "corner"]
 
 
 def test_classes_are_balanced_and_shuffled(digits, shapes):
     assert digits.counts().tolist() == [40] * 10
-    assert shapes.counts().tolist() == [40] * 5
+    assert shapes.counts().tolist() == [20] * 10
     assert make_dataset("digits", 13, 0).counts().tolist() == [2, 2, 2] + [1] * 7
     assert not np.array_equal(digits.y[:20], np.arange(20) % 10)  # not in drawing order
 
@@ -105,7 +106,7 @@ def test_each_digit_looks_different(digits):
 
 
 def test_shapes_stand_out_from_their_background(shapes):
-    assert set(shapes.y.tolist()) == set(range(5))
+    assert set(shapes.y.tolist()) == set(range(10))
     luma = np.tensordot(shapes.x, np.array([0.299, 0.587, 0.114], np.float32), axes=([1], [0]))
     for image in luma:
         corners = np.array([image[:3, :3].mean(), image[:3, -3:].mean(), image[-3:, :3].mean(),

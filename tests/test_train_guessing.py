@@ -22,7 +22,7 @@ def test_chance_is_the_loss_of_equal_odds():
 
 
 def test_a_whole_epoch_at_chance_is_guessing():
-    # tinyvgg-gap on shapes, as measured: five classes, ln 5 = 1.609
+    # tinyvgg-gap on shapes, as measured when they were five classes: ln 5 = 1.609
     stuck = points([(0.0, 1.772), (0.24, 1.714), (0.48, 1.604), (0.72, 1.622), (1.0, 1.612)])
     assert guessing_epoch(stuck, 5) == 1
     # above chance is no better (a network pushed off by too big a step)

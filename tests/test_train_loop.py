@@ -86,7 +86,8 @@ def test_cnntui_train_writes_weights_that_load_and_a_record(tmp_path):
     (["lenet5", "--dataset", "shapes"], "lenet5 takes 1x32x32 but the shapes dataset is 3x64x64"),
     (["lenet5", "--dataset", "digits", "--epochs", "0"], "'0' is not a valid number of epochs"),
     (["lenet5", "--dataset", "digits", "--lr", "fast"], "'fast' is not a learning rate"),
-    (["lenet5", "--dataset", "letters"], "invalid choice: 'letters'"),
+    (["lenet5", "--dataset", "letters"], "--dataset 'letters' is neither a built-in dataset nor a folder"),
+    (["lenet5", "--dataset", "digit"], "is neither a built-in dataset (did you mean 'digits'?) nor a folder"),
     (["lenet5", "--dataset", "digits"], "the following arguments are required: --out"),
 ])
 def test_train_mistakes_get_one_line_and_exit_2(tmp_path, args, words):

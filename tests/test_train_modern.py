@@ -124,11 +124,11 @@ def test_the_guessing_advice_follows_the_networks_head():
 
     for language in ("en", "zh"):
         t = partial(text, language)
-        minires = head_advice(t, Arm("minires", 19_829, 165))
+        minires = head_advice(t, Arm("minires", 19_994, 330))
         lenet = head_advice(t, Arm("lenet5", 61_706, 59_134))
         assert minires == t("train.guessing.try")
         assert lenet == t("train.guessing.try.head", head="59,134", total="61,706")
-    assert "smaller head" not in head_advice(partial(text, "en"), Arm("minires", 19_829, 165))
+    assert "smaller head" not in head_advice(partial(text, "en"), Arm("minires", 19_994, 330))
 
 
 # -- the experiments' figures and verdicts ------------------------------------------------------------
@@ -278,7 +278,7 @@ async def test_a_batch_norm_and_dropout_network_trains_and_opens_in_view_in_eval
         options.highlighted = ids.index("minires")
         await pilot.press("enter")
         await until(pilot, lambda: screen.plan.name == "minires")
-        assert any("8 epochs on 8,000 samples" in notice.message for notice in app._notifications)
+        assert any("11 epochs on 16,000 samples" in notice.message for notice in app._notifications)
 
         app.network = CurrentNetwork("bn-dropout", SPEC, "")  # as if built in Build
         await until(pilot, lambda: screen.plan.name == "bn-dropout")

@@ -383,7 +383,7 @@ class GlobalAvgPool(nn.Module):
 class MiniRes(nn.Module):
     """The minires preset: ResNet's stem and two basic blocks, the second with a downsample."""
 
-    def __init__(self, num_classes: int = 5):
+    def __init__(self, num_classes: int = 10):
         super().__init__()
         self.conv1 = nn.Conv2d(3, 16, 3, 2, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(16)

@@ -4,7 +4,7 @@ Imports NumPy only, so a notebook can use it without the app::
 
     from cnntui.core import Network
     net = Network.load("tinyvgg")
-    net.summary().total_params      # 11465
+    net.summary().total_params      # 19920
 
 Names are loaded on first use, so that importing a light submodule such as
 ``cnntui.core.assets`` does not pull in NumPy (the app paints before it

@@ -149,6 +149,13 @@ TEMPLATES: dict[str, str] = {
     "vector_channel": "channel {got} is out of range: layer {index} outputs a vector of {count} values, drawn as one map; use --channel 0 or leave it out",
     "bad_image": "{path} is not an image Pillow can read ({reason}); use PNG, JPEG, BMP or GIF, or a .npy array",
     "image_too_big": "{path} is too large to decode safely ({pixels} pixels, limit {limit}); shrink it first",
+    # the digit preparation's steps (digit_input.prepare_digit), joined into the input's note
+    "digit_inverted": "light background: inverted",
+    "digit_stretched": "contrast stretched",
+    "digit_centred": "cropped to the digit, scaled and centred by its centre of mass",
+    "digit_kept": "the digit already has the training digits' size and place: not moved",
+    "digit_empty": "no digit found, so it is only resized",
+    "digit_raw_hint": "--raw gives the network the image only resized",
     "image_channels": "{name} takes {channels} input channels but an image gives 1 (grey) or 3 (RGB); give a .npy array of shape {shape} instead",
     "bad_npy": "{path} is not a NumPy .npy array file: {reason}",
     "unwritable": "cannot write {path}: {reason}",
@@ -185,6 +192,28 @@ TEMPLATES: dict[str, str] = {
     # quiz worksheets
     "unknown_topic": "unknown topic '{got}'{hint}; topics: {known}",
     "question_count": "the number of questions must be 1 to {most}, got {got}",
+    # image folders as datasets (cnntui/train/folders.py)
+    "folder_not_folder": "{path} is not a folder; give a folder with one subfolder of images per class, such as pets/cat/1.png",
+    "folder_unreadable": "cannot read the folder {path}: {reason}",
+    "folder_not_found": "there is no folder {path}; give the path of a folder with one subfolder of images per class",
+    "folder_no_classes": "{path} has no class folders; put each class's images in a subfolder named after the class, such as {path}/cat/1.png",
+    "folder_one_class": "{path} has one class folder ({name}); a network learns to tell classes apart, so add a folder for at least one more class",
+    "folder_class_empty": "the class folder {name} in {path} has no files; add images to it or remove it",
+    "folder_class_unreadable": "the class folder {name} in {path} has no readable image; add images (PNG, JPEG, BMP, GIF) to it or remove it",
+    "folder_class_few_files": "the class folder {name} in {path} has only {got} files; a fifth of each class is held back for validation, so give every class at least {least} images",
+    "folder_class_few": "the class {name} in {path} has too few readable images ({got}); a fifth of each class is held back for validation, so give every class at least {least}",
+    "folder_channels": "{name} takes {shape}; images can be converted to 1 channel (grey) or 3 (RGB), so change the network's input",
+    "folder_outputs": "{name} ends in {shape} outputs but {path} has {count} classes: make the last layer's out_features {count} (Build: e on it; or in the network's JSON file)",
+    "folder_memory": "the {count} images of {path} would need about {need} of memory with a training step, more than the {budget} budget; use a folder of at most {most} images or a smaller network input",
+    "train_dataset_unknown": "--dataset '{got}' is neither a built-in dataset{hint} nor a folder; give digits, shapes or the path of a folder with one subfolder of images per class",
+    # cnntui predict (cnntui/predict.py)
+    "predict_missing": "{path} does not exist; give an image file or a folder of images",
+    "predict_empty_folder": "the folder {path} has no files (hidden ones are skipped); put images in it, or name the image files instead",
+    "predict_only_folders": "{path} holds folders, not images: give them, e.g. {example}",
+    "predict_not_classifier": "{name} ends in {shape}, not one score per class; predict needs a network whose last layer gives a vector, such as a linear layer",
+    "predict_no_weights": "{name} has no trained weights, so its answers would be guesses; give weights with --weights W.npz (cnntui train makes them)",
+    "predict_weights_problem": "{problem}; give weights with --weights W.npz instead",
+    "predict_nothing_read": "no file could be read as an image ({count} tried; each one's reason is given above)",
 }
 
 

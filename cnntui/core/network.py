@@ -47,6 +47,7 @@ class Network:
         self.layers: list[Layer] = [record.layer for record in summary]
         self.weights: dict[str, np.ndarray] = {}
         self.weights_origin: str | None = None
+        self._weights_classes: list[str] | None = None  # the class names the loaded weights were trained on
         self._rng = np.random.default_rng(0)  # dropout's masks, when forward() is given no seed
 
     # -- building -----------------------------------------------------------
@@ -81,7 +82,18 @@ class Network:
 
     @property
     def classes(self) -> list[str] | None:
-        return self._summary.classes
+        """The names of the outputs: those the loaded weights were trained on, when their loader gave
+        them, else the network file's "classes"."""
+        return self._weights_classes or self._summary.classes
+
+    def _output_names(self, names: list[str] | None) -> list[str] | None:
+        """``names`` (in output order) with each output they leave out named by its number, so that every
+        output has one; None unless they are strings, no more than the outputs."""
+        outputs = self._summary[-1].output_shape if len(self._summary) else None
+        if not (isinstance(names, list) and names and all(isinstance(name, str) for name in names)) \
+                or outputs is None or len(outputs) != 1 or len(names) > outputs[0]:
+            return None
+        return [*names, *map(str, range(len(names), outputs[0]))]
 
     def summary(self) -> Summary:
         return self._summary
@@ -173,17 +185,24 @@ class Network:
         scheme = self.init_scheme()
         self.weights = self.initial_weights(seed, scheme)
         self.weights_origin = f"seeded random (seed {seed}, {'He' if scheme == 'he' else 'Xavier'} init)"
+        self._weights_classes = None
         return scheme
 
-    def load_weights(self, path: str | Path, weight_budget: int = WEIGHT_BUDGET) -> None:
+    def load_weights(self, path: str | Path, weight_budget: int = WEIGHT_BUDGET,
+                     classes: list[str] | None = None) -> None:
+        """The weights in ``path``; ``classes``, the names of the classes they were trained on (the
+        caller reads them from the record beside them: the engine knows nothing of training's files),
+        become ``self.classes``."""
         check_budget(self.name, self._summary.total_params, weight_budget)
         self.weights = fitted(read_npz(path, weight_budget), self.state_shapes(), self._owners())
         self.weights_origin = str(path)
+        self._weights_classes = self._output_names(classes)
 
     def set_weights(self, arrays: dict[str, np.ndarray]) -> None:
         """Use ``arrays`` (e.g. a PyTorch state_dict as NumPy) after checking them."""
         self.weights = fitted(dict(arrays), self.state_shapes(), self._owners())
         self.weights_origin = "given"
+        self._weights_classes = None
 
     def save_weights(self, path: str | Path) -> None:
         self._require_weights()
@@ -287,7 +306,7 @@ class Network:
         array = self._check_input(x)
         self._require_weights()
         self.check_memory(array.shape[0] if array.ndim == 4 else 1, memory_budget)
-        return array, _finite_float32(array if array.ndim == 4 else array[None])
+        return array, finite_float32(array if array.ndim == 4 else array[None])
 
     def _run(self, value: np.ndarray, outputs: Outputs, training: bool, last_reader: dict | None = None,
              progress: Callable[[int, int], None] | None = None) -> None:
@@ -396,7 +415,7 @@ class Network:
         return array
 
 
-def _finite_float32(array: np.ndarray) -> np.ndarray:
+def finite_float32(array: np.ndarray) -> np.ndarray:
     """``array`` as contiguous float32; a CnntuiError for NaN, infinity or values float32 cannot hold."""
     with np.errstate(over="ignore"):
         value = np.ascontiguousarray(array, dtype=np.float32)

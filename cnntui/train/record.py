@@ -96,6 +96,14 @@ def weights_record(weights: str | os.PathLike) -> dict | None:
     return record
 
 
+def recorded_classes(weights: str | os.PathLike) -> list[str] | None:
+    """The class names the record beside ``weights`` gives (a folder's, for a folder dataset), when the
+    record is one that vouches for them (see ``weights_record``); else None."""
+    record = weights_record(weights)
+    classes = record.get("classes") if record is not None else None
+    return classes if isinstance(classes, list) and all(isinstance(name, str) for name in classes) else None
+
+
 def save_with_record(weights: str | os.PathLike, content: bytes, fields: dict) -> dict:
     """Write ``content`` (an .npz file's bytes) to ``weights`` and the record ``fields`` beside it.
 
@@ -108,8 +116,11 @@ def save_with_record(weights: str | os.PathLike, content: bytes, fields: dict) -
               "weights_sha256": hashlib.sha256(content).hexdigest()}
     existed = os.path.lexists(target)
     previous = _record_bytes(target) if existed else None
+    text = json.dumps(record, indent=1, ensure_ascii=False)
     with atomic_write(target, "w", encoding="utf-8") as handle:
-        json.dump(record, handle, indent=1, ensure_ascii=False)
+        # a folder's path that is not UTF-8 holds surrogates (Python's stand-ins for its bytes): written as
+        # JSON's \udcXX escapes, which read back as the same path, where UTF-8 could not encode them
+        handle.write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
     try:
         with atomic_write(weights) as handle:
             handle.write(content)

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
 
 from ..core import LAYER_TYPES, CnntuiError, Network
 from ..core.assets import find_network, find_sample, sample_names
 from ..core.messages import Message
 from ..core.printable import printable
 from ..core.shapes import shape_text
-from ..images import load_input
+from ..digit_input import is_digit_network
+from ..images import load_input, read_image
 from ..render.colormap import palette
 from ..render.features import INPUT, as_maps, colouring, resolve_cmap, scale_of, thumbnail_width
 from ..render.panels import Translate, flow, heat_table, number, stats_text, wrapped_rows
@@ -43,6 +43,8 @@ class InputNote:
     original: str = ""  # an image's own size and Pillow mode, e.g. "50x40 RGB"
     dtype: str = ""  # an array's
     normalized: bool = False  # an image's values went through the network's mean and std
+    digit_file: bool = False  # an image file (not a sample) for a digits network: prepared unless raw
+    steps: tuple[str, ...] = ()  # the digit preparation's (digit_input.prepare_digit)
 
 
 @dataclass
@@ -124,7 +126,9 @@ def compute(request: Request, serial: int, worker, progress=None) -> Result | No
     net = Network.from_dict(request.spec, source=source)
     weights, problem = "seeded", None
     if request.weights == "file":
-        net.load_weights(request.weights_file)
+        from ..train.record import recorded_classes
+
+        net.load_weights(request.weights_file, classes=recorded_classes(request.weights_file))
         weights = "file"
     elif request.weights == "shipped" and net.shipped_weights is not None:
         net.load_weights(net.shipped_weights)
@@ -136,7 +140,7 @@ def compute(request: Request, serial: int, worker, progress=None) -> Result | No
         net.put_kernel(layer, channel, name)
     if worker.is_cancelled:
         return None
-    x, note = network_input(request.input, net)
+    x, note = network_input(request.input, net, raw=request.raw)
     try:
         outputs = net.forward(x, progress=progress)
     except Superseded:
@@ -146,27 +150,27 @@ def compute(request: Request, serial: int, worker, progress=None) -> Result | No
     return Result(request, net, x, outputs, note, weights, serial, problem)
 
 
-def network_input(name: str, net: Network) -> tuple[np.ndarray, InputNote]:
-    """A sample (by name) or a file (by path) as the network's input; a random one where images cannot fit."""
+def network_input(name: str, net: Network, raw: bool = False) -> tuple[np.ndarray, InputNote]:
+    """A sample (by name) or a file (by path) as the network's input; a random one where images cannot fit.
+    An image file for a digits network is prepared as MNIST's digits were, unless ``raw``; the samples
+    are drawn as the training digits are, and used as they are."""
     shape = net.input_shape
     if name in sample_names() and not (len(shape) == 3 and shape[0] in (1, 3)):
         return np.random.default_rng(0).random(shape, dtype=np.float32), InputNote("random", shape_text(shape))
-    path = find_sample(name) if name in sample_names() else Path(name)
+    sample = name in sample_names()
+    path = find_sample(name) if sample else Path(name)
     # A .npy array comes as it is, in its own dtype; an image is normalised as the network asks.
     normalize = net.summary().normalize
-    loaded, _ = load_input(path, shape, net.name, normalize=normalize)
-    if loaded.shape != tuple(shape):
-        raise CnntuiError("input_shape", got=shape_text(loaded.shape), name=net.name, want=shape_text(shape))
-    x = np.asarray(loaded, dtype=np.float32)
     if path.suffix.lower() == ".npy":
-        return x, InputNote("array", shape_text(x.shape), path.name, dtype=str(loaded.dtype))
-    return x, InputNote("image", shape_text(shape), path.name, image_size(path), normalized=normalize is not None)
-
-
-def image_size(path: Path) -> str:
-    """An image's own size and mode (Pillow reads just the header), to say what it was converted from."""
-    with Image.open(path) as image:
-        return f"{image.width}x{image.height} {image.mode}"
+        loaded, _ = load_input(path, shape, net.name, normalize=normalize)
+        if loaded.shape != tuple(shape):
+            raise CnntuiError("input_shape", got=shape_text(loaded.shape), name=net.name, want=shape_text(shape))
+        return np.asarray(loaded, dtype=np.float32), InputNote("array", shape_text(shape), path.name,
+                                                               dtype=str(loaded.dtype))
+    digit_file = not sample and is_digit_network(net)
+    image = read_image(path, shape, net.name, normalize=normalize, digits=digit_file and not raw)
+    return image.array, InputNote("image", shape_text(shape), path.name, image.original,
+                                  normalized=normalize is not None, digit_file=digit_file, steps=image.steps)
 
 
 @dataclass(frozen=True)
@@ -410,4 +414,11 @@ def input_text(note: InputNote, t: Translate) -> str:
         return t("view.status.array", file=note.file, shape=note.shape, dtype=note.dtype)
     channels = t("view.status.grey") if note.shape.startswith("1x") else "RGB"
     text = t("view.status.image", file=note.file, original=note.original, channels=channels, shape=note.shape)
-    return text + t("view.status.normalized") if note.normalized else text
+    if note.normalized:
+        text += t("view.status.normalized")
+    if note.steps:
+        text += t("view.status.digit", steps=t("view.status.digit.join").join(
+            t(f"engine.digit_{step}") for step in note.steps))
+    elif note.digit_file:
+        text += t("view.status.raw")
+    return text

@@ -24,15 +24,19 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ...content import message_text
+from ...core.printable import printable
 from ..widgets.chrome import Line, show_if_changed
 from ..widgets.picture import PictureView
 from .base import ModeScreen
 from .dialogs import ChoiceDialog
 from .train_choices import TrainChoices
 from .train_compare import last_on_same_data, run_record
-from .train_picture import RunPicture, guessing_text
+from .train_picture import RunPicture, folder_rows, guessing_text
 from .train_run import ACTIVE, Arm, Plan, Run
 from .train_side import fitted, setup_lines
+
+
+PREVIEW_PER_CLASS = 6  # images of each class of a folder shown before training
 
 
 def experiment_title(name: str) -> str:
@@ -63,6 +67,7 @@ class TrainScreen(TrainChoices, ModeScreen):
         self.plan: Plan | None = None
         self.run: Run | None = None
         self.saved_to: Path | None = None  # the last weights file saved: saved over again unasked
+        self.folder_preview: tuple | None = None  # (folder, [(class, files)], a few images of each) for the picture
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="train-side")
@@ -95,10 +100,21 @@ class TrainScreen(TrainChoices, ModeScreen):
 
     # -- the setup (the rest is in TrainChoices) ----------------------------------------
 
+    def data_words(self, plan: Plan) -> str:
+        """The dataset's name as titles show it: a built-in one's in the app's language, or the folder's."""
+        return printable(plan.data_name) if plan.folder else self.words(plan.dataset)
+
+    def title_words(self, which: str, plan: Plan) -> str:
+        """The title "ready" or "single" (training) for ``plan``; a folder's own string, as Chinese
+        puts spaces around a Latin folder name but none around a built-in set's Chinese name."""
+        key = f"train.title.{which}.folder" if plan.folder else f"train.title.{which}"
+        return self.app.t(key, name=plan.name, dataset=self.data_words(plan))
+
     def words(self, name: str) -> str:
-        """A built-in dataset's or class's name in the app's language (a digit stays a digit)."""
+        """A built-in dataset's or class's name in the app's language (a digit stays a digit); any other
+        name (a folder's class) as it is, its control characters escaped."""
         key = f"train.name.{name}"
-        return self.app.t(key) if self.app.has_text(key) else name
+        return self.app.t(key) if self.app.has_text(key) else printable(name)
 
     @property
     def busy(self) -> bool:
@@ -135,17 +151,25 @@ class TrainScreen(TrainChoices, ModeScreen):
     def action_start(self) -> None:
         from ...core import CnntuiError, Network
         from ...train.datasets import check_fits
+        from ...core.network import MEMORY_BUDGET
+        from ...train.folders import check_folder_memory, check_network, scan_folder
 
         plan = self.plan
         try:
-            check_fits(Network.from_dict(plan.spec), plan.dataset)
+            net = Network.from_dict(plan.spec)
+            if plan.folder:  # checked again: the folder (or the batch size) may have changed since it was chosen
+                scan = scan_folder(plan.folder)
+                check_network(net, scan)
+                check_folder_memory(net, scan, plan.batch, MEMORY_BUDGET)
+            else:
+                check_fits(net, plan.dataset)
         except CnntuiError as error:
             problems = getattr(error, "problems", [error])
             reason = "; ".join(message_text(self.app.language, problem.message) for problem in problems)
             self.app.notify(self.app.t("train.bad_network", name=plan.name, error=reason), severity="error",
                             timeout=10)
             return
-        title = lambda: self.app.t("train.title.single", name=plan.name, dataset=self.words(plan.dataset))  # noqa: E731
+        title = lambda: self.title_words("single", plan)  # noqa: E731
         self.begin(Run("single", title, plan=plan, previous=last_on_same_data(self.app.finished_runs, plan)))
         self.train_single(plan)
 
@@ -215,7 +239,9 @@ class TrainScreen(TrainChoices, ModeScreen):
         run = self.run
         try:
             body(worker, run, *args)
-        except (CnntuiError, OSError, ValueError) as error:
+        except CnntuiError as error:  # e.g. a folder's class with no readable image, in the app's language
+            self.from_worker(worker, self.failed, run, message_text(self.app.language, error.message))
+        except (OSError, ValueError) as error:
             self.from_worker(worker, self.failed, run, str(error))
         except MemoryError:
             self.from_worker(worker, self.failed, run, self.app.t("train.no_memory"))
@@ -225,10 +251,19 @@ class TrainScreen(TrainChoices, ModeScreen):
         from ...train.datasets import load_dataset
         from ...train.loop import Settings, Trainer
 
-        data = load_dataset(plan.dataset, plan.samples + plan.validation, plan.seed, plan.size,
-                            progress=lambda done, total: self.from_worker(worker, self.drawing, run, done, total))
-        train_set, val_set = data.split(plan.validation)
         net = Network.from_dict(plan.spec)
+        progress = lambda done, total: self.from_worker(worker, self.drawing, run, done, total)  # noqa: E731
+        if plan.folder:
+            from ...train.folders import read_folder, scan_folder
+
+            folder = read_folder(scan_folder(plan.folder), net.input_shape, plan.seed, progress=progress)
+            data, validation = folder.data, folder.validation
+            if folder.skipped:
+                self.from_worker(worker, self.tell_skipped, run, folder.skipped)
+        else:
+            data = load_dataset(plan.dataset, plan.samples + plan.validation, plan.seed, plan.size, progress=progress)
+            validation = plan.validation
+        train_set, val_set = data.split(validation)
         net.init_weights(plan.seed)
         trainer = Trainer(net, train_set, val_set, Settings(plan.epochs, plan.batch, "adam", plan.lr, seed=plan.seed))
         summary = net.summary()
@@ -278,6 +313,38 @@ class TrainScreen(TrainChoices, ModeScreen):
         if self.current(run):
             run.drawn = (done, total)
             self.changed()
+
+    def tell_skipped(self, run: Run, skipped: list) -> None:
+        """The files of the folder that could not be read: how many, and the first few by name."""
+        from ...train.folders import SKIPPED_NAMED
+
+        if self.current(run):
+            names = ", ".join(printable(name) for name, _ in skipped[:SKIPPED_NAMED])
+            more = len(skipped) - SKIPPED_NAMED
+            self.app.notify(self.app.t("train.folder.skipped", count=len(skipped), names=names)
+                            + (self.app.t("train.folder.skipped.more", count=more) if more > 0 else ""),
+                            severity="warning", timeout=10)
+
+    @work(thread=True, exclusive=True, group="preview")
+    def read_preview(self, scan, shape) -> None:
+        """A few images of each class of the folder just chosen, decoded in a worker (photos take a while)."""
+        from ...core import CnntuiError
+        from ...train.folders import preview
+
+        worker = get_current_worker()
+        try:
+            images = preview(scan, shape, PREVIEW_PER_CLASS)
+        except (CnntuiError, OSError, ValueError, MemoryError):
+            return  # the preview is only a look; the run itself reports what is wrong
+        classes = [(name, len(files)) for name, files in zip(scan.classes, scan.files)]
+        self.from_worker(worker, self.preview_read, str(scan.root), classes, images)
+
+    def preview_read(self, folder: str, classes: list, images: list) -> None:
+        import os
+
+        if self.plan.folder == os.path.abspath(folder):
+            self.folder_preview = (self.plan.folder, classes, images)
+            self.redraw()
 
     def started(self, run: Run, live, arms, net, classes, watched) -> None:
         if not self.current(run):
@@ -353,12 +420,11 @@ class TrainScreen(TrainChoices, ModeScreen):
         self.update_status()
         run = self.run
         title = self.query_one("#train-title", Line)
-        title.content = run.title() if run else self.app.t("train.title.ready", name=self.plan.name,
-                                                          dataset=self.words(self.plan.dataset))
+        title.content = run.title() if run else self.title_words("ready", self.plan)
         picture = self.query_one("#train-picture", PictureView)
         width, height = picture.size.width - 2, picture.size.height  # a column for the scroll bar, one spare
         key = (id(run), run.serial if run else 0, self.app.color_mode, self.app.ascii_only, self.app.language,
-               width, height)
+               width, height, self.plan.folder, id(self.folder_preview))
         if key != picture.key and width > 10:
             picture.show(key, self.picture_rows(width, max(height, 12)))
 
@@ -388,8 +454,11 @@ class TrainScreen(TrainChoices, ModeScreen):
         return t(f"train.status.{run.state}")
 
     def picture_rows(self, width: int, height: int) -> list:
-        if self.run is None:
-            return RunPicture.text_rows(self.app.t("train.intro"), width)
         app = self.app
+        if self.run is None:
+            preview = self.folder_preview
+            if self.plan.folder and preview is not None and preview[0] == self.plan.folder:
+                return folder_rows(app.t, *preview, width, height, app.color_mode, app.ascii_only)
+            return RunPicture.text_rows(app.t("train.intro"), width)
         return RunPicture(self.run, app.t, self.words, app.ascii_only, app.color_mode,
                           self.run.previous).rows(width, height)

@@ -38,7 +38,7 @@ class TrainChoices:
         """The network to train, on the first dataset that fits it; samples, epochs and rate stay."""
         dataset, size = dataset_options(spec)[0]
         return replace(self.plan or Plan(source, name, spec), source=source, name=name, spec=spec,
-                       dataset=dataset, size=size)
+                       dataset=dataset, size=size, folder="", folder_images=0)
 
     def take_requested_plan(self) -> None:
         """A hands-on task's setup (app.requested_plan, e.g. 2 epochs) for the app's current network, which
@@ -114,18 +114,58 @@ class TrainChoices:
                                    now_epochs=plan.epochs, now_samples=f"{plan.samples:,}"), timeout=15)
 
     def action_choose_dataset(self) -> None:
+        """The built-in datasets that fit the network, or a folder of images."""
         if self.refuse_while_busy():
             return
-        options = dataset_options(self.plan.spec)
-        if len(options) < 2:
-            name, size = options[0]
-            self.app.notify(self.app.t("train.dataset.only", network=self.plan.name, dataset=self.words(name),
-                                       size=size), timeout=5)
+        t = self.app.t
+        channels = self.plan.spec["input"][0]
+        choices = [(f"{name}:{size}", t("train.dataset.builtin", dataset=self.words(name),
+                                        shape=f"{channels}x{size}x{size}"))
+                   for name, size in dataset_options(self.plan.spec)]
+        choices.append(("folder", t("train.dataset.folder")))
+
+        def chosen(key: str | None) -> None:
+            if key == "folder":
+                self.ask_folder()
+            elif key is not None:
+                name, size = key.split(":")
+                self.plan = replace(self.plan, dataset=name, size=int(size), folder="", folder_images=0)
+                self.redraw()
+
+        self.app.push_screen(ChoiceDialog(t("train.dataset.title"), choices, t("train.dataset.hint")), chosen)
+
+    def ask_folder(self) -> None:
+        def chosen(text: str | None) -> None:
+            if text is not None and text.strip():
+                self.take_folder(text.strip())
+
+        t = self.app.t
+        self.app.push_screen(PromptDialog(t("train.folder.title"), self.plan.folder, t("train.folder.hint")), chosen)
+
+    def take_folder(self, text: str) -> None:
+        """Train on the folder ``text`` if it is one the network can learn (else say why, and keep the
+        setup), and show a few of its images."""
+        import os
+
+        from ...content import message_text
+        from ...core import CnntuiError, Network
+        from ...core.network import MEMORY_BUDGET
+        from ...train.folders import check_folder_memory, check_network, scan_folder
+
+        try:
+            net = Network.from_dict(self.plan.spec)
+            scan = scan_folder(text)
+            check_network(net, scan)
+            check_folder_memory(net, scan, self.plan.batch, MEMORY_BUDGET)
+        except CnntuiError as error:
+            self.app.notify(self.app.t("train.folder.bad", error=message_text(self.app.language, error.message)),
+                            severity="error", timeout=10)
             return
-        index = options.index((self.plan.dataset, self.plan.size))
-        dataset, size = options[(index + 1) % len(options)]
-        self.plan = replace(self.plan, dataset=dataset, size=size)
+        self.plan = replace(self.plan, dataset="folder", folder=os.path.abspath(scan.root),
+                            size=net.input_shape[1], folder_images=scan.total)
+        self.folder_preview = None
         self.redraw()
+        self.read_preview(scan, net.input_shape)
 
     def action_ask(self, setting: str) -> None:
         if self.refuse_while_busy():
@@ -160,7 +200,7 @@ class TrainChoices:
         if run is None:
             return
         t = self.app.t
-        default = f"{file_stem(run.plan.name)}-{run.plan.dataset}.npz"
+        default = f"{file_stem(run.plan.name)}-{file_stem(run.plan.data_name)}.npz"
 
         def check(text: str) -> str | None:
             return None if text.strip().endswith(".npz") else t("train.save.bad", text=text.strip())
@@ -199,7 +239,7 @@ class TrainChoices:
         if run is None:
             return
         plan = run.plan
-        path = user_data_path("cnntui") / "trained" / f"{file_stem(plan.name)}-{plan.dataset}.npz"
+        path = user_data_path("cnntui") / "trained" / f"{file_stem(plan.name)}-{file_stem(plan.data_name)}.npz"
         try:
             files.make_folder(path.parent)  # under sudo, still the student's folder
         except OSError as error:

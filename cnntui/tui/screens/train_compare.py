@@ -16,7 +16,7 @@ def run_record(run) -> dict:
     """What is kept of a single run once it has ended: its setup and, for each whole epoch it finished,
     the training and validation loss and accuracy."""
     plan, epochs = run.plan, epoch_ends(run)
-    return {"network": plan.name, "spec": copy.deepcopy(plan.spec), "dataset": plan.dataset, "size": plan.size,
+    return {"network": plan.name, "spec": copy.deepcopy(plan.spec), "dataset": plan.folder or plan.dataset, "size": plan.size,
             "samples": plan.samples, "lr": plan.lr, "completed": run.state == "done", "epochs_done": len(epochs),
             "epochs": epochs}
 
@@ -32,7 +32,7 @@ def last_on_same_data(records: list[dict], plan) -> dict | None:
     """The latest record of a run on the dataset (and image size) ``plan`` trains on: only that
     compares fairly with a new run."""
     return next((record for record in reversed(records)
-                 if (record["dataset"], record["size"]) == (plan.dataset, plan.size)), None)
+                 if (record["dataset"], record["size"]) == (plan.folder or plan.dataset, plan.size)), None)
 
 
 def activation_names(spec: dict) -> str:

@@ -268,3 +268,56 @@ def verdict(t, run) -> str:
     lines.append(t(f"train.verdict.{outcome}", fc_head=run.arms["fc"].name(t), gap_head=run.arms["gap"].name(t),
                    points=abs(larger), fc_gap=gaps["fc"], gap_gap=gaps["gap"], within=SAME_GAP))
     return "\n".join(lines)
+
+
+def folder_rows(t, folder: str, classes: list, images: list, width: int, height: int, color_mode: str,
+                ascii_only: bool) -> list:
+    """A folder dataset before training: a few images of each class (as the network will get them,
+    converted to its input) under the class's name and count, the classes side by side when there is
+    room; the thumbnails as large as lets every class show, and classes that still do not fit counted."""
+    from pathlib import Path
+
+    from ...core.printable import printable
+    from ...render.picture import Label, rgb_rows, side_by_side
+    from ...render.text import fit_cells
+
+    rows = RunPicture.text_rows(t("train.preview", folder=printable(Path(folder).name or folder),
+                                  classes=len(classes), count=f"{sum(count for _, count in classes):,}"), width, "bold")
+    rows += RunPicture.text_rows(t("train.preview.hint"), width)
+    rows.append([])
+    room = height - len(rows) - 1  # a line for the classes left out
+    thumb_rows, per_class, per_line = preview_layout(len(classes), max(map(len, images), default=0), width, room)
+    shown = min(len(classes), per_line * max(1, room // (thumb_rows + 1)))
+    thumb_columns = 2 * thumb_rows  # a cell is one pixel wide and two high: square thumbnails
+    block_width = per_class * (thumb_columns + 1) - 1
+    ramp = ascii_only or color_mode == "none"
+    blocks = []
+    for (name, count), pictures in zip(classes[:shown], images[:shown]):
+        block = [[Label(fit_cells(f"{printable(name)} ({count:,})", block_width).rstrip(), "bold")]]
+        thumbs = [rgb_rows(picture if picture.shape[0] == 3 else picture.repeat(3, axis=0), color_mode,
+                           columns=thumb_columns, rows=thumb_rows, ramp=ramp) for picture in pictures[:per_class]]
+        block += side_by_side(thumbs, 1) if thumbs else [[Label(t("train.preview.none"))]]
+        blocks.append(block)
+    for start in range(0, len(blocks), per_line):
+        rows += side_by_side(blocks[start:start + per_line], 2)
+    if shown < len(classes):
+        rows += RunPicture.text_rows(t("train.preview.more", count=len(classes) - shown), width)
+    return rows
+
+
+def preview_layout(classes: int, most: int, width: int, room: int) -> tuple[int, int, int]:
+    """(thumbnail height in rows, images per class, classes per line) for the folder preview: the largest
+    thumbnails, then the most images (of ``most``, at least 3 when there are), that let every class fit
+    in ``room`` lines of ``width``; the smallest if none does."""
+    for thumb_rows in range(8, 1, -1):
+        columns = 2 * thumb_rows
+        fit = min(most, (width + 1) // (columns + 1))
+        for per_class in sorted({fit, min(fit, 3)}, reverse=True):
+            if per_class < min(3, most) or per_class < 1:
+                continue
+            block = per_class * (columns + 1) - 1
+            per_line = max(1, (width + 2) // (block + 2))
+            if -(-classes // per_line) * (thumb_rows + 1) <= room:
+                return thumb_rows, per_class, per_line
+    per_class = max(1, min(most, 3, (width + 1) // 5))
+    return 2, per_class, max(1, (width + 2) // (per_class * 5 + 1))

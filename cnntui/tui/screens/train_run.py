@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 VALIDATION_SHARE = 4  # one validation sample per four training samples...
 VALIDATION_MAX = 500  # ...up to this many: enough for a steady curve, cheap to score four times an epoch
@@ -25,10 +26,17 @@ class Plan:
     batch: int = 32
     lr: float = 2e-3
     seed: int = 0
+    folder: str = ""  # a folder of images (dataset "folder"): every readable image, a fifth of each class held back
+    folder_images: int = 0  # the files found in its class folders
 
     @property
     def validation(self) -> int:
         return min(VALIDATION_MAX, max(50, self.samples // VALIDATION_SHARE))
+
+    @property
+    def data_name(self) -> str:
+        """The dataset's name for titles and file names: a built-in one's, or the folder's own."""
+        return Path(self.folder).name or self.folder if self.folder else self.dataset
 
 
 @dataclass
@@ -89,10 +97,15 @@ def save_trained(run: Run, path) -> bool:
     plan, last = run.plan, run.last("net")
     content = io.BytesIO()
     np.savez(content, **run.net.weights)
+    if plan.folder:  # every readable image of the folder
+        trainer = run.live.trainers["net"]
+        train, validation = len(trainer.train_set), len(trainer.val_set)
+    else:
+        train, validation = plan.samples, plan.validation
     fields = {
-        "network": plan.name, "dataset": plan.dataset, "classes": run.classes,
-        "samples": plan.samples + plan.validation, "train_samples": plan.samples,
-        "validation_samples": plan.validation, "seed": plan.seed, "epochs": plan.epochs,
+        "network": plan.name, "dataset": plan.folder or plan.dataset, "classes": run.classes,
+        "samples": train + validation, "train_samples": train,
+        "validation_samples": validation, "seed": plan.seed, "epochs": plan.epochs,
         "epochs_done": int(last.x) if last else 0, "interrupted": run.state != "done", "batch": plan.batch,
         "optimizer": "adam", "lr": plan.lr,
         "validation_accuracy": round(last.val_accuracy, 4) if last else None,

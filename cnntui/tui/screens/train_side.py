@@ -13,12 +13,16 @@ def setup_lines(plan, t, words) -> list:
     key opens its page in Learn instead, as it is always Adam."""
     from ...train.datasets import CHANNELS
 
-    channels = CHANNELS[plan.dataset]
+    if plan.folder:  # its images are converted to the network's input, whatever its shape
+        dataset = f"{printable(plan.data_name)} {'x'.join(map(str, plan.spec['input']))}"
+        samples = (t("train.side.samples.folder", count=f"{plan.folder_images:,}"), "")
+    else:
+        dataset = f"{words(plan.dataset)} {CHANNELS[plan.dataset]}x{plan.size}x{plan.size}"
+        samples = (t("train.side.samples.value", train=f"{plan.samples:,}", validation=f"{plan.validation:,}"), "s")
     rows = [
         (t("train.side.network"), printable(plan.name), "n"),
-        (t("train.side.dataset"), f"{words(plan.dataset)} {channels}x{plan.size}x{plan.size}", "d"),
-        (t("train.side.samples"), t("train.side.samples.value", train=f"{plan.samples:,}",
-                                     validation=f"{plan.validation:,}"), "s"),
+        (t("train.side.dataset"), dataset, "d"),
+        (t("train.side.samples"), *samples),
         (t("train.side.epochs"), str(plan.epochs), "e"),
         (t("train.side.optimizer"), "Adam", "a"),
         (t("train.side.lr"), f"{plan.lr:g}", "r"),
@@ -46,7 +50,8 @@ def run_lines(run, t, ascii_only: bool, compact: bool = False) -> list:
     progress = run.progress
     if run.state == "drawing":
         done, total = run.drawn
-        lines.append(t("train.side.drawing", done=f"{done:,}", total=f"{total:,}"))
+        reading = run.plan is not None and run.plan.folder
+        lines.append(t("train.side.reading" if reading else "train.side.drawing", done=f"{done:,}", total=f"{total:,}"))
     elif progress is not None:
         lines.append(t("train.side.epoch", epoch=progress.epoch, epochs=progress.epochs,
                        batch=progress.batch, batches=progress.batches))

@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 CMAP_CYCLE = ("auto", "grey", "viridis", "diverging")
 SCOPE_CYCLE = (None, "map", "layer", "network")
 WIDE = 110  # columns from which the layer list stays beside the step-through
-VIEW_ACTIONS = {"panel", "channel", "in_channel", "choose_weights", "cycle_cmap", "cycle_scope", "export"}
+VIEW_ACTIONS = {"panel", "channel", "in_channel", "choose_weights", "cycle_cmap", "cycle_scope", "export",
+                "toggle_digits"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Request:
     seed: int
     weights_file: str = ""  # with weights "file": a .npz, e.g. from `cnntui train`
     kernels: tuple[tuple[int, int, str], ...] = ()  # (layer, channel, kernel name) put in by hand
+    raw: bool = False  # a digits network's image only resized, without the digit preparation
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ def default_sample(channels: int) -> str:
 class ViewScreen(ViewLayers, ViewForward, ViewChoices, ModeScreen):
     mode_name = "view"
     place: reactive[Place] = reactive(Place(), init=False)  # kept inside the maps shown; redraws on change
+    # Images for a digits network given raw (only resized): kept across layers, inputs and networks.
+    raw_input: reactive[bool] = reactive(False, init=False)
     BINDINGS = [
         Binding("g", "panel('grid')", "Channels", id="view.grid"),
         Binding("enter", "panel('map')", "Map", id="view.map"),
@@ -100,6 +104,7 @@ class ViewScreen(ViewLayers, ViewForward, ViewChoices, ModeScreen):
         Binding("m", "cycle_cmap", "Colour map", show=False, id="view.cmap"),
         Binding("z", "cycle_scope", "Scale", show=False, id="view.scope"),
         Binding("e", "export", "Export PNG", show=False, id="view.export"),
+        Binding("r", "toggle_digits", "Digit prep", show=False, id="view.digits"),
     ]
 
     def __init__(self) -> None:
@@ -161,7 +166,8 @@ class ViewScreen(ViewLayers, ViewForward, ViewChoices, ModeScreen):
             same = old is not None and old.spec_id == id(network.spec)
             channels = network.spec["input"][0]
             self.request(Request(network.spec, id(network.spec), network.source,
-                                 old.input if same else default_sample(channels), "file", 0, trained[1]))
+                                 old.input if same else default_sample(channels), "file", 0, trained[1],
+                                 raw=self.raw_input))
             return
         if old is not None and old.spec_id == id(network.spec):
             self.fill_layers()  # in the language now chosen
@@ -169,7 +175,7 @@ class ViewScreen(ViewLayers, ViewForward, ViewChoices, ModeScreen):
             return
         channels = network.spec.get("input", [1])[0] if isinstance(network.spec.get("input"), list) else 1
         self.request(Request(network.spec, id(network.spec), network.source, default_sample(channels),
-                             "shipped", 0))
+                             "shipped", 0, raw=self.raw_input))
 
     def forward_done(self, result: Result) -> None:
         if result.serial != self.serial:
@@ -326,6 +332,21 @@ class ViewScreen(ViewLayers, ViewForward, ViewChoices, ModeScreen):
         self.app.notify(self.app.t("view.scope.now", scope=self.app.t(f"view.scope.{self.scope or 'auto'}")),
                         timeout=2)
         self.redraw()
+
+    def action_toggle_digits(self) -> None:
+        """Give a digits network its image file raw, or prepared as MNIST's digits were, and run again."""
+        self.raw_input = not self.raw_input
+
+    def watch_raw_input(self, raw: bool) -> None:
+        from ...digit_input import is_digit_network
+
+        t = self.app.t
+        said = t("view.digits.raw" if raw else "view.digits.prepared")
+        result = self.result
+        applies = result is not None and is_digit_network(result.net) and result.input_note.kind == "image" \
+            and result.input_note.digit_file
+        self.app.notify(said if applies else said + t("view.digits.not_now"), timeout=4)
+        self.with_request(raw=raw)
 
     def leave_field(self) -> bool:
         """Escape steps back: from a detail panel to the grid, from the grid to the layer list."""
