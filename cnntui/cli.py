@@ -621,14 +621,11 @@ def run_forward(args) -> int:
 
     from .core import Network
     from .core.files import atomic_write
-    from .images import load_input
 
     net = Network.load(args.net)
     check_forward_outputs(net, args)
-    digits = wants_digit_preparation(net, args, args.input)
-    x, note = load_input(args.input, net.input_shape, net.name, net.check_memory, net.summary().normalize,
-                         digits=digits)
-    say(f"input: {with_raw_hint(note, digits)}")
+    x, note = command_input(net, args.input, wants_digit_preparation(net, args, args.input))
+    say(f"input: {note}")
     choose_weights(net, args)
     outputs = net.forward(x)
     refuse_overflow(net, x, outputs)
@@ -656,12 +653,20 @@ def wants_digit_preparation(net, args, path) -> bool:
     return is_digit_network(net) and not args.raw and Path(path).suffix.lower() != ".npy"
 
 
-def with_raw_hint(note: str, digits: bool) -> str:
-    """The input's note, and how to turn the digit preparation off when it changed the picture."""
-    from .core.messages import Message
+def command_input(net, path, digits: bool):
+    """``forward``'s and ``render``'s input (see ``images.load_input``) and its note, which says how to
+    turn the digit preparation off when it changed the picture."""
+    from pathlib import Path
 
-    changed = any(str(Message(f"digit_{step}")) in note for step in ("inverted", "stretched", "centred"))
-    return f"{note} ({Message('digit_raw_hint')})" if digits and changed else note
+    from .core.messages import Message
+    from .digit_input import LEFT_AS_IT_IS
+    from .images import load_input, read_image
+
+    if Path(path).suffix.lower() == ".npy":
+        return load_input(path, net.input_shape, net.name, net.check_memory)
+    image = read_image(path, net.input_shape, net.name, net.check_memory, net.summary().normalize, digits=digits)
+    changed = image.steps and image.steps not in LEFT_AS_IT_IS
+    return image.array, f"{image.note} ({Message('digit_raw_hint')})" if changed else image.note
 
 
 def command_inputs(net, args) -> list[tuple[str, os.PathLike]]:
@@ -713,7 +718,6 @@ def render_input(args, net):
 
     from .core.assets import find_sample, sample_names
     from .core.errors import closest
-    from .images import load_input
 
     if args.input is None:
         name = "digit-3" if net.input_shape[0] == 1 else "scene"
@@ -727,10 +731,7 @@ def render_input(args, net):
 
         names = sample_names()
         raise CnntuiError("no_input", got=args.input, hint=closest(args.input, names), known=", ".join(names))
-    digits = origin is None and wants_digit_preparation(net, args, path)
-    x, note = load_input(path, net.input_shape, net.name, net.check_memory, net.summary().normalize,
-                         digits=digits)
-    note = with_raw_hint(note, digits)
+    x, note = command_input(net, path, origin is None and wants_digit_preparation(net, args, path))
     if x.ndim == 4 and tuple(x.shape[1:]) == tuple(net.input_shape):
         note += f"; showing sample 0 of {x.shape[0]}"
         x = x[0]
