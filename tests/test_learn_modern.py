@@ -330,9 +330,7 @@ async def test_two_pages_open_and_a_try_it_opens_build_on_its_preset(tmp_path, s
         assert app.network.source == "resnet18"
         assert load_pages()["residual-connection"].try_it["path"] == "layer2.0"
         # Build unfolds layer2 and selects its first block, the one with the downsample shortcut
-        # the screen is current a moment before its table has rows
-        await until(pilot, lambda: bool(getattr(app.screen, "shown_rows", None))
-                    and getattr(app.screen.selected_row().record, "path", None) == "layer2.0",
+        await until(pilot, lambda: getattr(app.screen.selected_row().record, "path", None) == "layer2.0",
                     "layer2.0 selected in Build")
         assert app.screen.selected_row().kind == "block" and ("layers", 5) in app.screen.expanded
 

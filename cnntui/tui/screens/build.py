@@ -40,7 +40,7 @@ from .build_text import (
     text_form_lines,
     totals_text,
 )
-from .build_tree import BLOCK_ROW, TreeRow, enclosing_blocks, parent_block, row_of, still_blocks, tree_rows
+from .build_tree import BLOCK_ROW, INPUT_ROW, TreeRow, enclosing_blocks, parent_block, row_of, still_blocks, tree_rows
 from .dialogs import ChoiceDialog, PromptDialog
 from .learn import FIRST_FRAME_GRACE
 from .saving import file_stem, write_checked
@@ -82,7 +82,9 @@ class BuildScreen(StructureActions, LayerForm, ModeScreen):
         self.form_texts: dict[str, str] = {}  # each form field's text as last put into the network
         self.expanded: set[tuple] = set()  # the unfolded blocks' addresses
         self.folds_kept: dict[int, tuple[dict, set]] = {}  # by a spec's id: that spec and its unfolded blocks
-        self.shown_rows: list[TreeRow] = []  # the table's rows
+        # the table's rows; the input row alone until the network is analysed, so that a key pressed
+        # before the first fill finds a selected row
+        self.shown_rows: list[TreeRow] = [TreeRow(INPUT_ROW, (), 0)]
         self.known_words: dict[str, dict] = {}  # per language, the words of the nodes shown so far
         self.pinned: dict | None = None
         self.comparing = False
