@@ -287,6 +287,7 @@ def build_parser() -> Parser:
     predict.add_argument("--unicode", action="store_true", default=argparse.SUPPRESS,
                          help="'…' where a long name is cut, even when the locale is not UTF-8")
     predict.set_defaults(run=run_predict)
+    add_progress_parser(commands)
     return parser
 
 
@@ -338,18 +339,47 @@ def question_count(text: str) -> int:
 
 
 def add_worksheet_options(parser: argparse.ArgumentParser) -> None:
-    parser.description = ("Open the app in Quiz mode; or, with --print or --json, print a worksheet "
-                          "for a class instead.")
+    parser.description = ("Open the app in Quiz mode; or, with --print or another worksheet option, print a "
+                          "worksheet for a class instead.")
     group = parser.add_argument_group("worksheet options (print instead of opening the app)")
     group.add_argument("--print", type=question_count, metavar="N", dest="print_count",
-                       help="print N questions (1 to 200) with an answer key, in the language of --lang")
+                       help="print N questions (1 to 200; 20 when another worksheet option is given alone) "
+                            "with an answer key, in the language of --lang")
+    group.add_argument("--format", choices=WORKSHEET_FORMATS,
+                       help="text (the default), markdown (converts to anything), gift (Moodle's quiz import, "
+                            "answers and feedback included) or json (with answers, for programs)")
     group.add_argument("--json", action="store_true",
-                       help="print the questions as JSON instead (20 unless --print N), with answers; "
-                            "computed ones carry the network, layer and quantity they are about")
+                       help="the same as --format json; computed questions carry the network, layer and "
+                            "quantity they are about")
     group.add_argument("--seed", type=seed, metavar="S",
                        help="which questions (default 0): the same seed prints the same worksheet")
     group.add_argument("--topic", metavar="T", action="append",
-                       help="only questions on this topic, e.g. padding; repeat it for several topics")
+                       help="only questions on this topic, e.g. padding; repeat it or separate topics with "
+                            "commas for several")
+    group.add_argument("--difficulty", type=difficulty_range, metavar="D",
+                       help="only questions of this level (1 to 3), or of a range such as 1-2")
+    group.add_argument("--output", metavar="FILE",
+                       help="write the questions to FILE and the answer key beside it, with -key before the "
+                            "suffix (lab1.md and lab1-key.md), instead of printing both")
+    group.add_argument("--no-key", action="store_true", help="only the questions, without the answer key")
+    group.add_argument("--key-only", action="store_true", help="only the answer key")
+    group.add_argument("--class", metavar="NAME", dest="class_name",
+                       help="the class, written in the sheet's header (Name, Date, Class)")
+    group.add_argument("--date", metavar="DATE", help="the date, written in the sheet's header, e.g. 2026-03-02")
+    add_force_option(group)
+    for action in parser._actions:
+        if action.dest == "lang":  # a worksheet may have two languages side by side
+            action.choices, action.type, action.metavar = None, sheet_languages, "LANG"
+            action.help = ("language of the app, or of a worksheet: zh, en, or zh,en / en,zh for both side "
+                           "by side (default: saved setting, else from LANG/LC_ALL)")
+    parser.add_argument("--course", metavar="FILE",
+                        help="open Quiz mode on an instructor's course file instead of the built-in course "
+                             "(remembered; C in Quiz mode chooses another)")
+    parser.add_argument("--bank", metavar="FILE", action="append",
+                        help="add an instructor's question bank (JSON) to the built-in questions, in the app "
+                             "or a worksheet; repeat it for several banks")
+    parser.add_argument("--check", metavar="FILE", nargs="+",
+                        help="check question bank or course files and print every problem, then stop")
     parser.set_defaults(run=run_quiz)
 
 
@@ -361,6 +391,7 @@ def run_app(args) -> int:
         from .tui.state import read_valid_network
 
         network = read_valid_network(args.net)
+    course = usable_course(args.course) if getattr(args, "course", None) else None
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         build_parser().print_help()
         say("the app needs a terminal; the commands above work anywhere")
@@ -368,9 +399,24 @@ def run_app(args) -> int:
     from .tui.app import CnntuiApp
     colors = None if args.colors in (None, "auto") else args.colors
     app = CnntuiApp(getattr(args, "mode", "learn"), network, language=args.lang, colors=colors,
-                    ascii_only=ascii_choice(args))
+                    ascii_only=ascii_choice(args), course=course)
     app.run()
     return app.return_code or 0
+
+
+def usable_course(path: str) -> str:
+    """The course file's full path, once it has no problems (else its first one, and how to see them all)."""
+    from pathlib import Path
+
+    from .quiz.course_file import read_course
+
+    if not Path(path).exists():
+        raise UsageError(f"there is no file {path}; give the path of a course file (a .json with \"lessons\")")
+    problems = read_course(path).problems
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise UsageError(f"{problems[0]}{more}; 'cnntui quiz --check {path}' lists every problem")
+    return str(Path(path).resolve())
 
 
 def ascii_choice(args) -> bool | None:
@@ -386,32 +432,363 @@ JSON_QUESTIONS = 20
 
 
 def run_quiz(args) -> int:
-    printing = args.print_count is not None or args.json
+    if args.check:
+        return check_quiz_files(args.check, (getattr(args, "lang", None) or "").split(",")[0] or None)
+    install_banks(args.bank or ())
+    printing = args.print_count is not None or args.json or any(
+        getattr(args, option) for option in ("format", "output", "no_key", "key_only", "class_name", "date"))
     if not printing:
-        extra = [name for name, value in (("--seed", args.seed), ("--topic", args.topic)) if value is not None]
+        extra = [name for name, value in (("--seed", args.seed), ("--topic", args.topic),
+                                          ("--difficulty", args.difficulty)) if value is not None]
         if extra:
             verb = "choose" if len(extra) > 1 else "chooses"
             raise UsageError(f"{' and '.join(extra)} {verb} the questions of a printed worksheet; "
-                             "add --print N or --json (or leave them out to open the app)")
+                             "add --print N or --json (or --format F; or leave them out to open the app)")
+        if "," in (getattr(args, "lang", None) or ""):
+            raise UsageError(f"the app speaks one language at a time; give --lang zh or --lang en "
+                             f"(--lang {args.lang} is for a printed worksheet, with --print N)")
         return run_app(args)
     if args.net:
         raise UsageError(f"a worksheet makes its own networks, so NET ('{args.net}') is not used; "
                          "leave it out, or leave out --print/--json to open the app with it")
-    from .content import language_from_env
-    from .quiz.worksheet import pick_questions, worksheet_text
+    if args.course:
+        raise UsageError("--course opens a course in the app, not in a worksheet; leave out --print/--json "
+                         "to open it")
+    return print_worksheet(args)
 
+
+WORKSHEET_FORMATS = ("text", "markdown", "gift", "json")
+
+
+def sheet_languages(text: str) -> str:
+    """--lang: one language, or two side by side on a worksheet ("zh,en" puts Chinese on the left)."""
+    names = [name.strip() for name in text.split(",")]
+    if all(name in ("zh", "en") for name in names) and len(names) == len(set(names)) <= 2:
+        return ",".join(names)
+    raise argparse.ArgumentTypeError(f"invalid choice: '{text}' (choose from zh, en, or zh,en / en,zh for a "
+                                     "worksheet in both)")
+
+
+def difficulty_range(text: str) -> tuple[int, int]:
+    low, dash, high = text.partition("-")
+    if low.strip().isdigit() and (not dash or high.strip().isdigit()):
+        levels = int(low), int(high) if dash else int(low)
+        if 1 <= levels[0] <= levels[1] <= 3:
+            return levels
+    raise argparse.ArgumentTypeError(f"'{text}' is not a difficulty; give a level from 1 to 3, e.g. 2, or a "
+                                     "range from the lower to the higher, e.g. 1-2")
+
+
+def print_worksheet(args) -> int:
+    """``cnntui quiz --print N`` and the other worksheet options: the sheet on stdout, or its questions
+    and its key in two files (--output)."""
+    from .content import language_from_env
+    from .quiz.worksheet import LEVELS, Sheet, pick_questions
+
+    form = worksheet_format(args)
+    languages = tuple((getattr(args, "lang", None) or language_from_env()).split(","))
+    check_worksheet_options(args, form, languages)
+    topics = [name.strip() for value in args.topic or () for name in value.split(",") if name.strip()]
     count = args.print_count if args.print_count is not None else JSON_QUESTIONS
     seed_value = args.seed or 0
-    questions = pick_questions(count, seed_value, args.topic)
+    questions = pick_questions(count, seed_value, topics or None, args.difficulty or LEVELS)
     if len(questions) < count:
-        named = ", ".join(f"'{topic}'" for topic in args.topic or ())
-        where = f" on {'topics' if len(args.topic) > 1 else 'topic'} {named}" if args.topic else ""
-        say(f"there are only {len(questions)} different questions{where}; printing them all")
-    if args.json:
-        print(json_text([q.to_json() for q in questions]))
-    else:
-        lang = getattr(args, "lang", None) or language_from_env()
-        print(worksheet_text(questions, lang, seed=seed_value), end="")
+        say(f"there are only {len(questions)} different questions{_chosen_from(topics, args.difficulty)}; "
+            "printing them all")
+    sheet = Sheet(questions, languages, seed_value, args.class_name or "", args.date or "")
+    parts = worksheet_parts(sheet, form, args)
+    if not args.output:
+        print("\n".join(text for _, text in parts), end="")
+        return 0
+    from pathlib import Path
+
+    from .core.files import atomic_write
+    from .outputs import Output, check_outputs
+    from .quiz.worksheet import is_worksheet
+
+    path = Path(args.output)
+    key_path = path.with_name(f"{path.stem}-key{path.suffix}")
+    targets = [(key_path if part == "key" and len(parts) > 1 else path, part) for part, _ in parts]
+    from .quiz.bank_file import bank_networks
+
+    inputs = [(f"--bank {bank}", Path(bank)) for bank in args.bank or ()]
+    inputs += [(f"{network} (a network of --bank {bank})", network) for bank in args.bank or ()
+               for network in bank_networks(bank)]
+    check_outputs("quiz", [Output(target, f"--output {target}", "--output", is_worksheet) for target, _ in targets],
+                  inputs, args.force)
+    for (target, _), (_, text) in zip(targets, parts):
+        with _writing(target), atomic_write(target, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    what = {"questions": "the questions", "key": "the answer key", "both": "the questions with their answers"}
+    say("wrote " + " and ".join(f"{target} ({what[part]})" for target, part in targets))
+    return 0
+
+
+def worksheet_format(args) -> str:
+    if args.json and args.format not in (None, "json"):
+        raise UsageError(f"--json is --format json, so it cannot go with --format {args.format}; give one of them")
+    return "json" if args.json else args.format or "text"
+
+
+def check_worksheet_options(args, form: str, languages: tuple[str, ...]) -> None:
+    """One line for the first pair of worksheet options that cannot go together, and what to do."""
+    if args.no_key and args.key_only:
+        raise UsageError("--no-key and --key-only contradict each other; give one of them, or neither for both")
+    carries = {"gift": "GIFT carries each question's answers and feedback for the course site to grade",
+               "json": "JSON carries each question's answer beside it, for a program to check"}
+    if form in carries and (args.no_key or args.key_only):
+        option = "--no-key" if args.no_key else "--key-only"
+        raise UsageError(f"{carries[form]}, so there is no separate key; leave out {option}, or use "
+                         "--format text or markdown for a sheet to hand out")
+    if form == "gift" and len(languages) > 1:
+        raise UsageError(f"GIFT has no form for two languages side by side; give --lang {languages[0]} or "
+                         f"--lang {languages[1]} (one file for each, if you need both)")
+    if form == "json" and (args.class_name or args.date):
+        option = "--class" if args.class_name else "--date"
+        raise UsageError(f"JSON has no header to write {option} in; leave it out, or use --format text or markdown")
+    if args.output is not None and not args.output.strip("-"):
+        raise UsageError(f"--output needs a file name, not '{args.output}'; leave it out to print to stdout")
+
+
+def worksheet_parts(sheet, form: str, args) -> list[tuple[str, str]]:
+    """What the worksheet writes, each part ("questions", "key" or "both") with its text."""
+    from .quiz import worksheet
+
+    if form == "json":
+        return [("both", json_text([q.to_json() for q in sheet.questions]) + "\n")]
+    if form == "gift":
+        from .quiz.gift import gift_text
+
+        return [("both", gift_text(sheet))]
+    questions, key = ((worksheet.questions_text, worksheet.key_text) if form == "text" else
+                      (worksheet.questions_markdown, worksheet.key_markdown))
+    if args.key_only:
+        return [("key", key(sheet))]
+    if args.no_key:
+        return [("questions", questions(sheet))]
+    return [("questions", questions(sheet)), ("key", key(sheet, alone=bool(args.output)))]
+
+
+def _chosen_from(topics: list[str], difficulty: tuple[int, int] | None) -> str:
+    named = ", ".join(f"'{topic}'" for topic in topics)
+    where = f" on {'topics' if len(topics) > 1 else 'topic'} {named}" if topics else ""
+    if difficulty:
+        low, high = difficulty
+        where += f" at level {low}" if low == high else f" at levels {low}-{high}"
+    return where
+
+
+def install_banks(paths) -> None:
+    """Install each --bank file beside the built-in questions; a file with any problem stops here."""
+    from pathlib import Path
+
+    from .quiz.material import install_file
+
+    for path in paths:
+        refusal = install_file(Path(path))
+        if refusal:
+            raise UsageError(refusal)
+
+
+def check_quiz_files(paths: list[str], lang: str | None = None) -> int:
+    """Every problem of each bank or course file, one a line, in ``lang`` (default: LANG's); exit 2 if any.
+    The lab folders' banks are installed first, as the app does, and so is each bank that passes: a course
+    may name their questions. Banks are checked before courses, printed in the order given."""
+    from pathlib import Path
+
+    from .content import language_from_env
+    from .quiz.bank_file import file_name, instructor_texts, read_bank, read_json_value
+    from .quiz.course_file import check_course_file
+    from .outputs import same_file
+    from .quiz.material import load_material, looks_like_course
+    from .quiz.questions import clear_installed, install_bank, installed_sources
+
+    lang = lang or language_from_env()
+    files = list({Path(path).resolve(): Path(path) for path in paths}.values())  # a file given twice is one
+    clear_installed()
+    load_material(lang=lang)  # a folder's file refused here is said below if it is one being checked
+    ok = instructor_texts()["problems"]
+    courses = [path for path in files if looks_like_course(read_json_value(path, lang)[0])]
+    problems: dict[Path, list[str]] = {}
+    done: dict[Path, str] = {}
+    for path in (path for path in files if path not in courses):
+        # Ids a file of the folders installed are its own, not taken, when it is the one being checked.
+        taken = {bank_id: Path(source).name for bank_id, source in installed_sources().items()
+                 if not (source and same_file(Path(source), path))}
+        loaded = read_bank(path, taken, lang)
+        install_bank(loaded.items, str(path))
+        problems[path], count = loaded.problems, len(loaded.items)
+        done[path] = ok["ok_one" if count == 1 else "ok"][lang].format(name=file_name(path), count=count)
+    for path in courses:
+        problems[path] = check_course_file(path, lang)
+        count = 0 if problems[path] else len(read_json_value(path, lang)[0]["lessons"])
+        done[path] = ok["ok_lesson" if count == 1 else "ok_lessons"][lang].format(name=file_name(path), count=count)
+    for path in files:
+        print("\n".join(problems[path] or [done[path]]))
+    return EXIT_USAGE if any(problems.values()) else 0
+
+
+# -- the class's progress -------------------------------------------------------
+
+def add_progress_parser(commands) -> None:
+    progress = commands.add_parser(
+        "progress", help="your quiz progress; --export it to hand in, --report on a class's exports",
+        description="Print your quiz progress: where each lesson stands, your share right per topic, and "
+                    "the reviews due. Nothing leaves your account unless you export it: --export writes "
+                    "your name, a random id made once for your account (so two students of one name stay "
+                    "two), and these figures (lessons, topics, questions asked and missed) to the one "
+                    "FILE you name, for you to hand in. An instructor gives the exports to --report.")
+    progress.add_argument("--export", type=output_file, metavar="FILE",
+                          help="write your progress to FILE (JSON) for your instructor")
+    progress.add_argument("--name", metavar="NAME",
+                          help="your name in the export (default: the one saved, else asked once and saved)")
+    progress.add_argument("--report", nargs="+", metavar="FILE_OR_DIR",
+                          help="print the class from these exports (files, or folders of *.json): one row "
+                               "per student, share right per topic, the weakest topics and the questions "
+                               "missed most often; a file that cannot be read is named on stderr and skipped")
+    progress.add_argument("--csv", action="store_true",
+                          help="with --report: print one CSV row per student instead, a column per topic "
+                               "(UTF-8 without a byte-order mark, so it pipes cleanly; a spreadsheet may "
+                               "need to be told it is UTF-8 when it opens the file)")
+    progress.add_argument("--bank", action="append", default=[], metavar="FILE",
+                          help="an instructor's question bank besides those of the lab's quiz folders, so "
+                               "its questions are shown by their prompt (repeatable)")
+    progress.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS,
+                          help="language of what is printed (default: from LANG/LC_ALL)")
+    add_force_option(progress)
+    progress.set_defaults(run=run_progress)
+
+
+def run_progress(args) -> int:
+    from .content import language_from_env
+
+    lang = getattr(args, "lang", None) or language_from_env()
+    if args.report and args.export:
+        raise UsageError("--export writes your own progress and --report reads a class's; give one of them")
+    if args.csv and not args.report:
+        raise UsageError("--csv is how --report prints the class; add --report FILE_OR_DIR...")
+    if args.name is not None and not args.export:
+        raise UsageError("--name is the name in an export; add --export FILE")
+    if args.export is not None and not args.export.strip("-"):
+        raise UsageError(f"--export needs a file name, not '{args.export}'; give the file to hand in, "
+                         "e.g. --export progress.json")
+    if args.bank and args.export:
+        raise UsageError("--bank shows questions by their prompt in what is printed, and an export holds only "
+                         "your figures; leave --bank out")
+    if args.report:
+        install_progress_banks(args.bank, lang)
+        return print_class_report(args.report, args.csv, lang)
+    from .quiz.progress import default_path
+    from .quiz.report import read_own, summary_text
+
+    progress, problem = read_own(default_path())
+    if args.export:
+        return export_progress(args, progress, lang)
+    install_progress_banks(args.bank, lang)
+    print(summary_text(progress, problem, default_path(), lang, progress_course_paths()), end="")
+    return 0
+
+
+def install_progress_banks(banks: list[str], lang: str) -> None:
+    """The lab's folders' banks (their refused files only counted: `progress` is no check) and the
+    --bank files (each refused one said), so instructor questions show by title and prompt."""
+    from pathlib import Path
+
+    from .content import text
+    from .quiz.material import install_file, load_material
+
+    refused = load_material(lang=lang)
+    if refused:
+        say(text(lang, "progress.refused", count=len(refused)))
+    for name in banks:
+        refusal = install_file(Path(name), lang)
+        if refusal:
+            say(refusal)
+
+
+def progress_course_paths() -> list:
+    """Where the courses a student took may be: the `course` setting's file, then the lab's folders'."""
+    from pathlib import Path
+
+    from .core.files import read_json_object
+    from .quiz.material import find_material
+    from .tui.settings import Settings, default_path
+
+    # Only read: a damaged settings file is the app's to set aside, not this summary's.
+    saved = Settings.from_dict(read_json_object(default_path())[0]).course
+    return [*([Path(saved)] if saved else []), *find_material().courses]
+
+
+def export_progress(args, progress, lang: str) -> int:
+    from pathlib import Path
+
+    from .outputs import Output, check_outputs
+    from .quiz.progress import default_path
+    from .quiz.report import export_data, is_export, write_export
+
+    from .content import text
+
+    target = Path(args.export)
+    check_outputs("progress --export", [Output(target, f"--export {args.export}", "--export", is_export)],
+                  [("your progress file", default_path())], args.force)
+    name, student_id = student_name_and_id(args.name, lang)
+    write_export(target, export_data(progress, name, student_id=student_id))
+    say(text(lang, "progress.wrote", path=args.export))
+    return 0
+
+
+def student_name_and_id(given: str | None, lang: str) -> tuple[str, str]:
+    """The name: --name, else the one saved in the settings, else one asked once on a terminal and saved.
+    The id: the settings' (made and saved with the name the first time), so every export of this
+    account has the same one and two students of one name stay two in the report."""
+    from .content import text
+    from .quiz.report import MAX_NAME, new_student_id, usable_name
+    from .tui.settings import Settings, SettingsStore, default_path
+
+    wrong = f"give your name as 1 to {MAX_NAME} printable characters"
+    if given is not None and not usable_name(given.strip()):
+        raise UsageError(f"--name '{cut_for_message(given)}' is not a name; {wrong}")
+    store = SettingsStore(default_path())
+    saved = store.load()
+    name = given.strip() if given is not None else saved.student_name
+    keys = [] if saved.student_id else ["student_id"]
+    if not name:
+        if not sys.stdin.isatty():
+            raise UsageError("an export needs your name and there is no terminal to ask it on; give it with "
+                             "--name NAME")
+        try:
+            name = input(text(lang, "progress.ask_name")).strip()
+        except EOFError:  # Ctrl-D: no name given, as an empty line
+            print(file=sys.stderr)
+            name = ""
+        if not usable_name(name):
+            raise UsageError(f"'{cut_for_message(name)}' is not a name; {wrong}, or give it with --name NAME")
+        keys.append("student_name")
+    student_id = saved.student_id or new_student_id()
+    if keys:
+        try:
+            store.save(Settings(student_name=name, student_id=student_id), keys=keys)
+        except OSError as error:
+            say(text(lang, "progress.settings_not_saved", reason=error.strerror or error))
+    return name, student_id
+
+
+def cut_for_message(value: str, most: int = 40) -> str:
+    """``value`` escaped for an error message, cut to ``most`` characters with "…"."""
+    shown = printable(value)
+    return shown if len(shown) <= most else shown[:most - 1] + "…"
+
+
+def print_class_report(paths: list[str], as_csv: bool, lang: str) -> int:
+    from .quiz.report import read_class, report_csv, report_text
+
+    report = read_class(paths, lang)
+    for note in report.notes:
+        say(note)
+    if not report.students:
+        raise UsageError("none of the files given is a readable progress export; give the files your students "
+                         "wrote with cnntui progress --export")
+    print(report_csv(report, lang) if as_csv else report_text(report, lang), end="")
     return 0
 
 

@@ -20,6 +20,7 @@ if os.environ.get("CNNTUI_REQUIRE_TORCH") == "1":
     # run with an ImportError, where pytest.importorskip("torch") would quietly skip them.
     import torch  # noqa: F401
 
+import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -173,3 +174,24 @@ def valid_network_specs(draw, max_side: int = 10, max_body: int = 4):
                 spec["layers"].append({"type": "softmax"})
                 shapes.append(shape)
     return spec, shapes
+
+
+@pytest.fixture(autouse=True)
+def no_lab_folders(request, tmp_path_factory, monkeypatch):
+    """No test reads this machine's lab folders (quiz.material's site and user folders: empty ones instead),
+    and none leaves instructor questions installed, or a course open, for the next. A test of the real
+    folders' places is marked real_quiz_folders."""
+    from cnntui.quiz import course, material
+    from cnntui.quiz.questions import clear_installed
+
+    if request.node.get_closest_marker("real_quiz_folders") is None:
+        empty = tmp_path_factory.mktemp("lab-folders")
+        monkeypatch.setattr(material, "site_folder", lambda: empty / "site")
+        monkeypatch.setattr(material, "user_folder", lambda: empty / "user")
+    yield
+    clear_installed()
+    course.use_course(None)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "real_quiz_folders: the test reads quiz.material's real site and user folders")

@@ -11,6 +11,7 @@ A new type fails here until it has its samples in SAMPLES, its word, its strings
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
 import re
 
@@ -19,10 +20,12 @@ import pytest
 
 from cnntui.content import catalog
 from cnntui.core import LAYER_TYPES, Network
+from cnntui.core.analysis import analyze
 from cnntui.core.export import to_keras, to_pytorch
-from cnntui.core.layers.base import Layer
+from cnntui.core.layers.base import ABOUTS, Layer
 from cnntui.core.messages import TEMPLATES
 from cnntui.core.textform import BLOCK_WORDS, EXAMPLES, KEYWORDS, TextFormError, layer_text, parse
+from cnntui.quiz.bank_file import _solution_lines
 from cnntui.tui.screens.build_text import BUILD_ORDER
 
 MAPS = (4, 9, 8)
@@ -142,6 +145,74 @@ def test_a_layer_exports_to_python_for_both_frameworks(kind, layer, shape):
     assert f"    {record.layer.pytorch_module(record.input_shape)}," in pytorch
     for expression in record.layer.keras_layers(record.input_shape).layers:
         assert f"    {expression}," in keras
+
+
+# -- derivation lines say what they work out ----------------------------------------------------
+
+ENDS_IN_NUMBER = re.compile(r"= (\d+)$")
+# Types that change the shape with no formula for it: the length is a setting (linear's out_features)
+# or the channel count (global pooling). Every other type that changes the shape has a "shape" line.
+SHAPE_WITHOUT_FORMULA = {"linear", "global_avg_pool"}
+# Residual blocks with and without an activation, a concatenation of maps and one of vectors.
+JOINED = {"name": "joined", "input": [3, 8, 8], "layers": [
+    {"type": "residual", "body": [{"type": "conv2d", "out_channels": 3, "kernel_size": 3, "padding": 1}]},
+    {"type": "residual", "body": [{"type": "relu"}], "activation": "relu"},
+    {"type": "concat", "branches": [{"type": "conv2d", "out_channels": 2, "kernel_size": 1},
+                                    {"type": "maxpool2d", "kernel_size": 3, "stride": 1, "padding": 1}]},
+    {"type": "flatten"},
+    {"type": "concat", "branches": [{"type": "linear", "out_features": 4}, {"type": "sequential", "layers": []}]},
+]}
+
+
+def shows_output_size(line: str, out: tuple[int, ...]) -> bool:
+    """Whether ``line`` ends in one of the output's sizes ("H_out = ... = 5") or names its maps' HxW."""
+    end = ENDS_IN_NUMBER.search(line)
+    return (end is not None and int(end[1]) in out) or (len(out) == 3 and f"{out[1]}x{out[2]}" in line)
+
+
+def assert_lines_say_what_they_work_out(record) -> None:
+    """Each line's kind agrees with the record's figures: a "params" line ends in the parameter count,
+    a "macs" line in the MACs, a "shape" line shows an output size, "RF" starts the "rf" lines only."""
+    lines = record.derivation
+    assert lines and all(line.about in ABOUTS for line in lines), [(line, line.about) for line in lines]
+    about = {kind: [line for line in lines if line.about == kind] for kind in ABOUTS}
+    for kind, figure in (("params", record.params), ("macs", record.macs)):
+        assert all(ENDS_IN_NUMBER.search(line) for line in about[kind]), (kind, about[kind])
+        assert [int(ENDS_IN_NUMBER.search(line)[1]) for line in about[kind]] == [figure] * len(about[kind])
+        assert about[kind] or not figure, f"{record.path} has {kind} but no {kind} line"
+    assert all(shows_output_size(line, record.output_shape) for line in about["shape"]), about["shape"]
+    assert all(line.startswith("RF") for line in about["rf"]) and \
+        not any(line.startswith("RF") for line in lines if line.about != "rf")
+
+
+@pytest.mark.parametrize(("kind", "layer", "shape"), CASES)
+def test_every_derivation_line_says_what_it_works_out(kind, layer, shape):
+    record = Network.from_dict(network(kind, layer, shape)).summary()[-1]
+    assert_lines_say_what_they_work_out(record)
+    changes_shape = record.output_shape != record.input_shape and kind not in SHAPE_WITHOUT_FORMULA
+    assert any(line.about == "shape" for line in record.derivation) or not changes_shape
+    assert record.receptive_field == record.reach_before.size or any(line.about == "rf" for line in record.derivation)
+    copied = copy.deepcopy(record.derivation)
+    assert copied == record.derivation and [line.about for line in copied] == [line.about for line in record.derivation]
+
+
+def test_join_and_block_lines_say_what_they_work_out():
+    summary = analyze(JOINED)
+    joins = [record for record in summary.layers if record.is_join]
+    assert [record.type for record in joins] == ["residual", "residual", "concat", "concat"]
+    assert all(any(line.about == "shape" for line in record.derivation) for record in joins)
+    for record in [*summary.layers, *summary.blocks]:
+        assert_lines_say_what_they_work_out(record)
+
+
+def test_an_instructors_worked_solution_shows_only_the_lines_about_its_quantity():
+    spec = {"name": "pooled", "input": [1, 9, 9], "layers": [{"type": "maxpool2d", "kernel_size": 3},
+                                                             {"type": "dropout"}]}
+    summary = analyze(spec)
+    pool, dropout = summary.layers
+    assert _solution_lines(summary, pool, "output_shape", "en") == pool.derivation[:2]  # H_out, W_out
+    assert _solution_lines(summary, pool, "params", "en") == ["params = 0"]
+    assert _solution_lines(summary, dropout, "output_shape", "en") == ["output shape = 1x3x3"]  # no mask line
 
 
 # -- strings ---------------------------------------------------------------------------------

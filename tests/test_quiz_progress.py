@@ -229,3 +229,15 @@ def test_saving_over_a_folder_sets_the_folder_aside_and_leaves_no_temporary_file
     moved = [p for p in tmp_path.iterdir() if p.name.startswith("progress.json.corrupt-")]
     assert len(moved) == 1 and (moved[0] / "inside").read_text() == "kept"
     assert sorted(p.name for p in tmp_path.iterdir() if p not in moved) == ["progress.json", "progress.json.lock"]
+
+
+def test_review_skips_a_bank_question_not_loaded_now_but_keeps_it_and_drops_only_damaged_ids():
+    entry = {"box": 1, "due": 1, "topic": "kernel"}
+    progress = Progress(session=1, review={qid: dict(entry) for qid in (
+        "bank:lab-only-question@2", "bank:Not An Id", "bank:q@x", "conv_params:one:0", "bank:activation-dead-relu@0")})
+    progress.review["bank:activation-dead-relu@0"]["box"] = 2  # asked after the others (lowest box first)
+    queue = progress.due()
+    question = progress.first_askable(queue)
+    assert question.id.startswith("bank:activation-dead-relu") and queue == ["bank:activation-dead-relu@0"]
+    # the lab's question waits for a session with its bank; the ones no session can ask are gone
+    assert sorted(progress.review) == ["bank:activation-dead-relu@0", "bank:lab-only-question@2"]

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from .blocks import CHILD_KEYS, Block, Compiler, Join, Step
 from .errors import SpecError, closest, loose, shown
 from .layers import LAYER_TYPES, Layer, Reach, Shape
+from .layers.base import DerivationLine, macs_line, params_line
 from .messages import Message
 from .textform import KEYWORDS as TEXT_FORM_WORDS
 
@@ -106,7 +107,7 @@ class LayerRecord:
         return self.values if self.layer is not None and self.layer.has_neurons else 0
 
     @cached_property
-    def derivation(self) -> list[str]:
+    def derivation(self) -> list[DerivationLine]:
         if not self.ok:
             return []
         if self.is_join:
@@ -176,11 +177,11 @@ class BlockRecord:
         return self.output_shape is not None
 
     @property
-    def derivation(self) -> list[str]:
+    def derivation(self) -> list[DerivationLine]:
         """The block's totals: the sums over the layers it holds."""
         if not self.ok:
             return []
-        return [f"params = {self.params}", f"MACs = {self.macs}"]
+        return [params_line(f"params = {self.params}"), macs_line(f"MACs = {self.macs}")]
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "type": self.type, "transparent": self.spec.get("name") == "",

@@ -67,12 +67,12 @@ def read_json(path: Path) -> object:
         raise CnntuiError("json_too_deep", path=str(path), limit=JSON_DEPTH_LIMIT) from None
     except ValueError:  # a number of more digits than Python will convert
         raise CnntuiError("json_long_number", path=str(path), limit=sys.get_int_max_str_digits()) from None
-    if _deeper_than(value, JSON_DEPTH_LIMIT):
+    if deeper_than(value, JSON_DEPTH_LIMIT):
         raise CnntuiError("json_too_deep", path=str(path), limit=JSON_DEPTH_LIMIT)
     return value
 
 
-def _deeper_than(value: object, limit: int) -> bool:
+def deeper_than(value: object, limit: int) -> bool:
     """Whether lists and objects in ``value`` nest more than ``limit`` deep (without recursing)."""
     level = [value]
     for _ in range(limit + 1):

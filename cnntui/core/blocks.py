@@ -23,6 +23,7 @@ import numpy as np
 
 from .errors import SpecError, closest, shown
 from .layers import LAYER_TYPES, Layer, Reach, Shape, shape_text
+from .layers.base import DerivationLine, other_line, params_line, rf_line, shape_line
 from .messages import Message
 
 NAME = re.compile(r"[A-Za-z0-9_]*")
@@ -90,9 +91,9 @@ class Join:
         jump = tuple(max(r.jump[a] for r in reaches) for a in (0, 1))
         return Reach(size, jump, reaches[0].image)
 
-    def reach_text(self, reaches: list[Reach], after: Reach) -> list[str]:
+    def reach_text(self, reaches: list[Reach], after: Reach) -> list[DerivationLine]:
         sizes = ", ".join(f"{r.size[0]}x{r.size[1]}" for r in reaches)
-        return [f"RF = largest of ({sizes}) = {after.size[0]}x{after.size[1]}"]
+        return [rf_line(f"RF = largest of ({sizes}) = {after.size[0]}x{after.size[1]}")]
 
 
 class ResidualJoin(Join):
@@ -121,11 +122,12 @@ class ResidualJoin(Join):
                              fix=_shortcut_fix(body, shortcut, self.has_shortcut))
         return body
 
-    def derivation_of(self, shapes: list[Shape], out: Shape) -> list[str]:
-        lines = [f"y = body + shortcut ({shape_text(shapes[0])} + {shape_text(shapes[1])})"]
+    def derivation_of(self, shapes: list[Shape], out: Shape) -> list[DerivationLine]:
+        # The sum's line shows the two shapes that must agree: the output's shape is theirs.
+        lines = [shape_line(f"y = body + shortcut ({shape_text(shapes[0])} + {shape_text(shapes[1])})")]
         if self.activation is not None:
-            lines.append(f"then {self.activation.type}: y = {self.activation.type}(body + shortcut)")
-        return [*lines, "params = 0"]
+            lines.append(other_line(f"then {self.activation.type}: y = {self.activation.type}(body + shortcut)"))
+        return [*lines, params_line("params = 0")]
 
     def forward(self, inputs: list[np.ndarray], training: bool = False, memo: dict | None = None) -> np.ndarray:
         total = inputs[0] + inputs[1]
@@ -157,10 +159,10 @@ class ConcatJoin(Join):
                                  other_shape=shape_text(shape))
         return (sum(shape[0] for shape in shapes), *first[1:])
 
-    def derivation_of(self, shapes: list[Shape], out: Shape) -> list[str]:
+    def derivation_of(self, shapes: list[Shape], out: Shape) -> list[DerivationLine]:
         counts = " + ".join(str(shape[0]) for shape in shapes)
         what = "channels" if len(out) == 3 else "values"
-        return [f"{what} = {counts} = {out[0]}", "params = 0"]
+        return [shape_line(f"{what} = {counts} = {out[0]}"), params_line("params = 0")]
 
     def forward(self, inputs: list[np.ndarray], training: bool = False, memo: dict | None = None) -> np.ndarray:
         return np.concatenate(inputs, axis=1)

@@ -339,7 +339,7 @@ def os_problem(error: OSError) -> Problem:
 def read_json_object(path: str | os.PathLike) -> tuple[dict, Problem | None]:
     """(the JSON object at ``path``, None), or ({}, why it cannot be read). A missing file is ({}, None)."""
     try:
-        text = _read_small_bytes(path).decode("utf-8")
+        text = read_small_bytes(path).decode("utf-8")
     except (FileNotFoundError, NotADirectoryError):  # no file (a file in place of its folder is no file either)
         return {}, None
     except UnicodeDecodeError:
@@ -360,9 +360,9 @@ def read_json_object(path: str | os.PathLike) -> tuple[dict, Problem | None]:
     return data, None
 
 
-def _read_small_bytes(path: str | os.PathLike) -> bytes:
-    """The bytes of a regular file of at most MAX_JSON_BYTES; a pipe or a device is refused before
-    anything is read from it (it could hang or never end)."""
+def read_small_bytes(path: str | os.PathLike, limit: int = MAX_JSON_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; a pipe or a device is refused before
+    anything is read from it (it could hang or never end). OSError (NotOurs for a pipe or a file too large)."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:  # checked before os.fdopen, which refuses a folder without closing the descriptor it was given
         info = os.fstat(fd)
@@ -374,9 +374,9 @@ def _read_small_bytes(path: str | os.PathLike) -> bytes:
         os.close(fd)
         raise
     with os.fdopen(fd, "rb") as handle:
-        data = handle.read(MAX_JSON_BYTES + 1)
-    if len(data) > MAX_JSON_BYTES:
-        raise NotOurs(Problem("too_large", "it is larger than {mb} MB", mb=MAX_JSON_BYTES // 2**20))
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise NotOurs(Problem("too_large", "it is larger than {mb} MB", mb=limit // 2**20))
     return data
 
 
@@ -417,7 +417,7 @@ def update_json(path: str | os.PathLike, change: Callable[[dict], dict], check: 
 def peek_bytes(path: str | os.PathLike) -> bytes | None:
     """The bytes of a small regular file, or None when it is missing or cannot be read."""
     try:
-        return _read_small_bytes(path)
+        return read_small_bytes(path)
     except OSError:
         return None
 
@@ -456,7 +456,7 @@ def save_json_unless_changed(path: str | os.PathLike, data: dict, seen: bytes | 
 
 def _where_to_save(wanted: Path, seen: bytes | None, written: bytes) -> Saved:
     try:
-        now = _read_small_bytes(wanted)
+        now = read_small_bytes(wanted)
     except (FileNotFoundError, NotADirectoryError):
         now = None
     except OSError:

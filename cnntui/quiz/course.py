@@ -4,6 +4,10 @@ recap, maybe a hands-on task, then questions.
 Questions grow harder within a lesson: for each difficulty, a few authored
 ones from the bank and a few computed by the engine. Taking a lesson again
 gives new numbers (the attempt number is part of the seeds).
+
+An instructor's questions join the built-in course (after their lesson's own,
+or in a last lesson of their own), or an instructor's course (course_file.py)
+replaces it: use_course() chooses, and lesson_ids(), lesson() and steps() follow.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 
-from .questions import QUIZ_CONTENT, load_bank, load_lessons
+from .questions import LANGUAGES, QUIZ_CONTENT, load_bank, load_lessons
 
 # Which computed questions belong to which lesson, in the order they are asked.
 LESSON_GENERATORS = {
@@ -36,12 +40,71 @@ class Step:
     ref: str = ""  # the task id or question id
 
 
+# -- which course: the built-in one, or an instructor's (course_file.Course) ----------------
+
+_active = None  # the instructor's Course in use, or None for the built-in course
+# Questions installed for a course's own banks, by id: never in the built-in course. Compared by identity, so
+# that another question installed later under the same id (after questions.clear_installed) is not hidden.
+_course_bank_items: dict[str, dict] = {}
+INSTRUCTOR_LESSON = "instructor"  # the built-in course's last lesson, of instructor questions with no lesson
+
+
+def use_course(course) -> None:
+    """Make ``course`` (a course_file.Course) the one the quiz follows; None for the built-in course. Its
+    banks' questions are installed, so review can ask them again whichever course is open."""
+    global _active
+    if course is not None:
+        from .questions import install_bank
+
+        known = load_bank()  # once: it is rebuilt at each call
+        new = {item_id: item for item_id, item in course.bank_items.items() if item_id not in known}
+        if new:
+            install_bank(new)
+            _course_bank_items.update(new)
+    _active = course
+
+
+def active_course():
+    return _active
+
+
+def lesson_key(course, lesson_id: str) -> str:
+    """A course lesson's progress key: its course's id first, so it never meets a built-in lesson."""
+    return f"{course.id}/{lesson_id}"
+
+
 def lesson_ids() -> list[str]:
-    return [lesson["id"] for lesson in load_lessons()]
+    """The lessons of the course in use, in order, by progress key."""
+    if _active is not None:
+        return [lesson_key(_active, item["id"]) for item in _active.lessons]
+    return [item["id"] for item in load_lessons()] + ([INSTRUCTOR_LESSON] if loose_instructor_ids() else [])
 
 
 def lesson(lesson_id: str) -> dict:
+    """The lesson with progress key ``lesson_id``: id, title, recap and concepts (texts in both languages)."""
+    if _active is not None:
+        return next(item for item in _active.lessons if lesson_key(_active, item["id"]) == lesson_id)
+    if lesson_id == INSTRUCTOR_LESSON:
+        from ..content import text
+
+        return {"id": INSTRUCTOR_LESSON, "concepts": [],
+                "title": {lang: text(lang, "quiz.instructor.title") for lang in LANGUAGES},
+                "recap": {lang: text(lang, "quiz.instructor.recap") for lang in LANGUAGES}}
     return next(item for item in load_lessons() if item["id"] == lesson_id)
+
+
+def instructor_items() -> list[dict]:
+    """The instructor's questions of the banks installed beside the built-in course (--bank, the
+    folders), in load order; not those of a course's own banks."""
+    from . import questions
+
+    bank = load_bank()
+    return [bank[item_id] for item_id in questions.instructor_ids()
+            if _course_bank_items.get(item_id) is not bank[item_id]]
+
+
+def loose_instructor_ids() -> list[str]:
+    return [item["id"] for item in instructor_items() if not item.get("lesson")]
 
 
 @cache
@@ -50,9 +113,19 @@ def load_tasks() -> dict[str, dict]:
     return {task["lesson"]: task for task in json.loads((QUIZ_CONTENT / "tasks.json").read_text(encoding="utf-8"))}
 
 
+def tasks_by_id() -> dict[str, dict]:
+    return {task["id"]: task for task in load_tasks().values()}
+
+
 def question_ids(lesson_id: str, attempt: int) -> list[str]:
     """The lesson's questions, easiest first; the same ones, options in the same order, for the same attempt."""
-    bank = [item for item in load_bank().values() if item["lesson"] == lesson_id]
+    if _active is not None:
+        return course_question_ids(lesson(lesson_id), attempt)
+    if lesson_id == INSTRUCTOR_LESSON:
+        return [f"bank:{item_id}@{attempt}" for item_id in loose_instructor_ids()]
+    from .questions import builtin_bank
+
+    bank = [item for item in builtin_bank().values() if item["lesson"] == lesson_id]
     generators = LESSON_GENERATORS.get(lesson_id, [])
     chosen: list[str] = []
     for level in (1, 2, 3):
@@ -65,12 +138,35 @@ def question_ids(lesson_id: str, attempt: int) -> list[str]:
         for turn in range(COMPUTED_PER_LEVEL if generators else 0):
             name = generators[(attempt * COMPUTED_PER_LEVEL + turn + level) % len(generators)]
             chosen.append(f"{name}:{level}:{attempt * 100 + level * 10 + turn}")
+    # The instructor's own questions for this lesson come after, all of them, every attempt.
+    return chosen + [f"bank:{item['id']}@{attempt}" for item in instructor_items() if item.get("lesson") == lesson_id]
+
+
+def course_question_ids(item: dict, attempt: int) -> list[str]:
+    """A course lesson's questions in the instructor's order; a retake draws new numbers and option orders."""
+    chosen = []
+    for place, entry in enumerate(item["questions"]):
+        if isinstance(entry, str):
+            chosen.append(f"bank:{entry}@{attempt}")
+            continue
+        level = entry.get("difficulty", 1)
+        # The place in the lesson is in the seed, so two draws from one generator ask different questions.
+        chosen += [f"{entry['generator']}:{level}:{attempt * 1000 + place * 10 + turn}"
+                   for turn in range(entry.get("count", 1))]
     return chosen
 
 
-def steps(lesson_id: str, attempt: int) -> list[Step]:
+def lesson_tasks(lesson_id: str) -> list[dict]:
+    """The hands-on tasks of a lesson, in order."""
+    if _active is not None:
+        known = tasks_by_id()
+        return [known[task_id] for task_id in lesson(lesson_id)["tasks"]]
     task = load_tasks().get(lesson_id)
-    return [Step("recap"), *([Step("task", task["id"])] if task else []),
+    return [task] if task else []
+
+
+def steps(lesson_id: str, attempt: int) -> list[Step]:
+    return [Step("recap"), *(Step("task", task["id"]) for task in lesson_tasks(lesson_id)),
             *(Step("question", qid) for qid in question_ids(lesson_id, attempt))]
 
 

@@ -9,6 +9,9 @@ Review follows a simple Leitner schedule: a missed question goes into box 1;
 each right answer moves it up a box, a wrong one back to box 1. A question in
 box b is due again 2**(b-1) sessions after it was last asked; one answered
 right in the last box leaves the review.
+
+Per question (see question_key) it counts how often it was asked and missed,
+for the class report (quiz/report.py).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class Progress:
     topics: dict[str, dict] = field(default_factory=dict)  # topic -> {"asked", "score"}
     review: dict[str, dict] = field(default_factory=dict)  # question id -> {"box", "due", "topic"}
     session: int = 0
+    questions: dict[str, dict] = field(default_factory=dict)  # question_key -> {"asked", "missed"}
 
     # -- lessons ---------------------------------------------------------------------
 
@@ -55,6 +59,9 @@ class Progress:
         scores = self.topics.setdefault(topic, {"asked": 0, "score": 0.0})
         scores["asked"] += 1
         scores["score"] += (HINT_COST if hinted else 1.0) if correct else 0.0
+        counts = self.questions.setdefault(question_key(question_id), {"asked": 0, "missed": 0})
+        counts["asked"] += 1
+        counts["missed"] += 0 if correct else 1
         # A bank question asked with its options in another order (a retaken lesson) is the same question:
         # its review entry moves to this id, so a review asks it once, in the order last seen.
         earlier = next((qid for qid in self.review if qid != question_id and same_question(qid, question_id)), None)
@@ -70,21 +77,26 @@ class Progress:
                 entry["box"] += 1
                 entry["due"] = self.session + 2 ** (entry["box"] - 1)
 
-    def due(self) -> list[str]:
-        """Missed questions due for review now, lowest box first."""
-        ready = [(entry["box"], qid) for qid, entry in self.review.items() if entry["due"] <= self.session]
+    def due(self, session: int | None = None) -> list[str]:
+        """Missed questions due for review in ``session`` (default: this one), lowest box first."""
+        now = self.session if session is None else session
+        ready = [(entry["box"], qid) for qid, entry in self.review.items() if entry["due"] <= now]
         return [qid for _, qid in sorted(ready)]
 
     def first_askable(self, queue: list[str]) -> Question | None:
-        """The Question of the first id in ``queue`` (from due()) that this version can ask, or None. Ids it
-        cannot (damaged by hand, or from another version's bank) leave the queue and the review."""
+        """The Question of the first id in ``queue`` (from due()) that can be asked now, or None. A bank
+        question not loaded now (its instructor's bank or --bank file is not here this time) only leaves
+        the queue: it stays in the review for a session that has its bank. An id that can never be asked
+        (damaged by hand) leaves the review too."""
         from .questions import question_by_id
 
         while queue:
             try:
                 return question_by_id(queue[0])
             except (KeyError, ValueError):
-                self.review.pop(queue.pop(0), None)
+                question_id = queue.pop(0)
+                if not _well_formed_bank_id(question_id):
+                    self.review.pop(question_id, None)
         return None
 
     def strengths(self) -> list[tuple[str, int, float]]:
@@ -96,7 +108,7 @@ class Progress:
 
     def to_dict(self) -> dict:
         return {"version": 1, "lessons": self.lessons, "topics": self.topics, "review": self.review,
-                "session": self.session}
+                "session": self.session, "questions": self.questions}
 
     @classmethod
     def from_dict(cls, data: dict) -> Progress:
@@ -105,16 +117,33 @@ class Progress:
             value = data.get(name)
             if not isinstance(value, dict):
                 return {}
-            return {key: entry for key, entry in value.items()
-                    if isinstance(entry, dict) and all(isinstance(entry.get(f), kinds) and not
-                                                       (isinstance(entry.get(f), bool) and bool not in kinds)
-                                                       for f, kinds in fields.items())}
+            return {key: entry for key, entry in value.items() if isinstance(entry, dict) and _fits(entry, fields)}
 
         session = data.get("session")
         return cls(table("lessons", {"step": (int,), "attempt": (int,), "done": (bool,)}),
                    table("topics", {"asked": (int,), "score": (int, float)}),
                    table("review", {"box": (int,), "due": (int,), "topic": (str,)}),
-                   session if isinstance(session, int) and not isinstance(session, bool) and session >= 0 else 0)
+                   session if isinstance(session, int) and not isinstance(session, bool) and session >= 0 else 0,
+                   table("questions", {"asked": (int,), "missed": (int,)}))
+
+
+def _well_formed_bank_id(question_id: str) -> bool:
+    """Whether ``question_id`` is "bank:<id>" or "bank:<id>@<seed>" with an id a bank may hold."""
+    from .bank_file import KEBAB
+
+    bank_id, at, seed = question_id.removeprefix("bank:").partition("@")
+    return (question_id.startswith("bank:") and KEBAB.fullmatch(bank_id) is not None
+            and (not at or seed.isdigit()))
+
+
+def _fits(entry: dict, fields: dict[str, tuple[type, ...]]) -> bool:
+    """Whether every field of ``entry`` is of its kinds (True and False are no numbers here). A loop, not
+    all() over a generator: the class report checks some 30,000 entries."""
+    for name, kinds in fields.items():
+        value = entry.get(name)
+        if not isinstance(value, kinds) or (value.__class__ is bool and bool not in kinds):
+            return False
+    return True
 
 
 @dataclass
@@ -155,8 +184,8 @@ class ProgressStore:
         mine = {lesson_id: state for lesson_id, state in progress.lessons.items()
                 if state != self.base.lessons.get(lesson_id, NEW_LESSON)}
         self.base = copy.deepcopy(merged)
-        progress.lessons, progress.topics, progress.review, progress.session = (
-            {**merged.lessons, **mine}, merged.topics, merged.review, merged.session)
+        progress.lessons, progress.topics, progress.review, progress.session, progress.questions = (
+            {**merged.lessons, **mine}, merged.topics, merged.review, merged.session, merged.questions)
 
 
 def merge(disk: Progress, ours: Progress, base: Progress) -> Progress:
@@ -171,10 +200,8 @@ def merge(disk: Progress, ours: Progress, base: Progress) -> Progress:
         theirs = disk.lessons.get(lesson_id, NEW_LESSON)
         further = max(state, theirs, key=lambda entry: (entry["attempt"], entry["step"]))
         lessons[lesson_id] = {**further, "done": state["done"] or theirs["done"]}
-    topics = {}
-    for topic in disk.topics.keys() | ours.topics.keys():
-        mine, theirs, then = (p.topics.get(topic, {"asked": 0, "score": 0.0}) for p in (ours, disk, base))
-        topics[topic] = {key: theirs[key] + mine[key] - then[key] for key in ("asked", "score")}
+    topics = _add_increments(disk.topics, ours.topics, base.topics, {"asked": 0, "score": 0.0})
+    questions = _add_increments(disk.questions, ours.questions, base.questions, {"asked": 0, "missed": 0})
     review = dict(disk.review)
     for question in ours.review.keys() | base.review.keys():
         if ours.review.get(question) != base.review.get(question):
@@ -182,7 +209,32 @@ def merge(disk: Progress, ours: Progress, base: Progress) -> Progress:
                 review[question] = ours.review[question]
             else:
                 review.pop(question, None)
-    return Progress(lessons, topics, review, max(0, disk.session + ours.session - base.session))
+    return Progress(lessons, topics, review, max(0, disk.session + ours.session - base.session), questions)
+
+
+def _add_increments(disk: dict, ours: dict, base: dict, zero: dict) -> dict:
+    """Per key, the file's counts plus what this session added to them since ``base``."""
+    merged = {}
+    for key in disk.keys() | ours.keys():
+        mine, theirs, then = (table.get(key, zero) for table in (ours, disk, base))
+        merged[key] = {name: theirs[name] + mine[name] - then[name] for name in zero}
+    return merged
+
+
+def question_key(question_id: str) -> str:
+    """What stays the same when a question is asked again: a bank question's id without its "@<seed>"
+    (the order of its options), a computed one's generator ("<generator>:<difficulty>:<seed>"); any
+    other id (a hands-on task's "task:<id>") as it is."""
+    if question_id.startswith("bank:"):
+        return question_id.partition("@")[0]
+    parts = question_id.split(":")
+    return parts[0] if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit() else question_id
+
+
+def file_problem(data: dict) -> Problem | None:
+    """What ProgressStore.load would report of a file holding ``data`` (a JSON object): entries of the
+    wrong kind, or None."""
+    return _check(data)[1]
 
 
 def _check(data: dict) -> tuple[dict, Problem | None]:
@@ -195,7 +247,7 @@ def _check(data: dict) -> tuple[dict, Problem | None]:
 def _damaged(data: dict, progress: Progress) -> int:
     """How many parts of ``data`` ``Progress.from_dict`` had to leave out."""
     count = 0
-    for name in ("lessons", "topics", "review"):
+    for name in ("lessons", "topics", "review", "questions"):
         if name in data:
             given = data[name]
             count += len(given) - len(getattr(progress, name)) if isinstance(given, dict) else 1

@@ -55,9 +55,47 @@ class Question:
         return data
 
 
-@cache
+# The instructor's questions (quiz.bank_file checks and resolves them), in the order they were installed.
+_installed: dict[str, dict] = {}
+_sources: dict[str, str] = {}  # the path of the file each came from, for a clash's message
+
+
 def load_bank() -> dict[str, dict]:
-    """The authored questions by id, from bank.json and any bank-<lesson>.json beside it."""
+    """Every authored question by id: the built-in ones, then the instructor's installed ones."""
+    return {**builtin_bank(), **_installed}
+
+
+def install_bank(items: dict[str, dict], source: str = "") -> None:
+    """Add an instructor's checked items (``bank_file.read_bank``'s) beside the built-in questions;
+    ``source`` is the path of the file they came from."""
+    _installed.update(items)
+    _sources.update(dict.fromkeys(items, source))
+
+
+def installed_sources() -> dict[str, str]:
+    """Each installed instructor question's file path ("" if not known), by id."""
+    return dict(_sources)
+
+
+def installed_items() -> dict[str, dict]:
+    """The installed instructor questions by id, in load order."""
+    return dict(_installed)
+
+
+def instructor_ids() -> list[str]:
+    """The installed instructor questions' ids, in load order."""
+    return list(_installed)
+
+
+def clear_installed() -> None:
+    """Forget every installed instructor question (a test's clean slate, or before loading others)."""
+    _installed.clear()
+    _sources.clear()
+
+
+@cache
+def builtin_bank() -> dict[str, dict]:
+    """The built-in authored questions by id, from bank.json and any bank-<lesson>.json beside it."""
     bank: dict[str, dict] = {}
     for path in sorted(QUIZ_CONTENT.glob("bank*.json")):
         for item in json.loads(path.read_text(encoding="utf-8")):
@@ -82,6 +120,10 @@ def from_bank(item: dict, seed: int | None = None) -> Question:
     """The bank item as a question; with a ``seed``, its options in an order drawn from the seed and the
     item's id (id "bank:<id>@<seed>"), else in the bank's order (id "bank:<id>", as old progress files hold)."""
     question_id = f"bank:{item['id']}" if seed is None else f"bank:{item['id']}@{seed}"
+    if item["kind"] == "computed":  # an instructor's, resolved by the engine when its bank was read
+        return Question(question_id, item["topic"], "computed", item["form"], item["prompt"], item["answer"],
+                        item["explanation"], item["concept"], item["difficulty"], item.get("hint", {}),
+                        network=item["network"], layer=item["layer"], quantity=item["quantity"])
     if item["kind"] == "choice":
         order = option_order(item["id"], len(item["options"]), seed)
         options = [{"text": item["options"][i]["text"], "why": item["options"][i]["why"]} for i in order]

@@ -99,7 +99,7 @@ class CnntuiApp(App):
 
     def __init__(self, mode: str = "learn", network: CurrentNetwork | None = None, *,
                  language: str | None = None, colors: str | None = None, ascii_only: bool | None = None,
-                 settings_store: SettingsStore | None = None, progress_store=None,
+                 settings_store: SettingsStore | None = None, progress_store=None, course: str | None = None,
                  environ: Mapping[str, str] = os.environ):
         super().__init__()
         linebreak.install()  # Chinese breaks between characters, never before "，" or after "（"
@@ -107,6 +107,8 @@ class CnntuiApp(App):
         self.settings_store = settings_store or SettingsStore(default_path())
         self.progress_store = progress_store  # the quiz's; None: the platform's data folder
         self.settings = self.settings_store.load()
+        # The quiz's course file (cnntui quiz --course, else the one last chosen); "" for the built-in course.
+        self.course_path = self.settings.course if course is None else course
         self.startup_problems: list[tuple[str, dict]] = []
         self._autosave_path, self._autosave_base = self._autosave_start()
         self._autosave_timer = None  # running while an edit waits to be autosaved
@@ -285,8 +287,18 @@ class CnntuiApp(App):
     def on_mount(self) -> None:
         self.set_class(self.ascii_only, "-ascii")  # app.tcss swaps block-character borders for ASCII ones
         self.update_size_class()
+        refused_banks = self.install_quiz_material()
         self.switch_mode(self.initial_mode)
         self.call_after_refresh(self.report_startup_problems)
+        for line in refused_banks:
+            self.call_after_refresh(self.notify, line, severity="warning", timeout=10)
+
+    def install_quiz_material(self) -> list[str]:
+        """The lab's question banks (the site's and the user's quiz folders) beside the built-in questions,
+        before Quiz mode lists its lessons; a line per refused file. NumPy loads only for computed questions."""
+        from ..quiz.material import load_material
+
+        return load_material(lang=self.language)
 
     def report_startup_problems(self) -> None:
         from ..core.errors import CnntuiError

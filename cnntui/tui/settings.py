@@ -1,4 +1,5 @@
-"""The user's settings: language, colour mode, theme and last network.
+"""The user's settings: language, colour mode, theme, last network, the quiz's course, and the student's
+name and id that a progress export carries.
 
 Kept in the platform's config dir as JSON, written atomically. A file that
 cannot be read is set aside (or, failing that, left alone and never saved
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from ..content import LANGUAGES
 from ..core.files import Problem, load_json_object, update_json
+from ..quiz.report import usable_name, usable_student_id
 from ..render.terminal import COLOR_MODES
 
 DEFAULT_THEME = "cnntui"
@@ -33,6 +35,9 @@ class Settings:
     colors: str = "auto"
     theme: str = DEFAULT_THEME
     network: str = DEFAULT_NETWORK
+    student_name: str = ""  # asked once by `cnntui progress --export`; "" until then
+    student_id: str = ""  # made once by `cnntui progress --export` (quiz.report.new_student_id); "" until then
+    course: str = ""  # the course file last chosen in Quiz mode; "" for the built-in course
 
     @classmethod
     def from_dict(cls, data: dict) -> Settings:
@@ -48,6 +53,8 @@ def _right_kind(name: str, value) -> bool:
     """Whether ``value`` could be a value of setting ``name``: a value of another kind means damage."""
     if name == "language":
         return value is None or isinstance(value, str)
+    if name in ("student_name", "student_id", "course"):
+        return isinstance(value, str)
     return isinstance(value, str) and bool(value)
 
 
@@ -58,6 +65,10 @@ def _usable(name: str, value) -> bool:
         return value is None or value in LANGUAGES
     if name == "colors":
         return value in ("auto", *COLOR_MODES)
+    if name == "student_name":
+        return value == "" or usable_name(value)
+    if name == "student_id":
+        return value == "" or usable_student_id(value)
     return _right_kind(name, value)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..fields import Field
-from .base import KerasCode, Layer, Shape, python_value
+from .base import DerivationLine, KerasCode, Layer, Shape, other_line, params_line, python_value
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -39,8 +39,8 @@ class Activation(Layer):
     def keras_layers(self, shape: Shape) -> KerasCode:
         return KerasCode.one(self.keras_code)
 
-    def derivation(self, shape: Shape, out: Shape) -> list[str]:
-        return [self.formula, "params = 0"]
+    def derivation(self, shape: Shape, out: Shape) -> list[DerivationLine]:
+        return [other_line(self.formula), params_line("params = 0")]
 
 
 class ReLU(Activation):
@@ -70,8 +70,8 @@ class LeakyReLU(Activation):
     def keras_layers(self, shape: Shape) -> KerasCode:
         return KerasCode.one(f"layers.LeakyReLU(negative_slope={python_value(self.negative_slope)})")
 
-    def derivation(self, shape: Shape, out: Shape) -> list[str]:
-        return [f"y = x if x > 0 else {self.negative_slope:g}*x", "params = 0"]
+    def derivation(self, shape: Shape, out: Shape) -> list[DerivationLine]:
+        return [other_line(f"y = x if x > 0 else {self.negative_slope:g}*x"), params_line("params = 0")]
 
     def forward(self, x, params, training=False, memo=None):
         return np.where(x > 0, x, x * np.asarray(self.negative_slope, dtype=x.dtype))
@@ -173,8 +173,8 @@ class Softmax(Activation):
         self.require_vector(shape)
         return shape
 
-    def derivation(self, shape: Shape, out: Shape) -> list[str]:
-        return [f"y_i = e^x_i / (sum of e^x_j over all {shape[0]} values)", "params = 0"]
+    def derivation(self, shape: Shape, out: Shape) -> list[DerivationLine]:
+        return [other_line(f"y_i = e^x_i / (sum of e^x_j over all {shape[0]} values)"), params_line("params = 0")]
 
     def forward(self, x, params, training=False, memo=None):
         shifted = np.exp(x - x.max(axis=-1, keepdims=True))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..fields import Field
-from .base import KerasCode, Layer, Reach, Shape, python_value
+from .base import (DerivationLine, KerasCode, Layer, Reach, Shape, other_line, params_line, python_value, rf_line,
+                   shape_line)
 from .windowed import pair_text
 
 
@@ -65,22 +66,25 @@ class AdaptiveAvgPool2d(Layer):
         jumps = tuple(before.jump[a] * self.strides(a) for a in (0, 1))
         return Reach(sizes, jumps, before.image)
 
-    def reach_text(self, before: Reach, after: Reach) -> list[str]:
+    def reach_text(self, before: Reach, after: Reach) -> list[DerivationLine]:
         lines = [f"RF{{0}} = {before.size[a]} + ({int(self.window_sizes(a).max())}-1)*{before.jump[a]} = "
                  f"{after.size[a]}, jump{{0}} = {before.jump[a]}*{self.strides(a)} = {after.jump[a]}"
                  for a in (0, 1)]
         if lines[0] == lines[1]:
-            return [lines[0].format("")]
-        return [lines[0].format("_h"), lines[1].format("_w")]
+            return [rf_line(lines[0].format(""))]
+        return [rf_line(lines[0].format("_h")), rf_line(lines[1].format("_w"))]
 
-    def derivation(self, shape: Shape, out: Shape) -> list[str]:
+    def derivation(self, shape: Shape, out: Shape) -> list[DerivationLine]:
         lines = []
         for axis, name in ((0, "h"), (1, "w")):
             size, count = shape[1 + axis], out[1 + axis]
             sizes = self.window_sizes(axis)
             spread = str(sizes[0]) if (sizes == sizes[0]).all() else f"{sizes.min()} to {sizes.max()}"
-            lines.append(f"window_{name}(i) = ceil((i+1)*{size}/{count}) - floor(i*{size}/{count}) = {spread}")
-        return [*lines, f"y = mean of each window, output {pair_text(self.output_size)}", "params = 0"]
+            lines.append(other_line(
+                f"window_{name}(i) = ceil((i+1)*{size}/{count}) - floor(i*{size}/{count}) = {spread}"))
+        # The output's size is the setting itself: this line is the one that states it.
+        return [*lines, shape_line(f"y = mean of each window, output {pair_text(self.output_size)}"),
+                params_line("params = 0")]
 
     def forward(self, x, params, training=False, memo=None):
         # rows @ map @ columns^T averages every window: two small matrix products per map.

@@ -19,6 +19,49 @@ from ..shapes import shape_text
 
 Shape = tuple[int, ...]
 
+# What a derivation line works out: consumers that want only some lines (an instructor's computed
+# question shows the output-shape lines for an output-shape question) pick them by this, never by the text.
+ABOUTS = ("shape", "params", "macs", "rf", "other")
+
+
+class DerivationLine(str):
+    """One line of a layer's derivation: the text every consumer prints, and ``about``, one of ABOUTS."""
+
+    about: str
+
+    def __new__(cls, text: str, about: str):
+        if about not in ABOUTS:
+            raise ValueError(f"derivation line about {about!r}, not one of {ABOUTS}")
+        line = super().__new__(cls, text)
+        line.about = about
+        return line
+
+    def __getnewargs__(self):  # copy and deepcopy make the line again with its kind
+        return str(self), self.about
+
+
+def shape_line(text: str) -> DerivationLine:
+    """A line working out the output's size (a map's height, a vector's length)."""
+    return DerivationLine(text, "shape")
+
+
+def params_line(text: str) -> DerivationLine:
+    return DerivationLine(text, "params")
+
+
+def macs_line(text: str) -> DerivationLine:
+    return DerivationLine(text, "macs")
+
+
+def rf_line(text: str) -> DerivationLine:
+    """A line working out the receptive field (and jump)."""
+    return DerivationLine(text, "rf")
+
+
+def other_line(text: str) -> DerivationLine:
+    """Any other line: how each output value is computed, the FC equivalent, batch norm's buffers."""
+    return DerivationLine(text, "other")
+
 
 class Reach(NamedTuple):
     """Receptive field (input pixels one output sees) and jump (input step per output step)."""
@@ -183,11 +226,12 @@ class Layer:
     def reach(self, before: Reach) -> Reach:
         return before
 
-    def reach_text(self, before: Reach, after: Reach) -> list[str]:
+    def reach_text(self, before: Reach, after: Reach) -> list[DerivationLine]:
+        """The receptive-field lines (rf_line) of the derivation."""
         return []
 
-    def derivation(self, shape: Shape, out: Shape) -> list[str]:
-        """Formulas with the numbers put in."""
+    def derivation(self, shape: Shape, out: Shape) -> list[DerivationLine]:
+        """Formulas with the numbers put in, each made with a helper above that says what it works out."""
         return []
 
     def notes(self, shape: Shape, out: Shape) -> list[Message]:

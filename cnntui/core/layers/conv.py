@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import SpecError
 from ..fields import Field
 from ..messages import Message
-from .base import KerasCode, Shape, keyword_args, python_value
+from .base import DerivationLine, KerasCode, Shape, keyword_args, macs_line, other_line, params_line, python_value
 from .windowed import WindowLayer, WindowStep
 
 COLUMN_BLOCK_BYTES = 2 << 20  # im2col buffer size; see Conv2d.column_blocks
@@ -121,7 +121,7 @@ class Conv2d(WindowLayer):
         inputs, outputs = shape[0] * shape[1] * shape[2], out[0] * out[1] * out[2]
         return (inputs + int(self.bias)) * outputs
 
-    def derivation(self, shape: Shape, out: Shape) -> list[str]:
+    def derivation(self, shape: Shape, out: Shape) -> list[DerivationLine]:
         (kh, kw), c_in, c_out = self.kernel_size, shape[0], self.out_channels
         # With groups, each filter reads only its group's C_in/groups channels.
         reads = str(c_in) if self.groups == 1 else f"({c_in}/{self.groups})"
@@ -129,13 +129,13 @@ class Conv2d(WindowLayer):
         params = (f"params = ({per_filter} + 1)*{c_out}" if self.bias else f"params = {per_filter}*{c_out}")
         n_in, n_out = "*".join(map(str, shape)), "*".join(map(str, out))
         fc = f"({n_in} + 1)*({n_out})" if self.bias else f"({n_in})*({n_out})"
-        grouping = [f"groups = C_in = {c_in} (depthwise)"] if self.depthwise(c_in) else []
+        grouping = [other_line(f"groups = C_in = {c_in} (depthwise)")] if self.depthwise(c_in) else []
         return [
             *self.size_formulas(shape),
             *grouping,
-            f"{params} = {sum(math.prod(s) for s in self.param_shapes(shape).values())}",
-            f"MACs = {out[0]}*{out[1]}*{out[2]}*{reads}*{kh}*{kw} = {self.macs(shape, out)}",
-            f"FC equivalent = {fc} = {self.fc_equivalent_params(shape, out)}",
+            params_line(f"{params} = {sum(math.prod(s) for s in self.param_shapes(shape).values())}"),
+            macs_line(f"MACs = {out[0]}*{out[1]}*{out[2]}*{reads}*{kh}*{kw} = {self.macs(shape, out)}"),
+            other_line(f"FC equivalent = {fc} = {self.fc_equivalent_params(shape, out)}"),
         ]
 
     def notes(self, shape: Shape, out: Shape) -> list[Message]:

@@ -8,7 +8,8 @@ import numpy as np
 
 from ..fields import Field
 from ..messages import Message
-from .base import KerasCode, Layer, Reach, Shape
+from .base import (DerivationLine, KerasCode, Layer, Reach, Shape, macs_line, other_line, params_line, rf_line,
+                   shape_line)
 
 
 class SeesWholeInput(Layer):
@@ -17,8 +18,8 @@ class SeesWholeInput(Layer):
     def reach(self, before: Reach) -> Reach:
         return before.whole_input()
 
-    def reach_text(self, before: Reach, after: Reach) -> list[str]:
-        return [f"RF = whole input, {after.size[0]}x{after.size[1]}"]
+    def reach_text(self, before: Reach, after: Reach) -> list[DerivationLine]:
+        return [rf_line(f"RF = whole input, {after.size[0]}x{after.size[1]}")]
 
 
 class Flatten(Layer):
@@ -37,8 +38,8 @@ class Flatten(Layer):
     def output_shape(self, shape: Shape) -> Shape:
         return (math.prod(shape),)  # a Python int: NumPy's int64 would wrap for a huge layer
 
-    def derivation(self, shape: Shape, out: Shape) -> list[str]:
-        return [f"features = {'*'.join(map(str, shape))} = {out[0]}"]
+    def derivation(self, shape: Shape, out: Shape) -> list[DerivationLine]:
+        return [shape_line(f"features = {'*'.join(map(str, shape))} = {out[0]}")]
 
     def notes(self, shape: Shape, out: Shape) -> list[Message]:
         return [Message("flatten_of_vector")] if len(shape) == 1 else []
@@ -66,9 +67,9 @@ class GlobalAvgPool(SeesWholeInput):
         self.require_maps(shape)
         return (shape[0],)
 
-    def derivation(self, shape: Shape, out: Shape) -> list[str]:
+    def derivation(self, shape: Shape, out: Shape) -> list[DerivationLine]:
         _, h, w = shape
-        return [f"y[c] = (sum of {h}*{w} = {h * w} values in map c) / {h * w}", "params = 0"]
+        return [other_line(f"y[c] = (sum of {h}*{w} = {h * w} values in map c) / {h * w}"), params_line("params = 0")]
 
     def forward(self, x: np.ndarray, params, training=False, memo=None) -> np.ndarray:
         return x.mean(axis=(2, 3), dtype=x.dtype)
@@ -109,11 +110,11 @@ class Linear(SeesWholeInput):
     def macs(self, shape: Shape, out: Shape) -> int:
         return shape[0] * self.out_features
 
-    def derivation(self, shape: Shape, out: Shape) -> list[str]:
+    def derivation(self, shape: Shape, out: Shape) -> list[DerivationLine]:
         n_in, n_out = shape[0], self.out_features
         params = f"({n_in} + 1)*{n_out}" if self.bias else f"{n_in}*{n_out}"
-        return [f"params = {params} = {(n_in + int(self.bias)) * n_out}",
-                f"MACs = {n_in}*{n_out} = {n_in * n_out}"]
+        return [params_line(f"params = {params} = {(n_in + int(self.bias)) * n_out}"),
+                macs_line(f"MACs = {n_in}*{n_out} = {n_in * n_out}")]
 
     def forward(self, x: np.ndarray, params: dict[str, np.ndarray], training=False, memo=None) -> np.ndarray:
         y = x @ params["weight"].T

@@ -9,7 +9,7 @@ import numpy as np
 from ..errors import CnntuiError, SpecError
 from ..fields import Field
 from ..messages import Message
-from .base import KerasCode, Layer, Shape, keyword_args, python_value
+from .base import DerivationLine, KerasCode, Layer, Shape, keyword_args, other_line, params_line, python_value
 
 
 @dataclass
@@ -92,13 +92,13 @@ class BatchNorm2d(Layer):
 
     # macs stays 0: normalising is element-wise, like an activation, not a weighted sum.
 
-    def derivation(self, shape: Shape, out: Shape) -> list[str]:
+    def derivation(self, shape: Shape, out: Shape) -> list[DerivationLine]:
         channels = shape[0]
         scale = " * weight_c + bias_c" if self.affine else ""
-        lines = [f"y = (x - mean_c) / sqrt(var_c + {self.eps:g}){scale}",
-                 f"params = 2*C = 2*{channels} = {2 * channels}" if self.affine else "params = 0"]
-        if self.track_running_stats:
-            lines.append(f"running statistics = 2*C = 2*{channels} = {2 * channels} (kept, not learned)")
+        lines = [other_line(f"y = (x - mean_c) / sqrt(var_c + {self.eps:g}){scale}"),
+                 params_line(f"params = 2*C = 2*{channels} = {2 * channels}" if self.affine else "params = 0")]
+        if self.track_running_stats:  # buffers, not parameters
+            lines.append(other_line(f"running statistics = 2*C = 2*{channels} = {2 * channels} (kept, not learned)"))
         return lines
 
     def notes(self, shape: Shape, out: Shape) -> list[Message]:
@@ -274,10 +274,10 @@ class Dropout(Layer):
     def scale(self) -> float:
         return 1 / (1 - self.p)
 
-    def derivation(self, shape: Shape, out: Shape) -> list[str]:
+    def derivation(self, shape: Shape, out: Shape) -> list[DerivationLine]:
         p = f"{self.p:g}"
-        return [f"training: y = x * mask / (1 - {p}) = x * mask * {self.scale():.4g}, P(mask = 0) = {p}",
-                "eval: y = x", "params = 0"]
+        return [other_line(f"training: y = x * mask / (1 - {p}) = x * mask * {self.scale():.4g}, P(mask = 0) = {p}"),
+                other_line("eval: y = x"), params_line("params = 0")]
 
     def forward(self, x, params, training=False, memo=None):
         if not training:

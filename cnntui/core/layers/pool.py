@@ -7,7 +7,7 @@ import numpy as np
 from ..fields import Field
 from ..messages import Message
 from .activation import kept
-from .base import KerasCode, Shape, keyword_args, python_value
+from .base import DerivationLine, KerasCode, Shape, keyword_args, other_line, params_line, python_value
 from .windowed import WindowLayer, WindowStep, pair_text
 
 
@@ -83,8 +83,9 @@ class MaxPool2d(Pool2d):
     pytorch_args = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
     fields = {**POOL_FIELDS, "dilation": Field("pair", 1)}
 
-    def derivation(self, shape: Shape, out: Shape) -> list[str]:
-        return [*self.size_formulas(shape), f"y = max of {self.window_size_text()} values", "params = 0"]
+    def derivation(self, shape: Shape, out: Shape) -> list[DerivationLine]:
+        return [*self.size_formulas(shape), other_line(f"y = max of {self.window_size_text()} values"),
+                params_line("params = 0")]
 
     def forward(self, x: np.ndarray, params, training=False, memo=None) -> np.ndarray:
         taps = self.windows(x, -np.inf)
@@ -140,8 +141,8 @@ class AvgPool2d(Pool2d):
     pytorch_args = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")
     fields = {**POOL_FIELDS, "count_include_pad": Field("bool", True)}
 
-    def derivation(self, shape: Shape, out: Shape) -> list[str]:
-        return [*self.size_formulas(shape), self.divisor_text(shape), "params = 0"]
+    def derivation(self, shape: Shape, out: Shape) -> list[DerivationLine]:
+        return [*self.size_formulas(shape), other_line(self.divisor_text(shape)), params_line("params = 0")]
 
     def divisor_text(self, shape: Shape) -> str:
         """How each window's sum is divided: by the full window unless PyTorch's rule makes edge windows smaller."""

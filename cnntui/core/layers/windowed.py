@@ -8,7 +8,7 @@ import numpy as np
 
 from ..messages import Message
 from ..window import Axis, describe_positions
-from .base import Layer, Reach, Shape
+from .base import DerivationLine, Layer, Reach, Shape, rf_line, shape_line
 
 
 def pair_text(pair: tuple[int, int]) -> str:
@@ -99,9 +99,9 @@ class WindowLayer(Layer):
         rows, cols = self.check_fit(shape)
         return rows.out, cols.out
 
-    def size_formulas(self, shape: Shape) -> list[str]:
+    def size_formulas(self, shape: Shape) -> list[DerivationLine]:
         rows, cols = self.axes(shape)
-        return [rows.formula("H"), cols.formula("W")]
+        return [shape_line(rows.formula("H")), shape_line(cols.formula("W"))]
 
     def notes(self, shape: Shape, out: Shape) -> list[Message]:
         found = []
@@ -121,13 +121,13 @@ class WindowLayer(Layer):
         span_h, span_w = self.spans()
         return Reach((rh + (span_h - 1) * jh, rw + (span_w - 1) * jw), (jh * sh, jw * sw), before.image)
 
-    def reach_text(self, before: Reach, after: Reach) -> list[str]:
+    def reach_text(self, before: Reach, after: Reach) -> list[DerivationLine]:
         lines = [f"RF{{0}} = {before.size[a]} + ({span}-1)*{before.jump[a]} = {after.size[a]}, "
                  f"jump{{0}} = {before.jump[a]}*{stride} = {after.jump[a]}"
                  for a, (span, stride) in enumerate(zip(self.spans(), self.stride))]
         if lines[0] == lines[1]:
-            return [lines[0].format("")]
-        return [lines[0].format("_h"), lines[1].format("_w")]
+            return [rf_line(lines[0].format(""))]
+        return [rf_line(lines[0].format("_h")), rf_line(lines[1].format("_w"))]
 
     def geometry(self, shape: Shape) -> tuple[Axis, Axis, tuple[int, int, int, int], list]:
         """Per input shape, what the forward pass needs: both axes, the padding

@@ -3,6 +3,7 @@
 Answers are typed into one line and graded by the engine's numbers. After
 each answer comes the worked solution and a link into Learn. Progress is
 saved after every step, so the course resumes where the student left it.
+The course is the built-in one or an instructor's (--course, or C to choose).
 """
 
 from __future__ import annotations
@@ -11,17 +12,19 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..widgets import quiz_text
 from ..widgets.chrome import Line, show_if_changed
 from .base import ModeScreen
+from .quiz_courses import CourseChoice
 from .quiz_tasks import HandsOnTasks
 from .quiz_words import COMPLETE, PAGES, REVIEW, SUMMARY, QuizWords
 
 
-class QuizScreen(QuizWords, HandsOnTasks, ModeScreen):
+class QuizScreen(QuizWords, CourseChoice, HandsOnTasks, ModeScreen):
     mode_name = "quiz"
     BINDINGS = [
         Binding("f2", "hint", "Hint", id="quiz.hint", priority=True),
@@ -29,6 +32,7 @@ class QuizScreen(QuizWords, HandsOnTasks, ModeScreen):
         Binding("g", "go_task", "Go", id="quiz.go"),
         Binding("k", "check_task", "Check", id="quiz.check"),
         Binding("n", "next", "Next", id="quiz.next"),
+        Binding("C", "choose_course", "Course", id="quiz.course", key_display="C"),
         Binding("escape", "focus_lessons", "Leave field", id="quiz.leave", key_display="Esc"),
         Binding("shift+tab", "focus_lessons", "Lessons", id="quiz.lessons", key_display="Shift+Tab"),
         Binding("shift+tab", "app.focus_previous", show=False),  # outside the field: as on every screen
@@ -48,10 +52,12 @@ class QuizScreen(QuizWords, HandsOnTasks, ModeScreen):
         self.shown_step = (0, 0)  # (index, count) of the lesson step on screen
         self.review_queue: list[str] = []
         self.lesson_finished = False  # the step on screen was the lesson's last: Next opens the next lesson
+        self.init_courses()
         self._save_error_shown = False
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="quiz-nav"):
+            yield Static(id="quiz-course")  # an instructor's course: its title
             yield OptionList(id="quiz-list")
             yield Static(id="quiz-score")
         with Vertical(id="quiz-main"):
@@ -80,8 +86,9 @@ class QuizScreen(QuizWords, HandsOnTasks, ModeScreen):
         self.progress.session += 1
         self.save()
         self.watch(self.app, "language", self.relabel, init=False)
-        self.fill_list()
-        self.open_section(self.first_lesson_not_done())
+        self.start_course(self.app.course_path, explicit=self.app.course_path != self.app.settings.course)
+        self.course_choice = bool(self.offered_courses(warn=True))
+        self.refresh_bindings()
 
     @property
     def in_lesson(self) -> bool:
@@ -129,9 +136,10 @@ class QuizScreen(QuizWords, HandsOnTasks, ModeScreen):
             state = self.progress.lesson(lesson_id)
             label = quiz_text.lesson_entry(t, number, lesson(lesson_id)["title"][lang], state,
                                            len(steps(lesson_id, state["attempt"])), self.app.ascii_only)
-            options.append(Option(label, id=lesson_id))
+            options.append(Option(Content(label), id=lesson_id))
         options.append(Option(t("quiz.review.entry", count=len(self.progress.due())), id=REVIEW))
         options.append(Option(t("quiz.summary.entry"), id=SUMMARY))
+        self.fill_course_title()
         listing = self.query_one("#quiz-list", OptionList)
         highlighted = listing.highlighted
         listing.clear_options()
@@ -266,6 +274,9 @@ class QuizScreen(QuizWords, HandsOnTasks, ModeScreen):
     def action_hint(self) -> None:
         if not self.in_lesson and self.question is None or self.result is not None:
             return
+        if self.question is not None and not self.question.hint:  # an instructor's question may have none
+            self.app.notify(self.app.t("quiz.hint.none"), timeout=3)
+            return
         if not self.hinted:
             self.hinted = True
             self.app.notify(self.app.t("quiz.hint.cost"), timeout=3)
@@ -298,11 +309,14 @@ class QuizScreen(QuizWords, HandsOnTasks, ModeScreen):
 
     def action_open_concept(self) -> None:
         if self.question is not None:
-            self.app.open_concept(self.question.concept)
+            if self.question.concept:  # an instructor's question may name no Learn page
+                self.app.open_concept(self.question.concept)
         elif self.in_lesson:
             from ...quiz.course import lesson
 
-            self.app.open_concept(lesson(self.section)["concepts"][0])
+            concepts = lesson(self.section)["concepts"]
+            if concepts:
+                self.app.open_concept(concepts[0])
 
     # -- keys that make sense now --------------------------------------------------------------
 
@@ -313,14 +327,21 @@ class QuizScreen(QuizWords, HandsOnTasks, ModeScreen):
         answering, in_field = self.answering, self.is_focused("quiz-answer")
         allowed = {
             "hint": answering or (task and not self.hinted),
-            "open_concept": self.in_lesson or self.question is not None,
+            "open_concept": bool(self.question.concept) if self.question is not None
+            else self.in_lesson and self.lesson_has_concepts(),
             "go_task": task, "check_task": task,
             "next": not answering and self.section not in (SUMMARY, COMPLETE),
             # Only from the field (the key bar has room then); elsewhere Shift+Tab and Escape do as usual.
             "focus_lessons": in_field,
+            "choose_course": self.course_choice,
             "scroll_text": self.is_focused("quiz-list") and self.query_one("#quiz-scroll").max_scroll_y > 0,
         }
         return allowed.get(action, True)
+
+    def lesson_has_concepts(self) -> bool:
+        from ...quiz.course import lesson
+
+        return bool(lesson(self.section)["concepts"])
 
     def action_scroll_text(self, direction: int) -> None:
         scroll = self.query_one("#quiz-scroll")

@@ -20,11 +20,12 @@ class HandsOnTasks:
     reporting = False  # the task's network is right and the answer field waits for the number it asks for
 
     def current_task(self) -> dict | None:
-        from ...quiz.course import load_tasks
+        from ...quiz.course import tasks_by_id
 
-        if not self.in_lesson or self.question is not None or self.current_step().kind != "task":
+        if not self.in_lesson or self.question is not None:
             return None
-        return load_tasks()[self.section]
+        step = self.current_step()
+        return tasks_by_id()[step.ref] if step.kind == "task" else None
 
     def action_go_task(self) -> None:
         import copy

@@ -15,7 +15,7 @@ PAGES = (REVIEW, SUMMARY, COMPLETE)
 
 class QuizWords:
     """Mixed into QuizScreen: uses its section, shown_step, current_step(), question, result, hinted,
-    lesson_finished, first_lesson_not_done(), lesson_ids() and progress."""
+    lesson_finished, first_lesson_not_done(), lesson_ids(), lesson_has_concepts() and progress."""
 
     def lesson_title(self) -> str:
         from ...quiz.course import lesson
@@ -25,7 +25,7 @@ class QuizWords:
                           step=step + 1, count=count)
 
     def step_text(self) -> Content:
-        from ...quiz.course import lesson, load_tasks
+        from ...quiz.course import lesson
 
         t, lang = self.app.t, self.app.language
         step = self.current_step()
@@ -34,7 +34,7 @@ class QuizWords:
             concepts = self.app.t("list.separator").join(self.concept_title(c) for c in item["concepts"])
             return quiz_text.recap_text(t, item["recap"][lang], concepts)
         if step.kind == "task":
-            return quiz_text.task_text(t, lang, load_tasks()[self.section], self.hinted)
+            return quiz_text.task_text(t, lang, self.current_task(), self.hinted)
         return Content("")  # a question step: show_step draws the question
 
     def question_text(self) -> Content:
@@ -43,8 +43,9 @@ class QuizWords:
     def feedback_text(self) -> Content:
         if self.question is None or self.result is None:
             return Content("")
+        concept = self.question.concept and self.concept_title(self.question.concept)
         return quiz_text.feedback_text(self.app.t, self.app.language, self.question, self.result, self.hinted,
-                                       self.concept_title(self.question.concept))
+                                       concept)
 
     def hint_line(self) -> str:
         t = self.app.t
@@ -60,8 +61,12 @@ class QuizWords:
                 return ""
             if self.reporting:
                 return t("quiz.keys.report")
-            return t("quiz.keys.task") if self.current_step().kind == "task" else t("quiz.keys.recap")
-        return t("quiz.keys.answered") if self.result is not None else t("quiz.keys.question")
+            if self.current_step().kind == "task":
+                return t("quiz.keys.task")
+            return t("quiz.keys.recap") if self.lesson_has_concepts() else t("quiz.keys.recap_plain")
+        if self.result is None:
+            return t("quiz.keys.question")
+        return t("quiz.keys.answered") if self.question.concept else t("quiz.keys.answered_plain")
 
     def lesson_title_of(self, lesson_id: str) -> str:
         from ...quiz.course import lesson

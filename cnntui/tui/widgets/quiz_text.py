@@ -30,8 +30,9 @@ def lesson_entry(t: Words, number: int, title: str, state: dict, step_count: int
 
 
 def recap_text(t: Words, recap: str, concepts: str) -> Content:
-    return Content.assemble((t("quiz.recap"), "bold"), "\n\n", recap, "\n\n",
-                            (t("quiz.recap.learn", concepts=concepts), "italic"))
+    """The recap, then the Learn pages it sums up (an instructor's lesson may name none)."""
+    learn = ["\n\n", (t("quiz.recap.learn", concepts=concepts), "italic")] if concepts else []
+    return Content.assemble((t("quiz.recap"), "bold"), "\n\n", recap, *learn)
 
 
 def task_text(t: Words, lang: str, task: dict, hinted: bool) -> Content:
@@ -70,7 +71,8 @@ def answer_words(t: Words, lang: str, question, answer) -> str:
 
 
 def feedback_text(t: Words, lang: str, question, result, hinted: bool, concept: str) -> Content:
-    """The verdict, why each chosen option is right or wrong, the worked solution and where to learn more."""
+    """The verdict, why each chosen option is right or wrong, the worked solution and where to learn more
+    (``concept``, the Learn page's title; an instructor's question may have none: "")."""
     if result.correct:
         verdict = (t("quiz.right.hinted") if hinted else t("quiz.right"), "bold $success")
     else:
@@ -83,8 +85,9 @@ def feedback_text(t: Words, lang: str, question, result, hinted: bool, concept: 
         parts += [(t("quiz.why.right"), "bold"), " ", question.options[right]["why"][lang], "\n\n"]
     elif question.why:
         parts += [question.why[lang], "\n\n"]
-    parts += [(t("quiz.solution"), "bold"), " ", question.explanation[lang], "\n\n",
-              (t("quiz.learn.link", concept=concept), "italic")]
+    parts += [(t("quiz.solution"), "bold"), " ", question.explanation[lang]]
+    if concept:
+        parts += ["\n\n", (t("quiz.learn.link", concept=concept), "italic")]
     return Content.assemble(*parts)
 
 
