@@ -593,7 +593,8 @@ def install_banks(paths) -> None:
 def check_quiz_files(paths: list[str], lang: str | None = None) -> int:
     """Every problem of each bank or course file, one a line, in ``lang`` (default: LANG's); exit 2 if any.
     The lab folders' banks are installed first, as the app does, and so is each bank that passes: a course
-    may name their questions. Banks are checked before courses, printed in the order given."""
+    may name their questions. Banks are checked before courses, printed in the order given; a network
+    is said to be one (`cnntui summary` checks it), and a course with the id of an earlier one is refused."""
     from pathlib import Path
 
     from .content import language_from_env
@@ -608,10 +609,15 @@ def check_quiz_files(paths: list[str], lang: str | None = None) -> int:
     clear_installed()
     load_material(lang=lang)  # a folder's file refused here is said below if it is one being checked
     ok = instructor_texts()["problems"]
-    courses = [path for path in files if looks_like_course(read_json_value(path, lang)[0])]
+    contents = {path: read_json_value(path, lang)[0] for path in files}
+    courses = [path for path in files if looks_like_course(contents[path])]
     problems: dict[Path, list[str]] = {}
     done: dict[Path, str] = {}
-    for path in (path for path in files if path not in courses):
+    networks = [path for path in files if path not in courses and isinstance(contents[path], dict)
+                and "layers" in contents[path]]  # as the lab folders tell a network (quiz.material)
+    for path in networks:
+        problems[path] = [ok["is_network"][lang].format(name=file_name(path), path=printable(str(path)))]
+    for path in (path for path in files if path not in courses and path not in problems):
         # Ids a file of the folders installed are its own, not taken, when it is the one being checked.
         taken = {bank_id: Path(source).name for bank_id, source in installed_sources().items()
                  if not (source and same_file(Path(source), path))}
@@ -619,9 +625,18 @@ def check_quiz_files(paths: list[str], lang: str | None = None) -> int:
         install_bank(loaded.items, str(path))
         problems[path], count = loaded.problems, len(loaded.items)
         done[path] = ok["ok_one" if count == 1 else "ok"][lang].format(name=file_name(path), count=count)
+    first_of_id: dict[str, Path] = {}
     for path in courses:
         problems[path] = check_course_file(path, lang)
-        count = 0 if problems[path] else len(read_json_value(path, lang)[0]["lessons"])
+        course_id = contents[path].get("course")
+        if not problems[path] and course_id in first_of_id:  # the app would offer only the first
+            other = first_of_id[course_id]
+            problems[path] = [ok["same_course_id"][lang].format(
+                name=file_name(path), course=printable(course_id),
+                other=file_name(other) if file_name(other) != file_name(path) else printable(str(other.resolve())))]
+        if not problems[path]:
+            first_of_id.setdefault(course_id, path)
+        count = 0 if problems[path] else len(contents[path]["lessons"])
         done[path] = ok["ok_lesson" if count == 1 else "ok_lessons"][lang].format(name=file_name(path), count=count)
     for path in files:
         print("\n".join(problems[path] or [done[path]]))
@@ -707,7 +722,9 @@ def install_progress_banks(banks: list[str], lang: str) -> None:
 
 
 def progress_course_paths() -> list:
-    """Where the courses a student took may be: the `course` setting's file, then the lab's folders'."""
+    """Where the courses a student took may be: the `course` setting's file, the courses opened lately
+    (the `recent_courses` setting: with the built-in course back in use, its lessons are still named),
+    then the lab's folders'."""
     from pathlib import Path
 
     from .core.files import read_json_object
@@ -715,8 +732,9 @@ def progress_course_paths() -> list:
     from .tui.settings import Settings, default_path
 
     # Only read: a damaged settings file is the app's to set aside, not this summary's.
-    saved = Settings.from_dict(read_json_object(default_path())[0]).course
-    return [*([Path(saved)] if saved else []), *find_material().courses]
+    settings = Settings.from_dict(read_json_object(default_path())[0])
+    saved = [settings.course] if settings.course else []
+    return [*map(Path, [*saved, *settings.recent_courses]), *find_material().courses]
 
 
 def export_progress(args, progress, lang: str) -> int:

@@ -3,8 +3,9 @@
 An output may not be one of the command's inputs or another of its outputs (by real path or by
 inode, so symlinks and hard links count), may not be a folder, pipe or device, and may replace an
 existing file only if the same command made it (recognised by its content, read cheaply, no array
-loaded) or ``--force`` is given. Its folder must let us create a file: tried with a probe file,
-since os.access says yes to root on a read-only mount. Textual-free and NumPy-free.
+loaded) or ``--force`` is given, and never goes in the folders of cnntui's own files (cnntui_folders).
+Its folder must let us create a file: tried with a probe file, since os.access says yes to root on a
+read-only mount. Textual-free and NumPy-free.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ def check_outputs(command: str, outputs: Iterable[Output], inputs: Iterable[tupl
                   force: bool = False) -> None:
     """CnntuiError for the first output that must not be written; see the module's note."""
     outputs, inputs = list(outputs), list(inputs)
+    for output in outputs:
+        check_not_cnntuis_own(output)
     for index, output in enumerate(outputs):
         for label, path in inputs:
             if same_file(output.path, path):
@@ -58,6 +61,27 @@ def check_outputs(command: str, outputs: Iterable[Output], inputs: Iterable[tupl
     for output in outputs:
         check_target(command, output, force)
         check_folder(output)
+
+
+def cnntui_folders() -> list[Path]:
+    """The folders cnntui keeps its own files in: the user's config folder (the settings' folder), data
+    folder (the progress file's) and the two lab folders (the student's is in the data folder)."""
+    from .quiz import material, progress
+    from .tui import settings
+
+    return [settings.default_path().parent, progress.default_path().parent, material.site_folder(),
+            material.user_folder()]
+
+
+def check_not_cnntuis_own(output: Output) -> None:
+    """No output goes among cnntui's own files, even with --force: replacing the settings, the progress
+    or a lab's bank or network by a worksheet or an export is never what was meant."""
+    target = Path(os.path.realpath(output.path))
+    for folder in cnntui_folders():
+        if target.is_relative_to(os.path.realpath(folder)):
+            raise CnntuiError("output_in_cnntui_folder", output=printable(output.label),
+                              folder=printable(str(folder)), option=output.option,
+                              name=printable(output.path.name))
 
 
 def same_file(a: Path, b: Path) -> bool:

@@ -180,7 +180,7 @@ async def test_a_course_runs_in_the_app_with_progress_review_and_tasks_and_is_re
         assert screen.section == "lab-1/sizes" and screen.question.id.startswith("conv_output_size:2:")
         await pilot.press("escape", "C")
         await until(pilot, lambda: pilot.app.screen is not screen, "the course chooser")
-        await pilot.press("enter")  # the first choice: the built-in course
+        await pilot.press("up", "enter")  # from the open course up to the first choice: the built-in course
         await until(pilot, lambda: screen.section == "building-blocks", "the built-in course")
         assert not screen.query_one("#quiz-course").display
         assert json.loads((tmp_path / "settings.json").read_text())["course"] == ""
@@ -231,7 +231,7 @@ async def test_two_files_with_one_course_id_are_said_to_share_progress(tmp_path,
     course_file(tmp_path / "mine" / "a.json", "A"), course_file(tmp_path / "mine" / "b.json", "B")
     given = course_file(tmp_path / "given" / "c.json", "C")
     app = make_app(tmp_path, mode="quiz", course=str(given))
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(60, 20), notifications=True) as pilot:  # toasts as a student sees them
         screen = await started(pilot)
         same_id = ("b.json is left out of the courses: it has the same course id, lab-1, as a.json (progress is "
                    "kept by id). Give one of them another \"course\" id.")
@@ -239,10 +239,19 @@ async def test_two_files_with_one_course_id_are_said_to_share_progress(tmp_path,
         await pilot.press("C")
         await until(pilot, lambda: pilot.app.screen is not screen, "the course chooser")
         assert chooser_labels(pilot) == ["The built-in course", "A (a.json)", "C (c.json)"]
-        await pilot.press("down", "enter")
+        # The toasts show once, on the dialog: the screen below hides its own meanwhile.
+        assert not screen.query_one("#textual-toastrack").display
+        await pilot.press("up", "enter")  # from the open course, c.json, up to a.json
         await until(pilot, lambda: screen.query_one("#quiz-course").render().plain == "A", "the course in a.json")
+        assert screen.query_one("#textual-toastrack").display
         shared = ("a.json has the same course id, lab-1, as c.json, opened earlier: the two share one progress. "
                   "Give one of them another \"course\" id.")
+        for key in ("down", "up"):  # to c.json and back to a.json: nothing is said again
+            await pilot.press("C")
+            await until(pilot, lambda: pilot.app.screen is not screen, "the course chooser again")
+            await pilot.press(key, "enter")
+            await until(pilot, lambda: pilot.app.screen is screen, "the course chosen")
+        assert screen.query_one("#quiz-course").render().plain == "A"
         assert [n.message for n in app._notifications] == [same_id, shared]  # the chooser does not say it again
 
 
@@ -303,3 +312,75 @@ def test_no_test_reads_this_machines_lab_folders(tmp_path_factory):
 
     for folder in (material.site_folder(), material.user_folder()):
         assert folder.is_relative_to(tmp_path_factory.getbasetemp())
+
+
+def review_entry(screen) -> str:
+    listing = screen.query_one("#quiz-list", OptionList)
+    return str(listing.get_option(REVIEW_ID).prompt)
+
+
+REVIEW_ID = "review"
+
+
+async def test_courses_opened_before_stay_offered_and_review_says_what_waits_for_them(tmp_path, monkeypatch):
+    from cnntui.quiz import material
+    from cnntui.tui.settings import SettingsStore
+
+    monkeypatch.setattr(material, "user_folder", lambda: tmp_path / "no-user-folder")
+    (tmp_path / "lab").mkdir()
+    path = write_course(tmp_path / "lab")
+    app = make_app(tmp_path, mode="quiz", course=str(path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await started(pilot)
+        await pilot.press("n")
+        await answer(pilot, screen, right=False)  # the course's own question, missed
+        await pilot.press("n")
+        await answer(pilot, screen, right=False)  # a built-in one, missed
+        path.write_text(json.dumps({**COURSE, "title": {"en": "Lab 1, edited"}}))
+        await pilot.press("C")
+        await until(pilot, lambda: pilot.app.screen is not screen, "the course chooser")
+        assert pilot.app.screen.query_one(OptionList).highlighted == 1  # the open course, not the built-in one
+        await pilot.press("enter")  # the open course again: read anew
+        await until(pilot, lambda: screen.query_one("#quiz-course").render().plain == "Lab 1, edited", "the edit")
+    assert SettingsStore(tmp_path / "settings.json").load().recent_courses == [str(path.resolve())]
+
+    # The course chosen last time is missing at this start: the built-in course opens, the setting stays.
+    (tmp_path / "settings.json").write_text(json.dumps({"course": str(tmp_path / "gone.json"),
+                                                        "recent_courses": [str(path.resolve())]}))
+    course.use_course(None), clear_installed()  # as a new process starts: the course's bank not loaded
+    again = make_app(tmp_path, mode="quiz")
+    async with again.run_test(size=(100, 30)) as pilot:
+        screen = await started(pilot)
+        assert any("The course you chose last time" in n.message for n in again._notifications)
+        assert review_entry(screen) == "Review (1 due)"  # the course's question cannot be asked now
+        screen.open_section(REVIEW_ID)
+        text = str(screen.query_one("#quiz-text").render())
+        assert screen.question.id == "bank:pool-ceil-mode-rounds-up@0"
+        assert "1 more wait for course.json's questions: open that course (C)" in text
+        await pilot.press("escape", "C")
+        await until(pilot, lambda: pilot.app.screen is not screen, "the course chooser")
+        assert chooser_labels(pilot) == ["The built-in course", "Lab 1, edited (course.json)"]
+        path.write_text("{}")  # broken since it was listed
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: "cannot be used" in list(again._notifications)[-1].message, "why it cannot be used")
+        assert screen.section == "review" and not screen.query_one("#quiz-course").display  # nothing changed
+        await pilot.press("escape", "C")  # out of the answer field first
+        await until(pilot, lambda: pilot.app.screen is not screen, "the course chooser again")
+        assert chooser_labels(pilot)[1].startswith("Cannot be used: course.json: field 'course': is missing")
+        settings = json.loads((tmp_path / "settings.json").read_text())
+        assert settings["course"] == str(tmp_path / "gone.json")  # only a choice in C changes it
+        assert settings["recent_courses"] == [str(path.resolve())]
+        await pilot.press("escape", "escape", "C")  # the chooser closed, out of the answer field
+        await until(pilot, lambda: pilot.app.screen is not screen, "the course chooser once more")
+        await pilot.press("enter")  # the built-in course, open already: now the student's choice
+        await until(pilot, lambda: json.loads((tmp_path / "settings.json").read_text())["course"] == "",
+                    "the built-in course remembered")
+
+
+def test_a_damaged_recent_courses_setting_is_dropped_and_the_rest_kept(tmp_path):
+    from cnntui.tui.settings import SettingsStore
+
+    (tmp_path / "settings.json").write_text(json.dumps({"recent_courses": "lab.json", "course": "lab.json"}))
+    store = SettingsStore(tmp_path / "settings.json")
+    settings = store.load()
+    assert settings.recent_courses == [] and settings.course == "lab.json" and store.problem is not None

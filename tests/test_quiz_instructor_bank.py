@@ -430,3 +430,32 @@ def test_a_course_names_the_file_an_id_clashes_with_and_a_bank_listed_twice_once
         "course.json: field 'banks': \"a.json\" is listed twice; list each bank once",
         "b.json: question 'my-pool' (1st): field 'id': the id 'my-pool' is already used by a question of a.json; "
         "choose another id"]
+
+
+def test_check_says_a_network_is_one_and_refuses_a_second_course_of_one_id(tmp_path, folder, capsys):
+    net = write(tmp_path / "net.json", CONV_NET)
+    assert main(["quiz", "--check", str(net)]) == 2
+    assert capsys.readouterr().out == (f"net.json is a network, not a bank or a course; cnntui summary {net} checks "
+                                       "a network\n")
+    course = {"course": "lab-1", "title": {"en": "Lab"}, "lessons": [
+        {"id": "a", "title": {"en": "A"}, "recap": {"en": "R"}, "questions": ["pool-ceil-mode-rounds-up"]}]}
+    first, other, same_name = (write(tmp_path / "lab.json", course), write(tmp_path / "other.json", course),
+                               write(tmp_path / "sub" / "lab.json", course))
+    assert main(["quiz", "--check", str(first), str(other), str(same_name)]) == 2
+    assert capsys.readouterr().out.splitlines() == [
+        "lab.json: ok, 1 lesson",
+        "other.json: course id 'lab-1' is also the id of lab.json; give each course its own id, since progress is "
+        "kept by it",
+        f"lab.json: course id 'lab-1' is also the id of {first}; give each course its own id, since progress is "
+        "kept by it"]
+
+
+def test_a_literal_brace_in_a_computed_prompt_and_a_course_without_lessons_give_one_message_each(tmp_path, folder,
+                                                                                                 capsys):
+    problems = checked([computed("c", "net.json", 0, "macs", prompt={"en": "A set {1, 2}: {layer}?"})], folder).problems
+    assert len(problems) == 1 and problems[0].endswith(
+        "unknown placeholder \"{1, 2}\"; the placeholders are {network}, {layer} and {type}, and a brace itself is "
+        "written {{ or }}")
+    no_lessons = write(tmp_path / "course.json", {"course": "lab-1", "title": {"en": "Lab"}})
+    assert main(["quiz", "--check", str(no_lessons)]) == 2
+    assert capsys.readouterr().out == "course.json: field 'lessons': is missing; add it\n"

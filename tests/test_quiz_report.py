@@ -381,3 +381,55 @@ def test_the_csv_is_utf8_without_a_byte_order_mark_and_says_so(class_folder, cap
     assert capsys.readouterr().out.startswith("student,")  # no BOM: it would be part of the first cell in a pipe
     progress_help = build_parser()._subparsers._group_actions[0].choices["progress"].format_help()
     assert "UTF-8 without a byte-order mark" in " ".join(progress_help.split())
+
+
+# -- second round: cnntui's own files, course titles remembered, the width, worded JSON problems -------
+
+def test_an_export_never_replaces_cnntuis_own_files_even_with_force(home, capsys):
+    from cnntui.quiz import material
+
+    (home / "config").mkdir()
+    settings = home / "config" / "settings.json"
+    settings.write_text('{"student_name": "Ann"}')
+    lab_bank = material.site_folder() / "deep" / "bank.json"
+    lab_bank.parent.mkdir(parents=True)
+    lab_bank.write_text(json.dumps([LAB_QUESTION]))
+    for target in (settings, home / "data" / "progress.json", lab_bank):
+        assert main(["progress", "--export", str(target), "--force", "--name", "Ann"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "where cnntui keeps its own files" in err
+        assert f"even with --force; give --export a file elsewhere, such as ./{target.name}" in err
+    assert settings.read_text() == '{"student_name": "Ann"}' and json.loads(lab_bank.read_text()) == [LAB_QUESTION]
+    assert not (home / "data" / "progress.json").exists()
+
+
+def test_progress_names_a_course_opened_lately_and_wraps_long_titles_between_words(home, capsys, monkeypatch):
+    course = lab_course("lab-1", "Half a lab on how strides and paddings halve the feature maps")
+    (home / "lab.json").write_text(json.dumps(course))
+    (home / "config").mkdir()
+    # The built-in course back in use; the lab's file only among the courses opened lately.
+    (home / "config" / "settings.json").write_text(json.dumps({"course": "", "recent_courses": [str(home / "lab.json")]}))
+    (home / "data").mkdir()
+    lessons = {"lab-1/sizes": {"step": 2, "attempt": 0, "done": False}}
+    (home / "data" / "progress.json").write_text(json.dumps(Progress(lessons=lessons).to_dict()))
+    monkeypatch.setenv("COLUMNS", "60")
+
+    assert main(["progress"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert not any("lab-1/sizes" in line for line in lines)
+    start = next(index for index, line in enumerate(lines) if line.startswith("  Half a lab"))
+    title = " ".join(line.split("step 3 of 4")[0].strip() for line in lines[start:start + 2])
+    assert "step 3 of 4" in lines[start] and title == "Half a lab on how strides and paddings halve the feature maps: Sizes"
+    words = set(title.split())
+    assert all(set(line.split()) - {"step", "3", "of", "4"} <= words for line in lines[start:start + 2])
+    assert max(len(line) for line in lines) <= 60
+
+
+def test_a_damaged_export_is_said_in_the_banks_words_in_the_reports_language(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "tab.json").write_text('{"format": "cnntui-progress", "student": "A\tB"}')
+    english, chinese = read_class([str(folder)], "en").notes[0], read_class([str(folder)], "zh").notes[0]
+    assert "Invalid control character" not in english + chinese
+    assert "line 1, column 44: a text holds a line break or a tab; write it as \\n or \\t" in english
+    assert "文字中有换行符或制表符" in chinese

@@ -303,3 +303,38 @@ def test_json_output_replaces_a_json_worksheet_but_not_an_instructors_bank(capsy
     assert run(capsys, "--print", 2, "--json", "--output", sheet)[0] == 0
     assert run(capsys, "--print", 3, "--json", "--output", sheet)[0] == 0
     assert sheet.read_text(encoding="utf-8").count('"form":') == 3
+
+
+def test_a_sheet_made_with_a_bank_asks_the_instructors_questions_first_and_one_without_is_unchanged():
+    """Among hundreds of built-in questions, ten of the instructor's were rarely drawn (one in forty)."""
+    from pathlib import Path
+
+    from cnntui.quiz.bank_file import read_bank
+    from cnntui.quiz.questions import clear_installed, install_bank
+
+    before = [q.id for q in pick_questions(12, 1)]
+    loaded = read_bank(Path(__file__).resolve().parent.parent / "examples" / "classroom" / "lab-bank.json")
+    assert not loaded.problems and len(loaded.items) == 10
+    install_bank(loaded.items)
+    chosen = [q.id for q in pick_questions(12, 1)]
+    assert {f"bank:{item_id}@1" for item_id in loaded.items} <= set(chosen) and len(chosen) == 12
+    assert chosen == [q.id for q in pick_questions(12, 1)]  # the same seed, the same sheet
+    # fewer places than instructor questions: all of them are the instructor's
+    assert {q.id.removesuffix("@1").removeprefix("bank:") for q in pick_questions(4, 1)} <= set(loaded.items)
+    clear_installed()
+    assert [q.id for q in pick_questions(12, 1)] == before
+
+
+def test_a_worksheet_never_goes_into_a_lab_folder_even_with_force(tmp_path, capsys):
+    import json
+
+    from cnntui.quiz import material
+
+    network = material.user_folder() / "nets" / "net.json"
+    network.parent.mkdir(parents=True)
+    network.write_text(json.dumps({"name": "n", "input": [1, 8, 8], "layers": [{"type": "relu"}]}))
+    before = network.read_text()
+    assert cnntui.cli.main(["quiz", "--print", "2", "--output", str(network), "--force"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "where cnntui keeps its own files" in err and "such as ./net.json" in err
+    assert network.read_text() == before and sorted(p.name for p in network.parent.iterdir()) == ["net.json"]

@@ -164,6 +164,7 @@ TEMPLATES: dict[str, str] = {
     "outputs_clash": "{output} is the same file as {other}; give {option} another name",
     "output_exists": "{output} already exists and is not a file cnntui {command} wrote; --force replaces it, or give {option} another name",
     "output_not_file": "{output} is {what}, not a file; give {option} the path of a file to write",
+    "output_in_cnntui_folder": "{output} is in {folder}, where cnntui keeps its own files (settings, progress, lab material), so it writes no output there, even with --force; give {option} a file elsewhere, such as ./{name}",
     "train_samples_few": "--samples {got} is too few: a fifth is held back for validation, and it needs a sample of each of the {dataset} dataset's {classes} classes; give --samples {least} or more",
     "train_memory": "--samples {got} would need about {need} of memory ({detail}), more than the {budget} budget; give --samples {most} or fewer",
     "train_batch_memory": "a training step of batch {batch} alone would need about {need}, leaving too little of the {budget} budget for the samples; give a smaller --batch",

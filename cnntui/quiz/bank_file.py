@@ -100,7 +100,7 @@ def read_json_value(path: Path, lang: str = "en") -> tuple[Any, str | None]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        return None, _say(lang, "json", line=error.lineno, column=error.colno, detail=_json_detail(error.msg, lang))
+        return None, _say(lang, "json", line=error.lineno, column=error.colno, detail=json_detail(error.msg, lang))
     except (RecursionError, ValueError):  # nested too deeply, or a number too long to convert
         return None, _say(lang, "too_deep")
     # A bank nests a network two levels down; deeper than a network may be, the engine would recurse too far.
@@ -109,8 +109,9 @@ def read_json_value(path: Path, lang: str = "en") -> tuple[Any, str | None]:
     return value, None
 
 
-def _json_detail(message: str, lang: str) -> str:
-    """What Python's JSON parser found wrong, in our words where we have them."""
+def json_detail(message: str, lang: str) -> str:
+    """What Python's JSON parser found wrong (``JSONDecodeError.msg``), in our words where we have them;
+    the progress report says a damaged export's JSON with them too."""
     ours = instructor_texts()["json_errors"].get(message)
     return ours[lang] if ours else _say(lang, "json_other", detail=message)
 

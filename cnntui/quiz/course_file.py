@@ -123,7 +123,7 @@ class CourseChecker:
         course_id = self.check_id([], "course", data.get("course"))
         title = self.text([], "title", data.get("title"))
         self.read_banks(data.get("banks", []))
-        lessons = self.check_lessons(data.get("lessons", []))
+        lessons = self.check_lessons(data["lessons"]) if "lessons" in data else []  # a missing one said above
         if course_id is None or title is None:
             return None
         return Course(course_id, title, lessons, self.path, self.bank_items)

@@ -141,9 +141,11 @@ def _following(chosen) -> Iterator[None]:
         course.use_course(before)
 
 
-def summary_text(progress, problem, path: Path, lang: str, course_paths: Iterable[Path] = ()) -> str:
-    """What `cnntui progress` prints: per lesson, per topic, reviews due; a damaged file said first.
-    ``course_paths``: where to look for the instructors' courses the student took (lesson_rows)."""
+def summary_text(progress, problem, path: Path, lang: str, course_paths: Iterable[Path] = (),
+                 width: int | None = None) -> str:
+    """What `cnntui progress` prints in ``width`` columns (default: report_width()): per lesson, per topic,
+    reviews due; a damaged file said first. ``course_paths``: where to look for the instructors' courses
+    the student took (lesson_rows)."""
     t = _words(lang)
     lines = []
     empty = not (progress.lessons or progress.topics or progress.review)
@@ -153,18 +155,30 @@ def summary_text(progress, problem, path: Path, lang: str, course_paths: Iterabl
     if empty:
         return "\n".join(lines or [t("none")]) + "\n"
     lines += [t("title"), "", t("lessons")]
-    rows = lesson_rows(progress, lang, course_paths)
-    width = min(max(_width(title) for title, _ in rows), NAME_COLUMN)
-    lines += [f"  {_fit(title, width)}  {place}" for title, place in rows]
+    total = width or report_width()
+    lines += _name_rows(lesson_rows(progress, lang, course_paths), total)
     strengths = progress.strengths()
     if strengths:
-        names = [_topic(lang, topic) for topic, _, _ in strengths]
-        width = min(max(_width(name) for name in names), NAME_COLUMN)
         lines += ["", t("topics")]
-        lines += [f"  {_fit(name, width)}  {t('topic_row', asked=asked, right=_percent(share))}"
-                  for name, (_, asked, share) in zip(names, strengths)]
+        lines += _name_rows([(_topic(lang, topic), t("topic_row", asked=asked, right=_percent(share)))
+                             for topic, asked, share in strengths], total)
     lines += ["", t("due", count=due_next_session(progress))]
     return "\n".join(lines) + "\n"
+
+
+def _name_rows(rows: list[tuple[str, str]], total: int) -> list[str]:
+    """(name, figures) rows in ``total`` columns: the names in a column as wide as the longest (at most
+    NAME_COLUMN, less if the figures need it), a longer one wrapped between words onto the lines below."""
+    from ..render.text import wrap_line
+
+    figures = max(_width(place) for _, place in rows)
+    column = max(min(max(_width(name) for name, _ in rows), NAME_COLUMN, total - figures - 4), 12)
+    lines = []
+    for name, place in rows:
+        first, *rest = wrap_line(name, column) or [""]
+        lines.append(f"  {_fit(first, column)}  {place}".rstrip())
+        lines += [f"  {line}" for line in rest]
+    return lines
 
 
 def export_data(progress, student: str, now: datetime | None = None, student_id: str | None = None) -> dict:
@@ -495,6 +509,10 @@ def _problem_words(problem, lang: str) -> str:
 
     values = {key: printable(str(value)) for key, value in getattr(problem, "values", {}).items()}
     code = getattr(problem, "code", None)
+    if code == "json":  # Python's words for the mistake, in English: the banks' words for it instead
+        from .bank_file import json_detail
+
+        values["detail"] = json_detail(problem.values["detail"], lang)
     return text(lang, f"files.problem.{code}", **values) if code else printable(str(problem))
 
 

@@ -21,7 +21,7 @@ from ..core.printable import printable
 from ..core.shapes import shape_text
 from ..render.text import cell_width, wrap_line
 from .generate import GENERATORS, generate
-from .questions import Question, from_bank, load_bank
+from .questions import Question, from_bank, instructor_ids, load_bank
 
 MAX_QUESTIONS = 200
 WIDTH = 78
@@ -47,7 +47,8 @@ def pick_questions(count: int, seed: int, topic: str | Iterable[str] | None = No
     ``topic`` is one topic or several (questions on any of them); None for all. ``difficulty`` is the
     lowest and highest level, both included; all three levels give the sheet of earlier versions. Each authored
     choice question's options come in an order drawn from the seed, so the letters of the key differ.
-    About half come from the bank when it has enough; the rest are computed.
+    The instructor's installed questions come first, as many as fit; else about half come from the bank
+    when it has enough; the rest are computed.
     Raises CnntuiError for a count outside 1..MAX_QUESTIONS or an unknown topic.
     """
     from ..core import CnntuiError
@@ -63,13 +64,17 @@ def pick_questions(count: int, seed: int, topic: str | Iterable[str] | None = No
     if not LEVELS[0] <= low <= high <= LEVELS[1]:
         raise ValueError(f"difficulty range {difficulty} is not within {LEVELS}")
     rng = random.Random(seed)
-    bank = sorted(key for key, item in load_bank().items()
-                  if item["topic"] in wanted and low <= item["difficulty"] <= high)
-    rng.shuffle(bank)
+    fits = [key for key, item in load_bank().items() if item["topic"] in wanted and low <= item["difficulty"] <= high]
+    # The instructor's own questions (--bank) come first: a sheet made with a bank is about it, and among the
+    # hundreds of built-in questions a few of the instructor's would rarely be drawn.
+    own, builtin = sorted(set(fits) & set(instructor_ids())), sorted(set(fits) - set(instructor_ids()))
+    rng.shuffle(own)  # an empty list draws nothing, so a sheet without a bank is the one it always was
+    rng.shuffle(builtin)
+    bank = own + builtin
     names = sorted(name for name, g in GENERATORS.items() if g.topic in wanted)
     rng.shuffle(names)
 
-    bank_count = min(len(bank), count // 2 if names else count)
+    bank_count = max(min(len(bank), count // 2 if names else count), min(len(own), count))
     computed = _computed(names, count - bank_count, rng, difficulty)
     if len(computed) < count - bank_count:  # the computed ones ran out: fill up from the bank
         bank_count = min(len(bank), count - len(computed))

@@ -1,5 +1,5 @@
-"""The user's settings: language, colour mode, theme, last network, the quiz's course, and the student's
-name and id that a progress export carries.
+"""The user's settings: language, colour mode, theme, last network, the quiz's course and those opened
+before, and the student's name and id that a progress export carries.
 
 Kept in the platform's config dir as JSON, written atomically. A file that
 cannot be read is set aside (or, failing that, left alone and never saved
@@ -21,6 +21,7 @@ from ..render.terminal import COLOR_MODES
 
 DEFAULT_THEME = "cnntui"
 DEFAULT_NETWORK = "lenet5"
+MOST_RECENT_COURSES = 10
 
 
 def default_path() -> Path:
@@ -38,6 +39,8 @@ class Settings:
     student_name: str = ""  # asked once by `cnntui progress --export`; "" until then
     student_id: str = ""  # made once by `cnntui progress --export` (quiz.report.new_student_id); "" until then
     course: str = ""  # the course file last chosen in Quiz mode; "" for the built-in course
+    # The course files opened in Quiz mode, newest first: C offers them, so a --course course is never lost.
+    recent_courses: list[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict) -> Settings:
@@ -55,6 +58,8 @@ def _right_kind(name: str, value) -> bool:
         return value is None or isinstance(value, str)
     if name in ("student_name", "student_id", "course"):
         return isinstance(value, str)
+    if name == "recent_courses":
+        return isinstance(value, list) and all(isinstance(path, str) and path for path in value)
     return isinstance(value, str) and bool(value)
 
 

@@ -35,6 +35,18 @@ class Dialog(ModalScreen):
     def compose_content(self) -> ComposeResult:
         yield from ()
 
+    def on_screen_resume(self) -> None:
+        """Textual shows the notifications on this dialog too: the screen below hides its own while the
+        dialog is up, so a notification shows once, not twice."""
+        below = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else None
+        self.toasts_below = below.query("#textual-toastrack") if below is not None else None
+        if self.toasts_below:
+            self.toasts_below.set(display=False)
+
+    def on_unmount(self) -> None:
+        if getattr(self, "toasts_below", None):
+            self.toasts_below.set(display=True)
+
 
 class PromptDialog(Dialog):
     """One line of text. ``check`` returns an error message (or None) on every keystroke."""
@@ -76,14 +88,16 @@ class ChoiceDialog(Dialog):
     """Pick one of ``choices`` (id, label); returns the id.
 
     With ``details`` (id -> text) the highlighted choice's text shows, wrapped, below the list.
+    ``start``: the id highlighted first.
     With ``filter_hint`` an input above the list narrows it to the choices whose label contains
     every typed word; Enter takes the highlighted one, which is the first match until Up/Down move it.
     """
 
     def __init__(self, title: str, choices: list[tuple[str, str]], hint: str = "", *,
-                 details: dict[str, str] | None = None, filter_hint: str | None = None):
+                 details: dict[str, str] | None = None, filter_hint: str | None = None, start: str | None = None):
         super().__init__(title, hint)
         self.choices, self.details, self.filter_hint = choices, details, filter_hint
+        self.start = start  # the id highlighted first (the one in use), else the first
         self.set_class(details is not None or filter_hint is not None, "-tall")  # see app.tcss
 
     def compose_content(self) -> ComposeResult:
@@ -99,6 +113,9 @@ class ChoiceDialog(Dialog):
 
     def on_mount(self) -> None:
         self.query_one(".dialog-filter" if self.filter_hint is not None else OptionList).focus()
+        keys = [key for key, _ in self.choices]
+        if self.start in keys:
+            self.query_one(OptionList).highlighted = keys.index(self.start)
         self.show_details()
 
     def matches(self, typed: str) -> list[tuple[str, str]]:

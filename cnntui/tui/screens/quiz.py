@@ -51,6 +51,7 @@ class QuizScreen(QuizWords, CourseChoice, HandsOnTasks, ModeScreen):
         self.result = None  # the Mark of the answer given, once answered
         self.shown_step = (0, 0)  # (index, count) of the lesson step on screen
         self.review_queue: list[str] = []
+        self.review_waiting: list[str] = []  # due, but their bank (a course's, a --bank file) is not loaded now
         self.lesson_finished = False  # the step on screen was the lesson's last: Next opens the next lesson
         self.init_courses()
         self._save_error_shown = False
@@ -137,7 +138,7 @@ class QuizScreen(QuizWords, CourseChoice, HandsOnTasks, ModeScreen):
             label = quiz_text.lesson_entry(t, number, lesson(lesson_id)["title"][lang], state,
                                            len(steps(lesson_id, state["attempt"])), self.app.ascii_only)
             options.append(Option(Content(label), id=lesson_id))
-        options.append(Option(t("quiz.review.entry", count=len(self.progress.due())), id=REVIEW))
+        options.append(Option(t("quiz.review.entry", count=len(self.review_split()[0])), id=REVIEW))
         options.append(Option(t("quiz.summary.entry"), id=SUMMARY))
         self.fill_course_title()
         listing = self.query_one("#quiz-list", OptionList)
@@ -164,10 +165,37 @@ class QuizScreen(QuizWords, CourseChoice, HandsOnTasks, ModeScreen):
             self.give_back_network()  # leaving a hands-on task
         self.section = section
         if section == REVIEW:
-            self.review_queue = self.progress.due()
+            self.review_queue, self.review_waiting = self.review_split()
         listing = self.query_one("#quiz-list", OptionList)
         listing.highlighted = listing.get_option_index(section) if section != COMPLETE else None
         self.load_step()
+
+    def review_split(self) -> tuple[list[str], list[str]]:
+        """The questions due for review that this session can ask, and those whose bank is not loaded now
+        (they stay in the review for a session that has it)."""
+        from ...quiz.questions import load_bank, split_bank_id
+
+        bank, askable, waiting = load_bank(), [], []
+        for question_id in self.progress.due():
+            try:
+                missing = question_id.startswith("bank:") and split_bank_id(question_id)[0] not in bank
+            except ValueError:  # damaged: first_askable drops it from the review
+                missing = False
+            (waiting if missing else askable).append(question_id)
+        return askable, waiting
+
+    def waiting_text(self) -> str:
+        """How many due questions wait for their bank; by file when all are in one course opened before."""
+        from ...core.printable import printable
+        from ...quiz.course_file import read_course
+        from ...quiz.questions import split_bank_id
+
+        count, wanted = len(self.review_waiting), {split_bank_id(qid)[0] for qid in self.review_waiting}
+        for name in self.app.settings.recent_courses:
+            found = read_course(name, self.app.language).course
+            if found is not None and wanted <= set(found.bank_items):
+                return self.app.t("quiz.review.waiting_in", count=count, file=printable(found.path.name))
+        return self.app.t("quiz.review.waiting", count=count)
 
     # -- steps ---------------------------------------------------------------------------
 
@@ -226,7 +254,9 @@ class QuizScreen(QuizWords, CourseChoice, HandsOnTasks, ModeScreen):
             title, body = t("quiz.complete.title"), self.complete_text()
         elif self.section == REVIEW:
             title = t("quiz.review.title", count=len(self.review_queue))
-            body = self.question_text() if self.question is not None else t("quiz.review.empty")
+            body = self.question_text() if self.question is not None else Content(t("quiz.review.empty"))
+            if self.review_waiting:
+                body = Content.assemble(body, "\n\n", self.waiting_text())
         else:
             title = self.lesson_title()
             body = self.question_text() if self.question is not None else self.step_text()
