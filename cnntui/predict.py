@@ -9,7 +9,6 @@ prediction that says why, and the rest go on.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from .core.network import MEMORY_BUDGET, finite_float32
 from .core.printable import printable
 from .core.shapes import shape_text
 from .images import load_array, read_image
+from .render.text import terminal_width
 
 MAX_CHUNK = 64  # images run at once: large enough to be quick, small enough for steady progress
 
@@ -208,8 +208,7 @@ PROBABILITY_HEADER = "probability"
 
 
 def table_width() -> int:
-    """The terminal's width (or $COLUMNS), kept within TABLE_WIDTH."""
-    return min(max(shutil.get_terminal_size().columns, TABLE_WIDTH[0]), TABLE_WIDTH[1])
+    return terminal_width(*TABLE_WIDTH)
 
 
 def table(predictions: list[Prediction], *, ascii_only: bool = False, width: int | None = None) -> list[str]:

@@ -178,15 +178,13 @@ async def test_a_course_runs_in_the_app_with_progress_review_and_tasks_and_is_re
     async with again.run_test(size=(100, 30)) as pilot:
         screen = await started(pilot)
         assert screen.section == "lab-1/sizes" and screen.question.id.startswith("conv_output_size:2:")
-        await pilot.press("escape", "C")
-        await until(pilot, lambda: pilot.app.screen is not screen, "the course chooser")
+        await open_chooser(pilot, screen, "escape")
         await pilot.press("up", "enter")  # from the open course up to the first choice: the built-in course
         await until(pilot, lambda: screen.section == "building-blocks", "the built-in course")
         assert not screen.query_one("#quiz-course").display
         assert json.loads((tmp_path / "settings.json").read_text())["course"] == ""
         # The course opened this session stays in the chooser, though in no folder.
-        await pilot.press("C")
-        await until(pilot, lambda: pilot.app.screen is not screen, "the course chooser again")
+        await open_chooser(pilot, screen)
         assert chooser_labels(pilot) == ["The built-in course", "Lab 1: sizes (course.json)"]
         await pilot.press("down", "enter")
         await until(pilot, lambda: screen.section == "lab-1/sizes", "the course again")
@@ -202,12 +200,17 @@ async def test_a_course_runs_in_the_app_with_progress_review_and_tasks_and_is_re
         assert screen.section == "building-blocks"
         assert any("The course you chose last time" in n.message and "field 'course': is missing" in n.message
                    for n in third._notifications)
-        await pilot.press("C")
-        await until(pilot, lambda: pilot.app.screen is not screen, "the course chooser")
+        await open_chooser(pilot, screen)
         assert chooser_labels(pilot) == ["The built-in course", "Lab 2 (course.json)"]
         await pilot.press("down", "enter")
         await until(pilot, lambda: screen.section == "lab-2/sizes", "the course found in the user's folder")
     assert json.loads((tmp_path / "settings.json").read_text())["course"] == str(found)
+
+
+async def open_chooser(pilot, screen, *keys_before: str) -> None:
+    """Press ``keys_before`` (out of the answer field), then C, and wait for the course chooser."""
+    await pilot.press(*keys_before, "C")
+    await until(pilot, lambda: pilot.app.screen is not screen, "the course chooser")
 
 
 def chooser_labels(pilot) -> list[str]:
@@ -236,8 +239,7 @@ async def test_two_files_with_one_course_id_are_said_to_share_progress(tmp_path,
         same_id = ("b.json is left out of the courses: it has the same course id, lab-1, as a.json (progress is "
                    "kept by id). Give one of them another \"course\" id.")
         assert [n.message for n in app._notifications] == [same_id]
-        await pilot.press("C")
-        await until(pilot, lambda: pilot.app.screen is not screen, "the course chooser")
+        await open_chooser(pilot, screen)
         assert chooser_labels(pilot) == ["The built-in course", "A (a.json)", "C (c.json)"]
         # The toasts show once, on the dialog: the screen below hides its own meanwhile.
         assert not screen.query_one("#textual-toastrack").display
@@ -247,8 +249,7 @@ async def test_two_files_with_one_course_id_are_said_to_share_progress(tmp_path,
         shared = ("a.json has the same course id, lab-1, as c.json, opened earlier: the two share one progress. "
                   "Give one of them another \"course\" id.")
         for key in ("down", "up"):  # to c.json and back to a.json: nothing is said again
-            await pilot.press("C")
-            await until(pilot, lambda: pilot.app.screen is not screen, "the course chooser again")
+            await open_chooser(pilot, screen)
             await pilot.press(key, "enter")
             await until(pilot, lambda: pilot.app.screen is screen, "the course chosen")
         assert screen.query_one("#quiz-course").render().plain == "A"
@@ -337,8 +338,7 @@ async def test_courses_opened_before_stay_offered_and_review_says_what_waits_for
         await pilot.press("n")
         await answer(pilot, screen, right=False)  # a built-in one, missed
         path.write_text(json.dumps({**COURSE, "title": {"en": "Lab 1, edited"}}))
-        await pilot.press("C")
-        await until(pilot, lambda: pilot.app.screen is not screen, "the course chooser")
+        await open_chooser(pilot, screen)
         assert pilot.app.screen.query_one(OptionList).highlighted == 1  # the open course, not the built-in one
         await pilot.press("enter")  # the open course again: read anew
         await until(pilot, lambda: screen.query_one("#quiz-course").render().plain == "Lab 1, edited", "the edit")
@@ -357,21 +357,18 @@ async def test_courses_opened_before_stay_offered_and_review_says_what_waits_for
         text = str(screen.query_one("#quiz-text").render())
         assert screen.question.id == "bank:pool-ceil-mode-rounds-up@0"
         assert "1 more wait for course.json's questions: open that course (C)" in text
-        await pilot.press("escape", "C")
-        await until(pilot, lambda: pilot.app.screen is not screen, "the course chooser")
+        await open_chooser(pilot, screen, "escape")
         assert chooser_labels(pilot) == ["The built-in course", "Lab 1, edited (course.json)"]
         path.write_text("{}")  # broken since it was listed
         await pilot.press("down", "enter")
         await until(pilot, lambda: "cannot be used" in list(again._notifications)[-1].message, "why it cannot be used")
         assert screen.section == "review" and not screen.query_one("#quiz-course").display  # nothing changed
-        await pilot.press("escape", "C")  # out of the answer field first
-        await until(pilot, lambda: pilot.app.screen is not screen, "the course chooser again")
+        await open_chooser(pilot, screen, "escape")  # out of the answer field first
         assert chooser_labels(pilot)[1].startswith("Cannot be used: course.json: field 'course': is missing")
         settings = json.loads((tmp_path / "settings.json").read_text())
         assert settings["course"] == str(tmp_path / "gone.json")  # only a choice in C changes it
         assert settings["recent_courses"] == [str(path.resolve())]
-        await pilot.press("escape", "escape", "C")  # the chooser closed, out of the answer field
-        await until(pilot, lambda: pilot.app.screen is not screen, "the course chooser once more")
+        await open_chooser(pilot, screen, "escape", "escape")  # the chooser closed, out of the answer field
         await pilot.press("enter")  # the built-in course, open already: now the student's choice
         await until(pilot, lambda: json.loads((tmp_path / "settings.json").read_text())["course"] == "",
                     "the built-in course remembered")

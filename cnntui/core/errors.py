@@ -103,6 +103,12 @@ def closest(word: object, choices: Iterable[str], aliases: Mapping[str, str] | N
     return Message("did_you_mean", {"name": match[0]}) if match else ""
 
 
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 11th, 21st: where an entry stands in a file a problem names."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
 def shown(value: object) -> str:
     """A value as the user wrote it, in JSON-ish form, kept short; control characters escaped
     (JSON leaves C1 controls and bidirectional marks as they are)."""

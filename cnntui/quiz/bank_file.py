@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.assets import JSON_DEPTH_LIMIT, deeper_than
-from ..core.errors import CnntuiError, closest, shown, system_reason
+from ..core.errors import CnntuiError, closest, ordinal, shown, system_reason
 from ..core.files import NotOurs, read_small_bytes
 from ..core.printable import printable
 from .questions import LANGUAGES, QUIZ_CONTENT, builtin_bank, load_lessons
@@ -188,11 +188,6 @@ def _quantity_texts(raw: dict) -> dict | None:
     return instructor_texts()["computed"].get(quantity) if isinstance(quantity, str) else None
 
 
-def _ordinal(number: int) -> str:
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
-
-
 class _Checker:
     """Checks one file's questions, collecting every problem in ``problems``."""
 
@@ -205,7 +200,7 @@ class _Checker:
     def where(self, bank_id: Any, position: int) -> str:
         """"question 'pool-size' (3rd)", the id as written even if it is not a good one; "question 3 (no id)"."""
         if isinstance(bank_id, str) and bank_id.strip():
-            return _say(self.lang, "where_question", id=printable(bank_id), place=_ordinal(position),
+            return _say(self.lang, "where_question", id=printable(bank_id), place=ordinal(position),
                         number=position)
         return _say(self.lang, "where_position", number=position)
 

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import closest, shown
+from ..core.errors import closest, ordinal, shown
 from ..core.messages import Message
 from ..core.printable import printable
 from .questions import LANGUAGES, QUIZ_CONTENT, Text
@@ -88,11 +88,6 @@ def one_file_per_id(paths: list[Path], lang: str = "en") -> CourseChoice:
             first_file[course.id] = path
         choice.offered.append((path, course))
     return choice
-
-
-def ordinal(number: int) -> str:
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
 
 
 class CourseChecker:

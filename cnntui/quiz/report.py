@@ -411,10 +411,9 @@ def read_class(paths: Iterable[str], lang: str = "en") -> ClassReport:
 
 
 def report_width() -> int:
-    """The terminal's width, within MIN_WIDTH and MAX_WIDTH (80 when it is no terminal)."""
-    import shutil
+    from ..render.text import terminal_width
 
-    return max(MIN_WIDTH, min(MAX_WIDTH, shutil.get_terminal_size().columns))
+    return terminal_width(MIN_WIDTH, MAX_WIDTH)
 
 
 def report_text(report: ClassReport, lang: str, width: int | None = None) -> str:

@@ -126,6 +126,13 @@ def wrap_text(text: str, width: int) -> list[str]:
     return out
 
 
+def terminal_width(least: int, most: int) -> int:
+    """The terminal's width (or $COLUMNS; 80 when output is no terminal), kept within ``least`` and ``most``."""
+    import shutil
+
+    return max(least, min(most, shutil.get_terminal_size().columns))
+
+
 def fit_cells(text: str, width: int, align: str = "<") -> str:
     """``text`` padded with spaces to ``width`` columns ("<" left, ">" right, "^" centred); cut if longer."""
     while cell_width(text) > width:
