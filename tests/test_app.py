@@ -440,7 +440,8 @@ async def edit_in_build(pilot) -> None:
     """Delete a layer in Build, then wait for the autosave a second later."""
     app = pilot.app
     await pilot.press("2")
-    await until(pilot, lambda: app.current_mode == "build")
+    # and its table filled: a key before that finds only the input row, where x deletes nothing
+    await until(pilot, lambda: app.current_mode == "build" and app.screen.summary is not None)
     await pilot.press("down", "x")
     await until(pilot, lambda: autosaved(app.settings_store.path.parent, app.network.spec))
 
